@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# ShownOnce build and test driver. Everything a fresh Debian machine needs is installed here.
+#
+#   ./build.sh           build dist/chrome, dist/firefox and the two store zips
+#   ./build.sh test      build if stale, install browsers/drivers if missing, run every test
+#   ./build.sh bench     build if stale, run the benchmarks (figures only, never fails on timing)
+#
+# Pinned tools: the wasm-bindgen CLI at the exact version of the crate in Cargo.toml, and
+# npm binaryen (wasm-opt, wasm2js) + web-ext from package-lock.json. Debian's binaryen 108
+# miscompiles wasm-bindgen output, so /usr/bin/wasm-opt is never used.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+export PATH="$HOME/.cargo/bin:$PATH"
+# The CLI must read the same version the crate pins: Cargo.toml says `wasm-bindgen = "=X"`.
+WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' Cargo.toml)"
+GECKODRIVER_VERSION="0.37.1"
+NODE_BIN="$ROOT/node_modules/.bin"
+TARGET=wasm32-unknown-unknown
+# Features wasm2js and wasm-opt must accept once the module is built without reference types.
+WASM_FEATURES=(--enable-bulk-memory --enable-bulk-memory-opt --enable-sign-ext
+  --enable-nontrapping-float-to-int --enable-mutable-globals)
+
+log() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+step_start() { STEP_T0=$(date +%s); log "$1"; STEP_NAME="$1"; }
+step_end() { local t=$(( $(date +%s) - STEP_T0 )); printf '    (%s: %ss)\n' "$STEP_NAME" "$t"; TIMINGS+=("$STEP_NAME: ${t}s"); }
+TIMINGS=()
+
+apt_install() {
+  # apt-get update once per run, only when something is missing.
+  if [ -z "${APT_UPDATED:-}" ]; then apt-get update -q; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+}
+
+need_cmd_or_apt() { # need_cmd_or_apt <command> <package...>
+  local cmd="$1"; shift
+  command -v "$cmd" >/dev/null 2>&1 || apt_install "$@"
+}
+
+ensure_build_tools() {
+  step_start "build tools"
+  command -v rustup >/dev/null || { echo "rustup is required (https://rustup.rs)"; exit 1; }
+  rustup target list --installed | grep -qx "$TARGET" || rustup target add "$TARGET"
+  if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
+    # No --locked: the CLI's lockfile names a crate version the registry lacks.
+    cargo install wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION" --force
+  fi
+  need_cmd_or_apt node nodejs npm
+  need_cmd_or_apt npm npm
+  need_cmd_or_apt python3 python3
+  if [ ! -x "$NODE_BIN/wasm-opt" ] || [ ! -x "$NODE_BIN/web-ext" ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund
+  fi
+  step_end
+}
+
+# --- build ------------------------------------------------------------------------------------
+
+build_entry() { # build_entry <content|background>
+  local entry="$1"; local out="target/ext/$entry"
+  rm -rf "$out"; mkdir -p "$out"
+  # Without reference types wasm-bindgen keeps JS objects in a JS-side heap instead of an
+  # externref table, which is what lets wasm2js translate the module (content fallback).
+  RUSTFLAGS="-C target-feature=-reference-types" \
+    cargo build --quiet --lib --release --target "$TARGET" --no-default-features --features "$entry"
+  cp "target/$TARGET/release/shownonce.wasm" "$out/$entry.wasm"
+  # The bundler glue exports every import plus __wbg_set_wasm, so one glue serves both the
+  # .wasm and its wasm2js copy (the --target web glue cannot be pointed at a JS module).
+  wasm-bindgen --target bundler --out-dir "$out" --out-name "$entry" "$out/$entry.wasm"
+  "$NODE_BIN/wasm-opt" -Oz "${WASM_FEATURES[@]}" "$out/${entry}_bg.wasm" -o "$out/${entry}_bg.wasm"
+  if [ "$entry" = content ]; then
+    "$NODE_BIN/wasm2js" -Oz "${WASM_FEATURES[@]}" "$out/${entry}_bg.wasm" -o "$out/${entry}_bg.wasm.js"
+    python3 tools/patch_wasm2js.py "$out/${entry}_bg.wasm.js"
+  fi
+}
+
+assemble() { # assemble <chrome|firefox>
+  local browser="$1"; local dir="dist/$1"
+  rm -rf "$dir"; mkdir -p "$dir/pkg"
+  cp -r extension/_locales extension/icons extension/*.js extension/*.html extension/*.css "$dir/" 2>/dev/null || true
+  cp target/ext/content/content_bg.js target/ext/content/content_bg.wasm target/ext/content/content_bg.wasm.js "$dir/pkg/"
+  cp target/ext/background/background_bg.js target/ext/background/background_bg.wasm "$dir/pkg/"
+  python3 tools/manifest.py "$browser" extension/manifest.json extension/hosts.txt > "$dir/manifest.json"
+}
+
+zip_dir() { # zip_dir <dir> <zip>: deterministic order and timestamps (store review rebuilds and diffs)
+  python3 - "$1" "$2" <<'PY'
+import os, sys, zipfile
+src, dst = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+    for root, dirs, files in os.walk(src):
+        dirs.sort()
+        for f in sorted(files):
+            p = os.path.join(root, f)
+            info = zipfile.ZipInfo(os.path.relpath(p, src), date_time=(2020, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with open(p, "rb") as fh:
+                z.writestr(info, fh.read())
+PY
+}
+
+print_sizes() {
+  log "sizes (raw / gzip -9)"
+  local f
+  for f in dist/chrome/pkg/* dist/chrome/*.js dist/chrome/*.html dist/firefox/manifest.json dist/*.zip; do
+    [ -f "$f" ] || continue
+    printf '  %-42s %9s B  %8s B gz\n' "$f" "$(stat -c %s "$f")" "$(gzip -9c "$f" | wc -c)"
+  done
+}
+
+do_build() {
+  ensure_build_tools
+  step_start "build wasm (content, background)"
+  build_entry content
+  build_entry background
+  step_end
+  step_start "assemble and package"
+  local version; version="$(sed -n 's/^  "version": "\(.*\)",/\1/p' extension/manifest.json)"
+  rm -rf dist; mkdir -p dist
+  assemble chrome
+  assemble firefox
+  zip_dir dist/chrome "dist/shownonce-chrome-$version.zip"
+  zip_dir dist/firefox "dist/shownonce-firefox-$version.zip"
+  date +%s > dist/.stamp
+  step_end
+  print_sizes
+}
+
+dist_is_stale() {
+  [ -f dist/.stamp ] || return 0
+  [ -n "$(find src extension tools Cargo.toml Cargo.lock build.sh package-lock.json -newer dist/.stamp -print -quit 2>/dev/null)" ]
+}
+
+# --- test -------------------------------------------------------------------------------------
+
+ensure_test_tools() {
+  step_start "browsers and drivers"
+  need_cmd_or_apt chromium chromium
+  need_cmd_or_apt chromedriver chromium-driver
+  need_cmd_or_apt firefox-esr firefox-esr
+  need_cmd_or_apt age age
+  need_cmd_or_apt openssl openssl
+  if ! geckodriver --version 2>/dev/null | grep -q "geckodriver $GECKODRIVER_VERSION"; then
+    cargo install geckodriver --version "=$GECKODRIVER_VERSION" --force
+  fi
+  step_end
+}
+
+run_tests() {
+  if dist_is_stale; then do_build; else ensure_build_tools; fi
+  ensure_test_tools
+  export CHROMIUM_BIN="${CHROMIUM_BIN:-/usr/lib/chromium/chromium}"
+  [ -x "$CHROMIUM_BIN" ] || CHROMIUM_BIN="$(command -v chromium)"
+
+  step_start "1/4 native cargo test (pure core)"
+  cargo test --lib
+  step_end
+
+  step_start "2/4 wasm-bindgen-test in headless Chromium"
+  CHROMEDRIVER="$(command -v chromedriver)" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    cargo test --target "$TARGET" --features content --test web
+  step_end
+  step_start "2/4 wasm-bindgen-test in headless Firefox"
+  GECKODRIVER="$(command -v geckodriver)" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    cargo test --target "$TARGET" --features content --test web
+  step_end
+
+  step_start "3/4 end-to-end: dist/chrome and dist/firefox in real browsers"
+  # One test thread: the scenarios share two browsers and print in order.
+  cargo test --release --test e2e -- --test-threads=1 --nocapture
+  step_end
+
+  step_start "4/4 web-ext lint (Firefox build)"
+  "$NODE_BIN/web-ext" lint --source-dir dist/firefox --warnings-as-errors --output text
+  step_end
+
+  log "timings"; printf '  %s\n' "${TIMINGS[@]}"
+}
+
+case "${1:-build}" in
+  build) do_build; log "timings"; printf '  %s\n' "${TIMINGS[@]}" ;;
+  test) run_tests ;;
+  bench)
+    if dist_is_stale; then do_build; else ensure_build_tools; fi
+    ensure_test_tools
+    export CHROMIUM_BIN="${CHROMIUM_BIN:-/usr/lib/chromium/chromium}"
+    cargo test --release --test bench -- --ignored --test-threads=1 --nocapture ;;
+  *) echo "usage: $0 [build|test|bench]"; exit 2 ;;
+esac

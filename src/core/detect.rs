@@ -1,0 +1,305 @@
+//! Detections and their deduplication. Nothing here holds the secret value:
+//! only its 3-char hint, which Microsoft Graph itself exposes.
+
+use super::grid::{analyze_row, RowFinding, RowSnapshot};
+use super::route::{CredRoute, Route};
+use super::secret::{marvin64, SecretKind};
+
+/// Identifies one secret without its value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Fingerprint {
+    /// First 3 characters of the value.
+    pub hint: String,
+    /// Secret ID (lower case) when known, else the description.
+    pub key: FingerprintKey,
+}
+
+/// The second half of a [`Fingerprint`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FingerprintKey {
+    /// The Secret ID GUID, lower case.
+    SecretId(String),
+    /// The description, when no Secret ID is known (may be empty).
+    Description(String),
+}
+
+impl Fingerprint {
+    /// Builds a fingerprint, preferring the secret id over the description.
+    pub fn new(hint: &str, secret_id: Option<&str>, description: Option<&str>) -> Fingerprint {
+        let key = match secret_id {
+            Some(id) => FingerprintKey::SecretId(id.trim().to_ascii_lowercase()),
+            None => FingerprintKey::Description(description.unwrap_or("").to_owned()),
+        };
+        Fingerprint {
+            hint: hint.to_owned(),
+            key,
+        }
+    }
+
+    /// Compact printable-ASCII form without spaces (at most 41 bytes), as
+    /// `core::guard::Fingerprint::new` accepts: `<hint>.<secret id>` or
+    /// `<hint>.d<16 hex digits of a hash of the description>`.
+    pub fn to_key(&self) -> String {
+        let mut s = String::with_capacity(41);
+        for c in self.hint.chars().take(3) {
+            s.push(if c.is_ascii_graphic() { c } else { '_' });
+        }
+        s.push('.');
+        match &self.key {
+            FingerprintKey::SecretId(id) => {
+                s.extend(id.chars().filter(char::is_ascii_graphic).take(36))
+            }
+            FingerprintKey::Description(d) => {
+                s.push('d');
+                let h = marvin64(0x5368_6f77_6e4f_6e63, d.as_bytes()); // "ShownOnc"
+                for i in (0..16).rev() {
+                    s.push(char::from_digit(((h >> (i * 4)) & 0xf) as u32, 16).unwrap_or('0'));
+                }
+            }
+        }
+        s
+    }
+}
+
+/// Most fingerprints a [`Seen`] keeps; the oldest are forgotten first.
+pub const MAX_SEEN: usize = 256;
+
+/// Bounded registry of secrets already reported in this frame.
+#[derive(Clone, Debug, Default)]
+pub struct Seen {
+    items: Vec<Fingerprint>,
+}
+
+impl Seen {
+    /// An empty registry.
+    pub fn new() -> Seen {
+        Seen::default()
+    }
+
+    /// Records `fp`; true the first time it is seen.
+    pub fn insert(&mut self, fp: Fingerprint) -> bool {
+        if self.items.contains(&fp) {
+            return false;
+        }
+        if self.items.len() >= MAX_SEEN {
+            self.items.remove(0);
+        }
+        self.items.push(fp);
+        true
+    }
+
+    /// True if `fp` was recorded.
+    pub fn contains(&self, fp: &Fingerprint) -> bool {
+        self.items.contains(fp)
+    }
+
+    /// Forgets `fp`; true if it was recorded.
+    pub fn remove(&mut self, fp: &Fingerprint) -> bool {
+        let before = self.items.len();
+        self.items.retain(|f| f != fp);
+        self.items.len() != before
+    }
+
+    /// Number of fingerprints recorded.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// True when nothing is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Forgets everything (e.g. on navigation to another app).
+    pub fn clear(&mut self) {
+        self.items.clear();
+    }
+}
+
+/// A shown-once secret found on the page, without its value (which stays
+/// with the DOM layer).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Detection {
+    /// First 3 characters of the value.
+    pub hint: String,
+    /// Secret format.
+    pub kind: SecretKind,
+    /// Secret ID (GUID), lower case.
+    pub secret_id: Option<String>,
+    /// The user's description.
+    pub description: Option<String>,
+    /// Expiry date as the portal shows it.
+    pub expires: Option<String>,
+    /// Application (client) id.
+    pub app_id: Option<String>,
+    /// Application display name.
+    pub app_name: Option<String>,
+    /// Directory from the route (tenant GUID or domain, as the URL gave it).
+    pub tenant_id: Option<String>,
+}
+
+fn owned(s: Option<&str>) -> Option<String> {
+    s.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+impl Detection {
+    /// Builds a detection from a grid finding plus what the frame knows of
+    /// the route and the blade title (both unknown inside a reactblade iframe).
+    pub fn from_finding(
+        f: &RowFinding,
+        route: Option<&CredRoute>,
+        app_name: Option<&str>,
+    ) -> Detection {
+        Detection {
+            hint: f.hint.to_owned(),
+            kind: f.kind,
+            secret_id: Some(f.secret_id.to_ascii_lowercase()),
+            description: owned(f.description),
+            expires: owned(f.expires),
+            app_id: route.and_then(|r| r.app_id.clone()),
+            app_name: owned(app_name),
+            tenant_id: route.and_then(|r| r.directory.clone()),
+        }
+    }
+
+    /// The deduplication key.
+    pub fn fingerprint(&self) -> Fingerprint {
+        Fingerprint::new(
+            &self.hint,
+            self.secret_id.as_deref(),
+            self.description.as_deref(),
+        )
+    }
+
+    /// Short human label: `<app name or id>: <description>`, or the hint.
+    pub fn label(&self) -> String {
+        let app = self.app_name.as_deref().or(self.app_id.as_deref());
+        let mut s = String::new();
+        if let Some(a) = app {
+            s.push_str(a);
+        }
+        if let Some(d) = &self.description {
+            if !s.is_empty() {
+                s.push_str(": ");
+            }
+            s.push_str(d);
+        }
+        if s.is_empty() {
+            s.push_str(&self.hint);
+            s.push('…');
+        }
+        s
+    }
+}
+
+/// Whether a frame's route permits prompting. Unknown routes (`None`: a
+/// reactblade iframe cannot see the shell URL) and unrecognised ones are
+/// allowed, since the row shape is strict; Key Vault blades never prompt
+/// (the secret is already in a safe store).
+pub fn route_allows(route: Option<&Route>) -> bool {
+    !matches!(route, Some(Route::KeyVault))
+}
+
+/// One-call path for the DOM layer: analyse a row and, if it shows a secret
+/// and the route allows it, return the finding (value range) and detection.
+pub fn detect_row<'a>(
+    row: &'a RowSnapshot<'a>,
+    route: Option<&Route>,
+    app_name: Option<&str>,
+) -> Option<(RowFinding<'a>, Detection)> {
+    if !route_allows(route) {
+        return None;
+    }
+    let f = analyze_row(row)?;
+    let d = Detection::from_finding(&f, route.and_then(Route::app), app_name);
+    Some((f, d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SID: &str = "6B2D1F7E-3C4A-4E5B-9A8D-0F1E2D3C4B5A";
+    const SAMPLE: &str = "zzz8Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzblP";
+    const APP: &str = "11111111-2222-3333-4444-555555555555";
+
+    fn guard_ok(s: &str) -> bool {
+        // Mirrors core::guard::Fingerprint::new's rule.
+        !s.is_empty() && s.len() <= 96 && s.bytes().all(|b| b.is_ascii_graphic())
+    }
+
+    #[test]
+    fn detection_has_no_value() {
+        let cells = ["my app secret", "5/26/2027", SAMPLE, SID];
+        let row = RowSnapshot {
+            cells: &cells,
+            headers: &[],
+            fresh: true,
+        };
+        let route = Route::Credentials(CredRoute {
+            app_id: Some(APP.into()),
+            directory: Some("contoso.onmicrosoft.com".into()),
+        });
+        let (f, d) = detect_row(&row, Some(&route), Some(" My App ")).unwrap();
+        assert_eq!(&cells[f.value_cell][f.start..f.end], SAMPLE);
+        assert_eq!(d.hint, "zzz");
+        assert_eq!(d.kind, SecretKind::Current);
+        assert_eq!(d.secret_id.as_deref(), Some(&*SID.to_ascii_lowercase()));
+        assert_eq!(d.description.as_deref(), Some("my app secret"));
+        assert_eq!(d.expires.as_deref(), Some("5/26/2027"));
+        assert_eq!(d.app_id.as_deref(), Some(APP));
+        assert_eq!(d.app_name.as_deref(), Some("My App"));
+        assert_eq!(d.tenant_id.as_deref(), Some("contoso.onmicrosoft.com"));
+        assert_eq!(d.label(), "My App: my app secret");
+        let dbg = format!("{d:?}{:?}{}", d.fingerprint(), d.fingerprint().to_key());
+        assert!(!dbg.contains(&SAMPLE[3..]), "{dbg}");
+        // Key Vault blade: never; unknown route (iframe): allowed.
+        assert!(detect_row(&row, Some(&Route::KeyVault), None).is_none());
+        let (_, d) = detect_row(&row, None, None).unwrap();
+        assert_eq!(
+            (d.label(), d.app_id, d.tenant_id),
+            ("my app secret".to_string(), None, None)
+        );
+    }
+
+    #[test]
+    fn fingerprints() {
+        let a = Fingerprint::new("zzz", Some(SID), Some("x"));
+        let b = Fingerprint::new("zzz", Some(&SID.to_ascii_lowercase()), Some("other"));
+        assert_eq!(a, b); // the secret id wins over the description
+        let c = Fingerprint::new("zzz", None, Some("desc with spaces é"));
+        let d = Fingerprint::new("zzz", None, Some("desc with spaces e"));
+        assert_ne!(c, d);
+        assert_ne!(c.to_key(), d.to_key());
+        assert_eq!(a.to_key(), ["zzz.", &SID.to_ascii_lowercase()].concat());
+        for fp in [&a, &c, &d, &Fingerprint::new("a b", None, None)] {
+            let k = fp.to_key();
+            assert!(guard_ok(&k) && k.len() <= 41, "{k}");
+        }
+        assert_ne!(
+            Fingerprint::new("zzz", Some(SID), None),
+            Fingerprint::new("zzy", Some(SID), None)
+        );
+    }
+
+    #[test]
+    fn seen_is_bounded() {
+        let mut seen = Seen::new();
+        let fp = |i: usize| Fingerprint::new("abc", None, Some(&i.to_string()));
+        assert!(seen.is_empty());
+        assert!(seen.insert(fp(0)));
+        assert!(!seen.insert(fp(0)));
+        for i in 1..MAX_SEEN + 10 {
+            assert!(seen.insert(fp(i)));
+        }
+        assert_eq!(seen.len(), MAX_SEEN);
+        assert!(!seen.contains(&fp(0)));
+        assert!(seen.contains(&fp(MAX_SEEN + 9)));
+        assert!(seen.remove(&fp(MAX_SEEN + 9)));
+        assert!(!seen.remove(&fp(MAX_SEEN + 9)));
+        seen.clear();
+        assert!(seen.insert(fp(1)));
+    }
+}

@@ -1,0 +1,26 @@
+//! Pure core: no web-sys, no JS. Everything here is tested natively with `cargo test`.
+
+/// Text trimming and byte search helpers.
+pub mod text;
+/// Secret format, checksum and search.
+pub mod secret;
+/// Host classification and portal hash-route parsing.
+pub mod route;
+/// Client-secrets grid row model.
+pub mod grid;
+/// Detections (no values) and their deduplication.
+pub mod detect;
+/// One secret's lifecycle states.
+pub mod state;
+/// Per-tab navigation guard state kept by the background.
+pub mod guard;
+/// The `.env` plaintext and file name for the encrypted-file store.
+pub mod envfile;
+/// Azure Key Vault request building and response mapping.
+pub mod keyvault;
+/// OAuth authorization code + PKCE, with SHA-256 and base64url.
+pub mod pkce;
+/// Small JSON escaper and reader (no serde).
+pub mod json;
+/// Best-effort wiping of buffers that held a secret.
+pub mod wipe;

@@ -1,0 +1,310 @@
+//! Which host a frame runs on, and which blade a portal hash route shows.
+
+use super::secret::is_guid;
+
+/// What kind of host a frame is loaded from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostKind {
+    /// An Azure Portal shell (public or sovereign cloud).
+    Portal,
+    /// A Microsoft Entra admin center shell.
+    Entra,
+    /// A sandboxed React blade iframe from the portal's frame pool.
+    ReactBlade,
+    /// Anything else: the extension stays idle.
+    Other,
+}
+
+const PORTAL_HOSTS: &[&str] = &[
+    "portal.azure.com",
+    "ms.portal.azure.com",
+    "rc.portal.azure.com",
+    "preview.portal.azure.com",
+    "portal.azure.us",
+    "portal.azure.cn",
+];
+const ENTRA_HOSTS: &[&str] = &[
+    "entra.microsoft.com",
+    "entra.microsoft.us",
+    "entra.microsoftonline.cn",
+];
+// Public cloud pools are documented; the .us/.cn ones are inferred from the
+// sovereign portal domains (unverified), and harmless if they do not exist.
+const REACTBLADE_DOMAINS: &[&str] = &[
+    "reactblade.portal.azure.net",
+    "reactblade-ms.portal.azure.net",
+    "reactblade-rc.portal.azure.net",
+    "reactblade.portal.azure.us",
+    "reactblade.portal.azure.cn",
+];
+
+/// Classifies a host name (`location.hostname`; a `:port` and a trailing dot
+/// are ignored, case-insensitive). Only exact names match, so look-alikes such
+/// as `portal.azure.com.evil.com` or `evilportal.azure.com` are `Other`.
+pub fn classify_host(host: &str) -> HostKind {
+    let mut h = host;
+    if let Some(i) = h.rfind(':') {
+        if h[i + 1..].bytes().all(|b| b.is_ascii_digit()) {
+            h = &h[..i];
+        }
+    }
+    let h = h.strip_suffix('.').unwrap_or(h);
+    let eq = |s: &&str| s.eq_ignore_ascii_case(h);
+    if PORTAL_HOSTS.iter().any(eq) {
+        return HostKind::Portal;
+    }
+    if ENTRA_HOSTS.iter().any(eq) {
+        return HostKind::Entra;
+    }
+    // sandbox-<n>[-<n>...].<pool domain>, e.g. sandbox-8-2.reactblade.portal.azure.net
+    if let Some((label, domain)) = h.split_once('.') {
+        let b = label.as_bytes();
+        let ok_label = b.len() > 8
+            && b[..8].eq_ignore_ascii_case(b"sandbox-")
+            && b[8..]
+                .split(|&c| c == b'-')
+                .all(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit));
+        if ok_label
+            && REACTBLADE_DOMAINS
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(domain))
+        {
+            return HostKind::ReactBlade;
+        }
+    }
+    HostKind::Other
+}
+
+/// Application and directory named by an app-registration route.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CredRoute {
+    /// Application (client) id, lower case; `None` if absent or not a GUID.
+    pub app_id: Option<String>,
+    /// Directory from an `@contoso.onmicrosoft.com` (or `@<tenant guid>`) prefix.
+    pub directory: Option<String>,
+}
+
+/// What a portal `location.hash` shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// An app registration's Certificates & secrets blade.
+    Credentials(CredRoute),
+    /// Another blade of an app registration (Overview, API permissions, ...).
+    OtherAppBlade(CredRoute),
+    /// A Key Vault blade: secrets there are already stored safely.
+    KeyVault,
+    /// Anything else.
+    Other,
+}
+
+impl Route {
+    /// True for the Certificates & secrets blade.
+    pub fn is_credentials(&self) -> bool {
+        matches!(self, Route::Credentials(_))
+    }
+
+    /// The app and directory, for either kind of app-registration blade.
+    pub fn app(&self) -> Option<&CredRoute> {
+        match self {
+            Route::Credentials(c) | Route::OtherAppBlade(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+/// The fragment of a full URL without its `#`, or `""`.
+pub fn fragment_of(url: &str) -> &str {
+    url.split_once('#').map_or("", |(_, f)| f)
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// Percent-decodes (invalid escapes are kept as is; bad UTF-8 is replaced).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push(h << 4 | l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Parses a portal `location.hash` (with or without `#`) of the shapes
+/// `view/<Extension>/<Blade>/~/<MenuItem>/<param>/<value>/...` and the legacy
+/// `blade/<Extension>/<Blade>/<MenuItem>/<param>/<value>`, optionally prefixed
+/// by `@<directory>/` and followed by `?query`.
+pub fn parse_route(fragment: &str) -> Route {
+    let f = fragment.strip_prefix('#').unwrap_or(fragment);
+    // The query carries no routing state we need; cut it before decoding so an
+    // encoded `%3F` inside a value survives.
+    let f = f.split_once('?').map_or(f, |(p, _)| p);
+    let f = percent_decode(f);
+    let mut rest = f.as_str();
+    let mut directory = None;
+    if let Some(r) = rest.strip_prefix('@') {
+        let (d, r) = r.split_once('/').unwrap_or((r, ""));
+        if !d.is_empty() {
+            directory = Some(d.to_ascii_lowercase());
+        }
+        rest = r;
+    }
+    let mut segs = rest.split('/').filter(|s| !s.is_empty());
+    let first = segs.clone().next().unwrap_or("");
+    // `resource/subscriptions/.../providers/Microsoft.KeyVault/vaults/<v>/...`
+    if first.eq_ignore_ascii_case("resource")
+        && segs
+            .clone()
+            .any(|s| s.eq_ignore_ascii_case("Microsoft.KeyVault"))
+    {
+        return Route::KeyVault;
+    }
+    if !matches!(segs.next(), Some(s) if s.eq_ignore_ascii_case("view") || s.eq_ignore_ascii_case("blade"))
+    {
+        return Route::Other;
+    }
+    let ext = segs.next().unwrap_or("");
+    if super::text::starts_with_ci(ext, "Microsoft_Azure_KeyVault") {
+        return Route::KeyVault;
+    }
+    if !ext.eq_ignore_ascii_case("Microsoft_AAD_RegisteredApps") {
+        return Route::Other;
+    }
+    let blade = segs.next().unwrap_or("");
+    let segs: Vec<&str> = segs.collect();
+    // Menu item: first segment after the blade, skipping the `~` separator.
+    let menu = segs.iter().find(|s| **s != "~").copied().unwrap_or("");
+    let mut app_id = None;
+    // `name` / `name~` (JSON-valued) parameter pairs; the value may be quoted.
+    for w in segs.windows(2) {
+        let name = w[0].strip_suffix('~').unwrap_or(w[0]);
+        if name.eq_ignore_ascii_case("appId") {
+            let v = w[1].trim_matches('"');
+            if is_guid(v) {
+                app_id = Some(v.to_ascii_lowercase());
+                break;
+            }
+        }
+    }
+    let cred = CredRoute { app_id, directory };
+    if blade.eq_ignore_ascii_case("ApplicationMenuBlade")
+        && menu.eq_ignore_ascii_case("Credentials")
+    {
+        Route::Credentials(cred)
+    } else {
+        Route::OtherAppBlade(cred)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts() {
+        use HostKind::*;
+        for (h, want) in [
+            ("portal.azure.com", Portal),
+            ("PORTAL.Azure.COM", Portal),
+            ("portal.azure.com.", Portal),
+            ("portal.azure.com:443", Portal),
+            ("ms.portal.azure.com", Portal),
+            ("rc.portal.azure.com", Portal),
+            ("preview.portal.azure.com", Portal),
+            ("portal.azure.us", Portal),
+            ("portal.azure.cn", Portal),
+            ("entra.microsoft.com", Entra),
+            ("entra.microsoft.us", Entra),
+            ("entra.microsoftonline.cn", Entra),
+            ("sandbox-1.reactblade.portal.azure.net", ReactBlade),
+            ("sandbox-42.reactblade-ms.portal.azure.net", ReactBlade),
+            ("sandbox-8-2.reactblade.portal.azure.net", ReactBlade),
+            ("Sandbox-3.ReactBlade-RC.portal.azure.net.", ReactBlade),
+            ("sandbox-5.reactblade.portal.azure.us", ReactBlade),
+            ("sandbox-5.reactblade.portal.azure.cn", ReactBlade),
+            ("portal.azure.com.evil.com", Other),
+            ("evilportal.azure.com", Other),
+            ("evil.portal.azure.com", Other),
+            ("xportal.azure.com", Other),
+            ("portal.azure.comm", Other),
+            ("entra.microsoft.com.evil.com", Other),
+            ("sandbox-.reactblade.portal.azure.net", Other),
+            ("sandbox-x.reactblade.portal.azure.net", Other),
+            ("sandbox-1-.reactblade.portal.azure.net", Other),
+            ("evil.reactblade.portal.azure.net", Other),
+            ("sandbox-1.evil.reactblade.portal.azure.net", Other),
+            ("sandbox-1.reactblade.portal.azure.net.evil.com", Other),
+            ("reactblade.portal.azure.net", Other),
+            ("sandbox-1.reactblade-xx.portal.azure.net", Other),
+            ("localhost", Other),
+            ("", Other),
+            (".", Other),
+        ] {
+            assert_eq!(classify_host(h), want, "{h}");
+        }
+    }
+
+    const APP: &str = "6b2d1f7e-3c4a-4e5b-9a8d-0f1e2d3c4b5a";
+
+    fn cred(dir: Option<&str>) -> CredRoute {
+        CredRoute {
+            app_id: Some(APP.into()),
+            directory: dir.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn routes() {
+        let c = |d| Route::Credentials(cred(d));
+        let o = |d| Route::OtherAppBlade(cred(d));
+        let up = APP.to_ascii_uppercase();
+        let cases: Vec<(String, Route)> = vec![
+            (format!("#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/{APP}/isMSAApp~/false"), c(None)),
+            (format!("view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/{APP}"), c(None)),
+            (format!("#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/{APP}/isMSAApp~/false?feature.x=true&y=1"), c(None)),
+            (format!("#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/{APP}?x=%2Fview%2F"), c(None)),
+            (format!("#blade/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/Credentials/appId/{APP}"), c(None)),
+            (format!("#blade/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/Credentials/appId/{APP}/isMSAApp/"), c(None)),
+            (format!("#@contoso.onmicrosoft.com/view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/{APP}/isMSAApp~/false"), c(Some("contoso.onmicrosoft.com"))),
+            (format!("#@Contoso.OnMicrosoft.com/blade/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/Credentials/appId/{up}"), c(Some("contoso.onmicrosoft.com"))),
+            (format!("#view%2FMicrosoft_AAD_RegisteredApps%2FApplicationMenuBlade%2F~%2FCredentials%2FappId%2F{APP}%2FisMSAApp~%2Ffalse"), c(None)),
+            (format!("#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId~/%22{APP}%22"), c(None)),
+            (format!("#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/quickStartType~/null/sourceType/Microsoft_AAD_IAM/appId/{APP}"), c(None)),
+            (format!("#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Overview/appId/{APP}/isMSAApp~/false"), o(None)),
+            (format!("#blade/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/Overview/appId/{APP}"), o(None)),
+            (format!("#@contoso.onmicrosoft.com/view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/CallAnAPI/appId/{APP}"), o(Some("contoso.onmicrosoft.com"))),
+            ("#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/not-a-guid".into(), Route::Credentials(CredRoute::default())),
+            ("#view/Microsoft_AAD_RegisteredApps/ApplicationsListBlade".into(), Route::OtherAppBlade(CredRoute::default())),
+            ("#view/Microsoft_Azure_KeyVault/SecretBlade/~/overview/id/https%3A%2F%2Fkv.vault.azure.net%2Fsecrets%2Fs".into(), Route::KeyVault),
+            ("#@contoso.onmicrosoft.com/resource/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv/secrets".into(), Route::KeyVault),
+            ("#@contoso.onmicrosoft.com/resource/subscriptions/x/resourceGroups/rg/providers/Microsoft.Web/sites/app".into(), Route::Other),
+            ("#blade/Microsoft_Azure_KeyVault/SecretMenuBlade/overview".into(), Route::KeyVault),
+            ("#home".into(), Route::Other),
+            ("".into(), Route::Other),
+            ("#".into(), Route::Other),
+            ("#@".into(), Route::Other),
+            ("#view/Microsoft_AAD_IAM/StartboardApplicationsMenuBlade/~/AppAppsPreview".into(), Route::Other),
+            ("#view/%".into(), Route::Other),
+        ];
+        for (hash, want) in cases {
+            assert_eq!(parse_route(&hash), want, "{hash}");
+        }
+        assert!(parse_route(&format!(
+            "#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/{APP}"
+        ))
+        .is_credentials());
+        assert_eq!(fragment_of("https://portal.azure.com/#view/x"), "view/x");
+        assert_eq!(fragment_of("https://portal.azure.com/"), "");
+        assert_eq!(Route::KeyVault.app(), None);
+    }
+}

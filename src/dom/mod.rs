@@ -1,0 +1,3 @@
+//! The thin DOM layer (wasm32 only): frame bootstrap, observer, scanning, prompt UI.
+
+pub mod frame;

@@ -1,0 +1,20 @@
+//! ShownOnce: catch the client secret the Azure Portal shows exactly once.
+//!
+//! Architecture (see README "Architecture"):
+//! - [`core`]: pure Rust, no web-sys — secret format and checksum, routes, blade model,
+//!   detection, state machines, store request building. Tested natively with `cargo test`.
+//! - `dom` (wasm32 only): the thin DOM layer — observer, scanning, prompt UI.
+//! - `content` / `background` (wasm32 only, one cargo feature each): the two entry points.
+//!   build.sh compiles the crate once per feature so a portal frame loads only the content module.
+#![deny(missing_docs)]
+
+pub mod core;
+
+#[cfg(target_arch = "wasm32")]
+pub mod dom;
+
+#[cfg(all(target_arch = "wasm32", feature = "content"))]
+mod content;
+
+#[cfg(all(target_arch = "wasm32", feature = "background"))]
+mod background;
