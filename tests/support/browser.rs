@@ -1,0 +1,237 @@
+//! Real browsers for the end-to-end tests: headless Chromium (chromedriver) and Firefox ESR
+//! (geckodriver), each loading the production build from `dist/` unchanged, with the portal
+//! hostnames mapped to the loopback replica server.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use thirtyfour::prelude::*;
+
+use super::server::ReplicaServer;
+
+/// Which browser a session drives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Browser {
+    /// Debian's Chromium with chromedriver.
+    Chrome,
+    /// Firefox ESR with geckodriver.
+    Firefox,
+}
+
+impl Browser {
+    /// Short name for test output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Browser::Chrome => "chrome",
+            Browser::Firefox => "firefox",
+        }
+    }
+}
+
+/// A running browser with the extension installed.
+pub struct Session {
+    /// The WebDriver client.
+    pub driver: WebDriver,
+    /// Which browser this is.
+    pub browser: Browser,
+    driver_process: Child,
+    profile: PathBuf,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `dist/<browser>` — the unpacked production build. Panics with a clear message when missing.
+pub fn dist(browser: Browser) -> PathBuf {
+    let dir = root().join("dist").join(browser.name());
+    assert!(
+        dir.join("manifest.json").exists(),
+        "{} is missing: run ./build.sh first",
+        dir.display()
+    );
+    dir
+}
+
+fn which(cmd: &str) -> String {
+    let out = Command::new("sh").arg("-c").arg(format!("command -v {cmd}")).output().unwrap();
+    let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(!path.is_empty(), "{cmd} not found: ./build.sh test installs it");
+    path
+}
+
+async fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "webdriver did not start on port {port}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+impl Session {
+    /// Starts `browser` headless with `dist/<browser>` installed and the replica hosts mapped.
+    pub async fn start(browser: Browser, server: &ReplicaServer) -> Session {
+        let port = free_port();
+        let profile = std::env::temp_dir().join(format!("shownonce-e2e-{}-{}", browser.name(), port));
+        let _ = std::fs::remove_dir_all(&profile);
+        std::fs::create_dir_all(&profile).unwrap();
+        let (bin, args) = match browser {
+            Browser::Chrome => (which("chromedriver"), vec![format!("--port={port}")]),
+            Browser::Firefox => (
+                which("geckodriver"),
+                vec![format!("--port={port}"), "--log=error".to_string()],
+            ),
+        };
+        let driver_process = Command::new(bin)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start webdriver");
+        wait_for_port(port).await;
+        let url = format!("http://127.0.0.1:{port}");
+        let driver = match browser {
+            Browser::Chrome => {
+                let mut caps = DesiredCapabilities::chrome();
+                let bin = std::env::var("CHROMIUM_BIN").unwrap_or_else(|_| "/usr/lib/chromium/chromium".into());
+                caps.set_binary(&bin).unwrap();
+                let ext = dist(Browser::Chrome);
+                for arg in [
+                    "--headless=new".to_string(),
+                    "--no-sandbox".into(),
+                    "--disable-gpu".into(),
+                    "--disable-dev-shm-usage".into(),
+                    "--disable-background-networking".into(),
+                    "--disable-component-update".into(),
+                    "--disable-sync".into(),
+                    "--disable-quic".into(),
+                    "--no-first-run".into(),
+                    "--window-size=1400,900".into(),
+                    format!("--user-data-dir={}", profile.display()),
+                    format!("--load-extension={}", ext.display()),
+                    format!("--disable-extensions-except={}", ext.display()),
+                    format!("--host-resolver-rules={}", server.chromium_host_rules()),
+                    "--ignore-certificate-errors".into(),
+                ] {
+                    caps.add_arg(&arg).unwrap();
+                }
+                caps.add_experimental_option("excludeSwitches", json!(["disable-extensions"])).unwrap();
+                WebDriver::new(&url, caps).await.expect("start chromium")
+            }
+            Browser::Firefox => {
+                let mut caps = DesiredCapabilities::firefox();
+                caps.set_firefox_binary(&which("firefox-esr")).unwrap();
+                caps.add_arg("-headless").unwrap();
+                caps.accept_insecure_certs(true).unwrap();
+                let mut prefs = thirtyfour::common::capabilities::firefox::FirefoxPreferences::new();
+                // Every hostname resolves to loopback and :443 goes to the replica's port.
+                prefs.set("network.dns.forceResolve", "127.0.0.1").unwrap();
+                prefs.set("network.socket.forcePort", format!("443={}", server.port())).unwrap();
+                prefs.set("network.proxy.type", 0).unwrap();
+                prefs.set("browser.shell.checkDefaultBrowser", false).unwrap();
+                prefs.set("datareporting.policy.dataSubmissionEnabled", false).unwrap();
+                caps.set_preferences(prefs).unwrap();
+                let driver = WebDriver::new(&url, caps).await.expect("start firefox");
+                let tools = thirtyfour::extensions::addons::firefox::FirefoxTools::new(driver.handle().clone());
+                tools
+                    .install_addon(&dist(Browser::Firefox).display().to_string(), Some(true))
+                    .await
+                    .expect("install dist/firefox as a temporary add-on");
+                driver
+            }
+        };
+        Session { driver, browser, driver_process, profile }
+    }
+
+    /// Ends the browser and its driver.
+    pub async fn quit(mut self) {
+        let _ = self.driver.clone().quit().await;
+        let _ = self.driver_process.kill();
+        let _ = self.driver_process.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+
+    /// Runs `script` in the current frame (page world) and returns its result.
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
+        self.driver.execute(script, args).await.expect("execute script").json().clone()
+    }
+
+    /// Polls `script` (which returns a JSON value) until `done` accepts it, or fails after `secs`.
+    pub async fn wait_js(&self, what: &str, script: &str, secs: u64, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let v = self.js(script, vec![]).await;
+            if done(&v) {
+                return v;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out after {secs}s waiting for {what}; last value: {v}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Value of attribute `attr` on `<html>` in the current frame (null when absent).
+    pub async fn root_attr(&self, attr: &str) -> Value {
+        self.js("return document.documentElement.getAttribute(arguments[0]);", vec![json!(attr)]).await
+    }
+
+    /// Waits until `<html attr>` in the current frame is non-null, returns it.
+    pub async fn wait_root_attr(&self, attr: &str, secs: u64) -> String {
+        let script = format!("return document.documentElement.getAttribute({attr:?});");
+        self.wait_js(attr, &script, secs, |v| !v.is_null()).await.as_str().unwrap().to_string()
+    }
+
+    /// Switches into the blade iframe (when the blade is an iframe), or stays at the top.
+    pub async fn enter_blade(&self, iframe: bool) {
+        self.driver.enter_default_frame().await.unwrap();
+        if iframe {
+            let frame = self
+                .driver
+                .query(By::Css("iframe[data-testid=blade-frame]"))
+                .wait(Duration::from_secs(15), Duration::from_millis(50))
+                .first()
+                .await
+                .expect("blade iframe");
+            frame.enter_frame().await.unwrap();
+        }
+    }
+
+    /// Clicks an element by `data-testid` in the current frame with a real (trusted) click.
+    pub async fn click_testid(&self, id: &str) {
+        let el = self
+            .driver
+            .query(By::Css(format!("[data-testid={id}]")))
+            .wait(Duration::from_secs(15), Duration::from_millis(50))
+            .first()
+            .await
+            .unwrap_or_else(|e| panic!("no [data-testid={id}]: {e}"));
+        el.scroll_into_view().await.ok();
+        el.click().await.unwrap_or_else(|e| panic!("click {id}: {e}"));
+    }
+
+    /// Types into an element by `data-testid`.
+    pub async fn type_testid(&self, id: &str, text: &str) {
+        let el = self.driver.find(By::Css(format!("[data-testid={id}]"))).await.unwrap();
+        el.clear().await.ok();
+        el.send_keys(text).await.unwrap();
+    }
+
+    /// Saves a PNG screenshot under target/e2e/.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let dir = root().join("target").join("e2e");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{}-{name}.png", self.browser.name()));
+        self.driver.enter_default_frame().await.ok();
+        self.driver.screenshot(&path).await.expect("screenshot");
+        path
+    }
+}

@@ -1,0 +1,3 @@
+//! Shared support for the end-to-end tests and benchmarks.
+pub mod browser;
+pub mod server;
