@@ -62,7 +62,9 @@ build_entry() { # build_entry <content|background>
   rm -rf "$out"; mkdir -p "$out"
   # Without reference types wasm-bindgen keeps JS objects in a JS-side heap instead of an
   # externref table, which is what lets wasm2js translate the module (content fallback).
-  RUSTFLAGS="-C target-feature=-reference-types" \
+  # Without nontrapping-fptoint, float->int casts avoid i64.trunc_sat, which wasm2js
+  # cannot lower (its output then fails validation).
+  RUSTFLAGS="-C target-feature=-reference-types,-nontrapping-fptoint" \
     cargo build --quiet --lib --release --target "$TARGET" --no-default-features --features "$entry"
   cp "target/$TARGET/release/shownonce.wasm" "$out/$entry.wasm"
   # The bundler glue exports every import plus __wbg_set_wasm, so one glue serves both the

@@ -9,14 +9,16 @@ pub async fn background_main() {}
 
 /// Answers a message from a content script or an extension page.
 #[wasm_bindgen]
-pub async fn on_message(message: JsValue, _sender: JsValue) -> Result<JsValue, JsValue> {
-    let kind = js_sys::Reflect::get(&message, &JsValue::from_str("type"))?;
-    match kind.as_string().as_deref() {
-        Some("hello") => {
-            let reply = js_sys::Object::new();
-            js_sys::Reflect::set(&reply, &"ok".into(), &JsValue::TRUE)?;
+pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, JsValue> {
+    let reply = js_sys::Object::new();
+    match crate::platform::get_str(&message, "type").as_deref() {
+        // A blade iframe cannot see the portal's route (cross-origin): it asks for the tab's URL.
+        Some("tabUrl") => {
+            let tab = js_sys::Reflect::get(&sender, &"tab".into())?;
+            let url = if tab.is_object() { crate::platform::get_str(&tab, "url") } else { None };
+            js_sys::Reflect::set(&reply, &"url".into(), &url.map(JsValue::from).unwrap_or(JsValue::NULL))?;
             Ok(reply.into())
         }
-        _ => Err(JsValue::from_str("unknown message")),
+        _ => Err(JsValue::from_str("ShownOnce: unknown message")),
     }
 }

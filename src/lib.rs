@@ -13,6 +13,9 @@ pub mod core;
 #[cfg(target_arch = "wasm32")]
 pub mod dom;
 
+#[cfg(target_arch = "wasm32")]
+pub mod platform;
+
 #[cfg(all(target_arch = "wasm32", feature = "content"))]
 mod content;
 

@@ -97,6 +97,139 @@ impl Ctx<'_> {
     }
 }
 
+/// What a prompt host exposes (never the value): read in the frame that shows the secret.
+const PROMPTS: &str = "return Array.from(document.querySelectorAll('shownonce-prompt')).map(p => ({\
+    hint: p.dataset.hint, id: p.dataset.secretId, kind: p.dataset.kind, state: p.dataset.state,\
+    role: p.getAttribute('role'), name: p.getAttribute('aria-label'), desc: p.getAttribute('aria-description')}));";
+
+fn fresh_app() -> String {
+    // A new app per scenario, so the replica's list starts with its two masked secrets only.
+    let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let h = format!("{:032x}", n.wrapping_mul(0x9e3779b97f4a7c15_u128));
+    format!("{}-{}-4{}-a{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+}
+
+impl Ctx<'_> {
+    /// Adds a client secret through the replica's side pane, like a user.
+    async fn add_secret(&self, description: &str) {
+        self.s.click_testid("new-secret").await;
+        self.s.type_testid("desc-input", description).await;
+        let before = self.server.issued().len();
+        self.s.click_testid("add-button").await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.server.issued().len() == before {
+            assert!(std::time::Instant::now() < deadline, "the replica did not add a secret");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn prompts(&self) -> Vec<serde_json::Value> {
+        self.s.js(PROMPTS, vec![]).await.as_array().cloned().unwrap_or_default()
+    }
+
+    /// Waits for `n` prompts in the current frame, then checks that no more appear.
+    async fn expect_prompts(&self, n: usize, tag: &str) -> Vec<serde_json::Value> {
+        if n > 0 {
+            let want = n;
+            self.s.wait_js(&format!("{n} prompt(s)"), PROMPTS, 10, |v| v.as_array().is_some_and(|a| a.len() >= want)).await;
+        }
+        // Re-renders, tab switches and late batches must not add a second detection.
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+        let got = self.prompts().await;
+        assert_eq!(got.len(), n, "{tag}: expected exactly {n} prompt(s), got {got:?}");
+        got
+    }
+
+    /// A positive scenario: the new secret gives exactly one prompt with its context.
+    async fn detects(&self, iframe: bool, name: &str, host: &str, extra: &str, route_tail: &str) {
+        let tag = self.tag(iframe, name);
+        let app = fresh_app();
+        let hash = format!("#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/{app}{route_tail}");
+        self.open(&url(host, self.csp, iframe, extra, &hash), "credentials").await;
+        self.s.enter_blade(iframe).await;
+        assert_eq!(self.prompts().await.len(), 0, "{tag}: masked rows gave a prompt");
+        let desc = format!("ci {name}");
+        self.add_secret(&desc).await;
+        let issued = self.server.issued().last().cloned().unwrap();
+        let got = self.expect_prompts(1, &tag).await;
+        let p = &got[0];
+        assert_eq!(p["role"], "alertdialog", "{tag}");
+        assert_eq!(p["hint"], issued.hint.as_str(), "{tag}: hint");
+        assert_eq!(p["id"], issued.key_id.to_ascii_lowercase().as_str(), "{tag}: secret id");
+        assert_eq!(p["state"], "shown", "{tag}");
+        let name_s = p["name"].as_str().unwrap_or_default();
+        let desc_s = p["desc"].as_str().unwrap_or_default();
+        assert!(desc_s.contains(&desc), "{tag}: description in {desc_s:?}");
+        assert!(desc_s.contains(&issued.end_date), "{tag}: expiry {} in {desc_s:?}", issued.end_date);
+        // The app: its display name where the frame shows it (the shell's blade title), else
+        // its client id, which a blade iframe learns from the tab's route via the background.
+        let want_app = if iframe { app.clone() } else { "Contoso Billing API".to_string() };
+        assert!(name_s.contains(&want_app), "{tag}: app {want_app:?} in {name_s:?}");
+        // The value never reaches the page's DOM through us.
+        let html = self.s.js("return document.documentElement.outerHTML.split(arguments[0]).length - 1;", vec![json!(issued.value)]).await;
+        let in_rows = self.s.js("return Array.from(document.querySelectorAll('[data-testid=secret-row]')).map(r => r.textContent).join('').split(arguments[0]).length - 1;", vec![json!(issued.value)]).await;
+        assert_eq!(html, in_rows, "{tag}: the value appears outside the portal's own row");
+        self.s.driver.enter_default_frame().await.unwrap();
+        println!("{tag} ... ok");
+    }
+
+    /// Two secrets in a row on a virtualised, re-rendering grid, with tab switches: two prompts.
+    async fn two_in_a_row_rerendered(&self, iframe: bool) {
+        let tag = self.tag(iframe, "two secrets, re-rendered rows, tab switches: two detections");
+        let app = fresh_app();
+        self.open(&url("portal.azure.com", self.csp, iframe, "&so_rerender=1", &cred_hash(&app)), "credentials").await;
+        self.s.enter_blade(iframe).await;
+        self.add_secret("first").await;
+        self.expect_prompts(1, &tag).await;
+        self.s.click_testid("tab-certificates").await;
+        self.s.click_testid("tab-secrets").await;
+        self.add_secret("second").await;
+        let got = self.expect_prompts(2, &tag).await;
+        let issued = self.server.issued();
+        let last_two: Vec<_> = issued.iter().rev().take(2).map(|i| i.key_id.to_ascii_lowercase()).collect();
+        for p in &got {
+            assert!(last_two.iter().any(|id| p["id"] == id.as_str()), "{tag}: {p}");
+        }
+        assert_ne!(got[0]["id"], got[1]["id"], "{tag}");
+        self.s.driver.enter_default_frame().await.unwrap();
+        println!("{tag} ... ok");
+    }
+
+    /// Negative scenarios: no prompt at all.
+    async fn no_prompt(&self, iframe: bool, name: &str, host: &str, extra: &str, hash: &str, ready: &str, add: Option<&str>) {
+        let tag = self.tag(iframe, name);
+        self.open(&url(host, self.csp, iframe, extra, hash), ready).await;
+        self.s.enter_blade(iframe).await;
+        if let Some(button) = add {
+            if button == "add" {
+                self.add_secret("negative").await;
+            } else {
+                self.s.click_testid(button).await;
+            }
+        }
+        self.expect_prompts(0, &tag).await;
+        self.s.driver.enter_default_frame().await.unwrap();
+        assert_eq!(self.prompts().await.len(), 0, "{tag}: prompt in the top frame");
+        println!("{tag} ... ok");
+    }
+
+    async fn detection_matrix(&self, iframe: bool) {
+        let tail = "/isMSAApp~/false";
+        self.detects(iframe, "new 8Q~ secret (en)", "portal.azure.com", "", tail).await;
+        self.detects(iframe, "German labels", "portal.azure.com", "&l=de", tail).await;
+        self.detects(iframe, "Japanese labels", "portal.azure.com", "&l=ja", "").await;
+        self.detects(iframe, "Entra admin center", "entra.microsoft.com", "", tail).await;
+        self.detects(iframe, "legacy 7Q~ secret", "ms.portal.azure.com", "&so_kind=legacy", "?x=1").await;
+        self.detects(iframe, "pre-2021 secret in the fresh row", "portal.azure.com", "&so_kind=old", tail).await;
+        self.two_in_a_row_rerendered(iframe).await;
+        let app = fresh_app();
+        self.no_prompt(iframe, "bad checksum", "portal.azure.com", "&so_kind=bad", &cred_hash(&app), "credentials", Some("add")).await;
+        self.no_prompt(iframe, "masked values only", "portal.azure.com", "", &cred_hash(&fresh_app()), "credentials", None).await;
+        let kv = "#view/Microsoft_Azure_KeyVault/SecretVersionBlade/vault/contoso-kv/name/app-secret/version/0a1b2c3d4e5f60718293a4b5c6d7e8f9";
+        self.no_prompt(iframe, "Key Vault reveal", "portal.azure.com", "", kv, "keyvault", Some("kv-show-secret")).await;
+    }
+}
+
 async fn run(browser: Browser, csp: Csp) {
     let server = ReplicaServer::start();
     let s = Session::start(browser, &server).await;
@@ -104,6 +237,7 @@ async fn run(browser: Browser, csp: Csp) {
     for iframe in [false, true] {
         ctx.runs_in_portal_frames(iframe).await;
         ctx.silent_off_portal(iframe).await;
+        ctx.detection_matrix(iframe).await;
     }
     let _ = json!(null);
     s.quit().await;

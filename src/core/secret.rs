@@ -148,6 +148,11 @@ pub fn looks_like_old_secret(s: &str) -> bool {
     if !(32..=44).contains(&t.len()) || find_bytes(t, b"://").is_some() {
         return false;
     }
+    // The `7Q~`/`8Q~` marker means a current or legacy secret: one that failed those
+    // checks (a bad checksum) is not a secret of any format.
+    if t.len() >= 6 && &t[4..6] == b"Q~" {
+        return false;
+    }
     let (mut lower, mut upper, mut digit) = (false, false, false);
     for &b in t {
         match b {
@@ -575,6 +580,9 @@ mod tests {
             ("6B2D1F7E-3C4A-4E5B-9A8D-0F1E2D3C4B5a", false),
             ("https://Example.com/Path/To/Page1234", false),
             (" aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dE\u{a0}", true),
+            // Current/legacy-shaped but invalid (bad checksum): no format at all.
+            ("zzz8Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzblQ", false),
+            ("Ab18Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzAbC", false),
         ] {
             assert_eq!(looks_like_old_secret(s), want, "{s:?}");
             assert_eq!(classify_token(s), None);

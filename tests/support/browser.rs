@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -79,6 +79,23 @@ async fn wait_for_port(port: u16) {
 impl Session {
     /// Starts `browser` headless with `dist/<browser>` installed and the replica hosts mapped.
     pub async fn start(browser: Browser, server: &ReplicaServer) -> Session {
+        Session::start_with(browser, server, Some(&dist(browser))).await
+    }
+
+    /// Like [`Session::start`], with the unpacked extension in `ext` (e.g. a baseline
+    /// extension for the benchmarks), or with no extension at all when `ext` is `None`.
+    pub async fn start_with(browser: Browser, server: &ReplicaServer, ext: Option<&Path>) -> Session {
+        Session::start_with_args(browser, server, ext, &[]).await
+    }
+
+    /// Like [`Session::start_with`], plus extra Chromium command-line switches (ignored for
+    /// Firefox).
+    pub async fn start_with_args(
+        browser: Browser,
+        server: &ReplicaServer,
+        ext: Option<&Path>,
+        extra_args: &[&str],
+    ) -> Session {
         let port = free_port();
         let profile = std::env::temp_dir().join(format!("shownonce-e2e-{}-{}", browser.name(), port));
         let _ = std::fs::remove_dir_all(&profile);
@@ -103,7 +120,11 @@ impl Session {
                 let mut caps = DesiredCapabilities::chrome();
                 let bin = std::env::var("CHROMIUM_BIN").unwrap_or_else(|_| "/usr/lib/chromium/chromium".into());
                 caps.set_binary(&bin).unwrap();
-                let ext = dist(Browser::Chrome);
+                let mut args: Vec<String> = extra_args.iter().map(|a| a.to_string()).collect();
+                if let Some(ext) = ext {
+                    args.push(format!("--load-extension={}", ext.display()));
+                    args.push(format!("--disable-extensions-except={}", ext.display()));
+                }
                 for arg in [
                     "--headless=new".to_string(),
                     "--no-sandbox".into(),
@@ -116,11 +137,12 @@ impl Session {
                     "--no-first-run".into(),
                     "--window-size=1400,900".into(),
                     format!("--user-data-dir={}", profile.display()),
-                    format!("--load-extension={}", ext.display()),
-                    format!("--disable-extensions-except={}", ext.display()),
                     format!("--host-resolver-rules={}", server.chromium_host_rules()),
                     "--ignore-certificate-errors".into(),
-                ] {
+                ]
+                .into_iter()
+                .chain(args)
+                {
                     caps.add_arg(&arg).unwrap();
                 }
                 caps.add_experimental_option("excludeSwitches", json!(["disable-extensions"])).unwrap();
@@ -140,11 +162,13 @@ impl Session {
                 prefs.set("datareporting.policy.dataSubmissionEnabled", false).unwrap();
                 caps.set_preferences(prefs).unwrap();
                 let driver = WebDriver::new(&url, caps).await.expect("start firefox");
-                let tools = thirtyfour::extensions::addons::firefox::FirefoxTools::new(driver.handle().clone());
-                tools
-                    .install_addon(&dist(Browser::Firefox).display().to_string(), Some(true))
-                    .await
-                    .expect("install dist/firefox as a temporary add-on");
+                if let Some(ext) = ext {
+                    let tools = thirtyfour::extensions::addons::firefox::FirefoxTools::new(driver.handle().clone());
+                    tools
+                        .install_addon(&ext.display().to_string(), Some(true))
+                        .await
+                        .unwrap_or_else(|e| panic!("install {} as a temporary add-on: {e}", ext.display()));
+                }
                 driver
             }
         };
@@ -168,7 +192,11 @@ impl Session {
     pub async fn wait_js(&self, what: &str, script: &str, secs: u64, done: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
-            let v = self.js(script, vec![]).await;
+            // A script can fail while a frame navigates (no document yet): poll again.
+            let v = match self.driver.execute(script, vec![]).await {
+                Ok(r) => r.json().clone(),
+                Err(e) => Value::String(format!("<script error: {e}>")),
+            };
             if done(&v) {
                 return v;
             }
@@ -187,7 +215,7 @@ impl Session {
     /// Waits until `<html attr>` in the current frame is non-null, returns it.
     pub async fn wait_root_attr(&self, attr: &str, secs: u64) -> String {
         let script = format!("return document.documentElement.getAttribute({attr:?});");
-        self.wait_js(attr, &script, secs, |v| !v.is_null()).await.as_str().unwrap().to_string()
+        self.wait_js(attr, &script, secs, |v| v.is_string() && !v.as_str().unwrap().starts_with("<script error")).await.as_str().unwrap().to_string()
     }
 
     /// Switches into the blade iframe (when the blade is an iframe), or stays at the top.

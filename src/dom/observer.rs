@@ -1,0 +1,49 @@
+//! RAII wrapper for a MutationObserver whose callback only queues nodes; the work happens
+//! later, in a bounded batch (see `scan`). Dropping the wrapper disconnects the observer.
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{MutationObserver, MutationObserverInit, MutationRecord, Node};
+
+/// An observer that stays connected while this value lives.
+#[must_use = "the observer disconnects when dropped"]
+pub struct Observer {
+    observer: MutationObserver,
+    _callback: Closure<dyn FnMut(js_sys::Array)>,
+}
+
+impl Observer {
+    /// Observes `target`'s subtree (child lists and text) and hands every record's changed
+    /// nodes to `on_nodes`, which must only queue them.
+    pub fn new(target: &Node, mut on_nodes: impl FnMut(Node) + 'static) -> Result<Observer, JsValue> {
+        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |records: js_sys::Array| {
+            for record in records.iter() {
+                let record: MutationRecord = record.unchecked_into();
+                if record.type_() == "characterData" {
+                    if let Some(t) = record.target() {
+                        on_nodes(t);
+                    }
+                    continue;
+                }
+                let added = record.added_nodes();
+                for i in 0..added.length() {
+                    if let Some(n) = added.item(i) {
+                        on_nodes(n);
+                    }
+                }
+            }
+        });
+        let observer = MutationObserver::new(callback.as_ref().unchecked_ref())?;
+        let init = MutationObserverInit::new();
+        init.set_child_list(true);
+        init.set_subtree(true);
+        init.set_character_data(true);
+        observer.observe_with_options(target, &init)?;
+        Ok(Observer { observer, _callback: callback })
+    }
+}
+
+impl Drop for Observer {
+    fn drop(&mut self) {
+        self.observer.disconnect();
+    }
+}

@@ -1,0 +1,284 @@
+//! The save prompt: a `<shownonce-prompt>` host on `<html>` with a closed shadow root, so the
+//! page's scripts cannot reach into it and its CSS cannot restyle it (host styles are inline
+//! `!important`, which beats any author rule). It never contains the secret value: only the
+//! 3-character hint. Every handler ignores untrusted (script-made) events.
+use std::rc::Rc;
+
+use gloo_events::EventListener;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, Event, KeyboardEvent, ShadowRoot, ShadowRootInit, ShadowRootMode};
+
+use crate::core::detect::Detection;
+
+/// What the user asked for in the prompt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Copy the value to the clipboard (our own button).
+    Copy,
+    /// "I saved it elsewhere": an explicit, deliberate confirmation.
+    SavedElsewhere,
+}
+
+const HOST_STYLE: &str = "all: initial !important; position: fixed !important; \
+right: 16px !important; bottom: 16px !important; z-index: 2147483647 !important; \
+display: block !important; visibility: visible !important; opacity: 1 !important;";
+
+const CSS: &str = r#"
+:host { all: initial; }
+.card { box-sizing: border-box; width: 380px; max-width: calc(100vw - 32px);
+  font: 14px/20px "Segoe UI", "Segoe UI Web (West European)", -apple-system, system-ui, Roboto, sans-serif;
+  color: #323130; background: #fff; border: 1px solid #edebe9; border-left: 4px solid #0078d4;
+  border-radius: 4px; box-shadow: 0 6.4px 14.4px rgba(0,0,0,.13), 0 1.2px 3.6px rgba(0,0,0,.11);
+  padding: 14px 16px 12px; }
+.dark .card { color: #f3f2f1; background: #252423; border-color: #3b3a39; border-left-color: #2899f5; }
+h2 { margin: 0 0 6px; font-size: 15px; font-weight: 600; display: flex; gap: 8px; align-items: center; }
+.meta { margin: 0 0 8px; color: #605e5c; overflow-wrap: anywhere; }
+.dark .meta { color: #c8c6c4; }
+.hint { font-family: Consolas, "Courier New", monospace; background: #f3f2f1; padding: 0 4px; border-radius: 2px; }
+.dark .hint { background: #3b3a39; }
+.row { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 10px; }
+button { font: inherit; font-weight: 600; min-height: 32px; padding: 0 14px; border-radius: 2px; cursor: pointer;
+  border: 1px solid #8a8886; background: #fff; color: #323130; }
+.dark button { background: #252423; color: #f3f2f1; border-color: #8a8886; }
+button.primary { background: #0078d4; border-color: #0078d4; color: #fff; }
+button.primary:hover { background: #106ebe; } button:hover { background: #f3f2f1; }
+.dark button:hover { background: #3b3a39; } .dark button.primary:hover { background: #1890f1; }
+button:focus-visible { outline: 2px solid #605e5c; outline-offset: 1px; }
+button.link { border: none; background: none; color: #0078d4; padding: 0 4px; font-weight: 400; }
+.dark button.link { color: #2899f5; background: none; }
+.status { margin-top: 8px; min-height: 20px; }
+.status.ok { color: #107c10; } .status.err { color: #a4262c; }
+.dark .status.ok { color: #92c353; } .dark .status.err { color: #f1707b; }
+.pill { display: none; }
+.collapsed .card { display: none; }
+.collapsed .pill { display: inline-flex; gap: 6px; align-items: center; font: 600 13px "Segoe UI", system-ui, sans-serif;
+  background: #0078d4; color: #fff; border: none; border-radius: 16px; padding: 6px 14px; min-height: 0;
+  box-shadow: 0 1.6px 3.6px rgba(0,0,0,.2); }
+.logo { width: 16px; height: 16px; border-radius: 4px; background: #0078d4; display: inline-block; position: relative; }
+.logo::after { content: ""; position: absolute; inset: 4px; border-radius: 50%; background: #fff; }
+"#;
+
+/// A shown prompt. Dropping it removes it from the page.
+#[must_use = "the prompt is removed when dropped"]
+pub struct Prompt {
+    host: Element,
+    root: ShadowRoot,
+    _listeners: Vec<EventListener>,
+}
+
+fn el(doc: &Document, tag: &str, class: &str, text: &str) -> Result<Element, JsValue> {
+    let e = doc.create_element(tag)?;
+    if !class.is_empty() {
+        e.set_class_name(class);
+    }
+    if !text.is_empty() {
+        e.set_text_content(Some(text));
+    }
+    Ok(e)
+}
+
+/// Whether the page looks dark (portal dark theme): the body's background luminance.
+fn page_is_dark(doc: &Document) -> bool {
+    let Some(body) = doc.body() else { return false };
+    let Some(win) = doc.default_view() else { return false };
+    let Ok(Some(style)) = win.get_computed_style(&body) else { return false };
+    let bg = style.get_property_value("background-color").unwrap_or_default();
+    // "rgb(r, g, b)" or "rgba(r, g, b, a)"; integers only (float parsing costs ~20 KB of wasm).
+    let mut nums = bg
+        .trim_start_matches(|c: char| !c.is_ascii_digit())
+        .split(|c: char| c == ',' || c == ')')
+        .map(|s| s.trim().parse::<u32>().ok());
+    let (Some(Some(r)), Some(Some(g)), Some(Some(b))) = (nums.next(), nums.next(), nums.next()) else { return false };
+    // A transparent body ("rgba(0, 0, 0, 0)") is not dark: its alpha is not an integer 1.
+    let transparent = bg.starts_with("rgba") && !bg.trim_end_matches(')').ends_with(" 1");
+    !transparent && 2126 * r + 7152 * g + 722 * b < 1_000_000
+}
+
+/// The prompt's accessible name and description, from what the page showed.
+fn texts(d: &Detection) -> (String, String) {
+    let mut name = String::from("ShownOnce: save the new client secret");
+    if let Some(app) = d.app_name.as_deref().or(d.app_id.as_deref()) {
+        name.push_str(" of ");
+        name.push_str(app);
+    }
+    let mut desc = String::new();
+    if let Some(x) = &d.description {
+        desc.push_str("Description: ");
+        desc.push_str(x);
+        desc.push_str(". ");
+    }
+    if let Some(x) = &d.expires {
+        desc.push_str("Expires: ");
+        desc.push_str(x);
+        desc.push_str(". ");
+    }
+    desc.push_str("Value starting ");
+    desc.push_str(&d.hint);
+    desc.push_str(" is shown only once and never again after you leave this page.");
+    (name, desc)
+}
+
+fn on_trusted(target: &web_sys::EventTarget, kind: &'static str, f: impl Fn(&Event) + 'static) -> EventListener {
+    EventListener::new(target, kind, move |e| {
+        if e.is_trusted() {
+            f(e)
+        }
+    })
+}
+
+impl Prompt {
+    /// Shows the prompt for `d` in `doc`. `on_action` receives the user's (trusted) choices.
+    pub fn show(doc: &Document, d: &Detection, on_action: Rc<dyn Fn(Action)>) -> Result<Prompt, JsValue> {
+        let host = doc.create_element("shownonce-prompt")?;
+        let (name, desc) = texts(d);
+        host.set_attribute("role", "alertdialog")?;
+        host.set_attribute("aria-label", &name)?;
+        host.set_attribute("aria-description", &desc)?;
+        host.set_attribute("style", HOST_STYLE)?;
+        // Fingerprint parts only (the page shows them itself): lets tests and the popup match.
+        host.set_attribute("data-hint", &d.hint)?;
+        host.set_attribute("data-kind", d.kind.as_str())?;
+        if let Some(id) = &d.secret_id {
+            host.set_attribute("data-secret-id", id)?;
+        }
+        host.set_attribute("data-state", "shown")?;
+        let init = ShadowRootInit::new(ShadowRootMode::Closed);
+        let root = host.attach_shadow(&init)?;
+
+        let style = el(doc, "style", "", CSS)?;
+        let wrap = el(doc, "div", if page_is_dark(doc) { "dark" } else { "" }, "")?;
+        let card = el(doc, "div", "card", "")?;
+        let h2 = el(doc, "h2", "", "")?;
+        let logo = el(doc, "span", "logo", "")?;
+        h2.append_child(&logo)?;
+        let title = el(doc, "span", "", "Save this client secret now")?;
+        h2.append_child(&title)?;
+        card.append_child(&h2)?;
+
+        let mut meta = String::new();
+        for part in [d.app_name.as_deref().or(d.app_id.as_deref()), d.description.as_deref()].into_iter().flatten() {
+            if !meta.is_empty() {
+                meta.push_str(" · ");
+            }
+            meta.push_str(part);
+        }
+        if let Some(x) = &d.expires {
+            meta.push_str(if meta.is_empty() { "Expires " } else { " · expires " });
+            meta.push_str(x);
+        }
+        if !meta.is_empty() {
+            let m = el(doc, "p", "meta", &meta)?;
+            card.append_child(&m)?;
+        }
+        let p = el(doc, "p", "meta", "")?;
+        p.append_child(&doc.create_text_node("The value "))?;
+        let mut hint = d.hint.clone();
+        hint.push('…');
+        let h = el(doc, "span", "hint", &hint)?;
+        p.append_child(&h)?;
+        p.append_child(&doc.create_text_node(" is shown only once. Save it before you leave this page."))?;
+        card.append_child(&p)?;
+
+        let row = el(doc, "div", "row", "")?;
+        let copy = el(doc, "button", "primary", "Copy secret")?;
+        copy.set_attribute("type", "button")?;
+        let elsewhere = el(doc, "button", "", "I saved it elsewhere")?;
+        elsewhere.set_attribute("type", "button")?;
+        let later = el(doc, "button", "link", "Hide")?;
+        later.set_attribute("type", "button")?;
+        later.set_attribute("aria-label", "Collapse to a reminder (the warning stays on)")?;
+        row.append_child(&copy)?;
+        row.append_child(&elsewhere)?;
+        row.append_child(&later)?;
+        card.append_child(&row)?;
+        let status = el(doc, "div", "status", "")?;
+        status.set_attribute("role", "status")?;
+        status.set_attribute("aria-live", "polite")?;
+        card.append_child(&status)?;
+
+        let pill = el(doc, "button", "pill", "")?;
+        pill.set_attribute("type", "button")?;
+        let mut pill_text = String::from("Unsaved secret ");
+        pill_text.push_str(&hint);
+        pill.set_text_content(Some(&pill_text));
+
+        wrap.append_child(&card)?;
+        wrap.append_child(&pill)?;
+        root.append_child(&style)?;
+        root.append_child(&wrap)?;
+
+        let mut listeners = Vec::new();
+        let act = on_action.clone();
+        listeners.push(on_trusted(&copy, "click", move |_| act(Action::Copy)));
+        let act = on_action;
+        listeners.push(on_trusted(&elsewhere, "click", move |_| act(Action::SavedElsewhere)));
+        let (w, pl) = (wrap.clone(), pill.clone());
+        listeners.push(on_trusted(&later, "click", move |_| collapse(&w, true, &pl)));
+        let (w, c) = (wrap.clone(), copy.clone());
+        listeners.push(on_trusted(&pill, "click", move |_| collapse(&w, false, &c)));
+        let (w, pl) = (wrap.clone(), pill.clone());
+        listeners.push(on_trusted(&root, "keydown", move |e| {
+            if e.unchecked_ref::<KeyboardEvent>().key() == "Escape" {
+                e.prevent_default();
+                collapse(&w, true, &pl);
+            }
+        }));
+
+        doc.document_element().ok_or("no <html>")?.append_child(&host)?;
+        // Epoch milliseconds, comparable across frames (the benchmarks read it).
+        if let Some(perf) = doc.default_view().and_then(|w| w.performance()) {
+            let now = perf.time_origin() + perf.now();
+            host.set_attribute("data-detected-at", &epoch_ms(now))?;
+        }
+        // Take focus only when the user is not typing somewhere (never steal keystrokes).
+        let typing = doc.active_element().is_some_and(|a| {
+            let t = a.tag_name();
+            t == "INPUT" || t == "TEXTAREA" || t == "SELECT" || a.has_attribute("contenteditable")
+        });
+        if !typing {
+            let _ = copy.unchecked_ref::<web_sys::HtmlElement>().focus();
+        }
+        Ok(Prompt { host, root, _listeners: listeners })
+    }
+
+    /// Shows the secret's state on the prompt (and on the host, for tests and the popup).
+    pub fn set_state(&self, state: &str, message: &str, ok: bool) {
+        let _ = self.host.set_attribute("data-state", state);
+        if let Ok(Some(s)) = self.root.query_selector(".status") {
+            s.set_class_name(if ok { "status ok" } else { "status err" });
+            s.set_text_content(Some(message));
+        }
+    }
+}
+
+/// `1700000000000.123` without float formatting (~15 KB of wasm) and without an f64→u64
+/// cast (its `i64.trunc_sat` breaks the wasm2js copy): digits by f64 arithmetic.
+fn epoch_ms(ms: f64) -> String {
+    let whole = ms.floor();
+    let mut digits = Vec::new();
+    let mut x = whole;
+    while x >= 1.0 && digits.len() < 20 {
+        digits.push(b'0' + (x % 10.0) as u8);
+        x = (x / 10.0).floor();
+    }
+    if digits.is_empty() {
+        digits.push(b'0');
+    }
+    digits.reverse();
+    let frac = ((ms - whole) * 1000.0) as u32 % 1000;
+    digits.push(b'.');
+    digits.extend_from_slice(&[b'0' + (frac / 100) as u8, b'0' + (frac / 10 % 10) as u8, b'0' + (frac % 10) as u8]);
+    String::from_utf8(digits).unwrap_or_default()
+}
+
+fn collapse(wrap: &Element, yes: bool, focus_after: &Element) {
+    let _ = wrap.class_list().toggle_with_force("collapsed", yes);
+    let _ = focus_after.unchecked_ref::<web_sys::HtmlElement>().focus();
+}
+
+impl Drop for Prompt {
+    fn drop(&mut self) {
+        self.host.remove();
+    }
+}
