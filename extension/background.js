@@ -22,3 +22,7 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
     .then(sendResponse, (e) => sendResponse({ error: String(e && e.message) }));
   return true; // the answer is asynchronous
 });
+
+api.tabs.onRemoved.addListener((tabId) => {
+  ready.then((g) => g.on_tab_removed(tabId));
+});

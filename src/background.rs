@@ -1,23 +1,157 @@
 //! Background entry point (feature `background`): Chrome module service worker / Firefox
 //! event page. extension/background.js registers the listeners synchronously (MV3 wake-up
-//! rule) and forwards each message here.
-use wasm_bindgen::prelude::*;
+//! rule) and forwards each event here.
+//!
+//! The background never sees a secret value for the guard: per tab it keeps which frames hold
+//! unsaved secrets (fingerprints: hint + secret id), in memory and in `storage.session`, so a
+//! stopped and restarted worker rebuilds the same state ([`crate::core::guard`]). It arms the
+//! tab's top frame (which may not be the frame that shows the secret) and sets the badge.
+use std::cell::RefCell;
 
-/// One-time start-up after the wasm module is instantiated.
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::core::guard::{Fingerprint, GuardEvent, GuardTable, Outcome};
+use crate::core::state::SecretState;
+use crate::platform::{self, get_f64, get_str, obj};
+
+const STORAGE_KEY: &str = "guard";
+
+thread_local! {
+    static TABLE: RefCell<GuardTable> = RefCell::new(GuardTable::new(false));
+}
+
+/// One-time start-up after the wasm module is instantiated: rebuild the per-tab state a
+/// previous instance of the worker left in `storage.session`.
 #[wasm_bindgen]
-pub async fn background_main() {}
+pub async fn background_main() {
+    let stored = match platform::session_get(&JsValue::from_str(STORAGE_KEY)) {
+        Ok(p) => JsFuture::from(p).await.ok().and_then(|v| get_str(&v, STORAGE_KEY)),
+        Err(_) => None,
+    };
+    let strict = strict_setting().await;
+    let (table, _skipped) = GuardTable::restore(stored.as_deref(), strict);
+    TABLE.with(|t| *t.borrow_mut() = table);
+}
+
+async fn strict_setting() -> bool {
+    let Ok(p) = platform::sync_get(&JsValue::from_str("strict_guard")) else { return false };
+    let Ok(v) = JsFuture::from(p).await else { return false };
+    matches!(js_sys::Reflect::get(&v, &"strict_guard".into()), Ok(x) if x.as_bool() == Some(true) || x.as_string().as_deref() == Some("true"))
+}
+
+async fn persist() {
+    let text = TABLE.with(|t| t.borrow().to_storage());
+    if let Ok(p) = platform::session_set(&obj(&[(STORAGE_KEY, JsValue::from_str(&text))])) {
+        let _ = JsFuture::from(p).await;
+    }
+}
+
+/// Badge and top-frame arming after a change.
+async fn publish(out: Outcome) {
+    if !out.changed {
+        return;
+    }
+    persist().await;
+    let tab = out.tab as f64;
+    let text = if out.badge == 0 { String::new() } else { out.badge.to_string() };
+    if let Ok(p) = platform::set_badge_text(&obj(&[("tabId", tab.into()), ("text", JsValue::from_str(&text))])) {
+        let _ = JsFuture::from(p).await;
+    }
+    if let Ok(p) = platform::set_badge_color(&obj(&[("tabId", tab.into()), ("color", JsValue::from_str("#a4262c"))])) {
+        let _ = JsFuture::from(p).await;
+    }
+    let msg = obj(&[("type", "guard".into()), ("armed", out.armed.into()), ("count", (out.badge as f64).into())]);
+    if let Ok(p) = platform::tabs_send_message(tab, &msg, &obj(&[("frameId", 0.0.into())])) {
+        // The top frame may have no content script (yet): nothing to arm there then.
+        let _ = JsFuture::from(p).await;
+    }
+}
+
+async fn apply(event: GuardEvent) -> Outcome {
+    let out = TABLE.with(|t| t.borrow_mut().apply(event));
+    publish(out).await;
+    out
+}
+
+fn sender_ids(sender: &JsValue) -> Option<(u32, u32)> {
+    let tab = js_sys::Reflect::get(sender, &"tab".into()).ok()?;
+    let tab_id = get_f64(&tab, "id")?;
+    let frame = get_f64(sender, "frameId").unwrap_or(0.0);
+    Some((tab_id as u32, frame as u32))
+}
+
+fn guard_reply(tab: u32) -> JsValue {
+    let (armed, count) = TABLE.with(|t| {
+        let t = t.borrow();
+        (t.armed(tab), t.badge_count(tab))
+    });
+    obj(&[("armed", armed.into()), ("count", (count as f64).into())])
+}
+
+/// A tab was closed: forget it.
+#[wasm_bindgen]
+pub async fn on_tab_removed(tab: f64) {
+    apply(GuardEvent::TabClosed { tab: tab as u32 }).await;
+}
 
 /// Answers a message from a content script or an extension page.
 #[wasm_bindgen]
 pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, JsValue> {
-    let reply = js_sys::Object::new();
-    match crate::platform::get_str(&message, "type").as_deref() {
+    let kind = get_str(&message, "type").unwrap_or_default();
+    let ids = sender_ids(&sender);
+    let fingerprint = || get_str(&message, "fp").and_then(|f| Fingerprint::new(&f)).ok_or_else(|| JsValue::from_str("ShownOnce: bad fingerprint"));
+    match (kind.as_str(), ids) {
         // A blade iframe cannot see the portal's route (cross-origin): it asks for the tab's URL.
-        Some("tabUrl") => {
+        ("tabUrl", _) => {
             let tab = js_sys::Reflect::get(&sender, &"tab".into())?;
-            let url = if tab.is_object() { crate::platform::get_str(&tab, "url") } else { None };
-            js_sys::Reflect::set(&reply, &"url".into(), &url.map(JsValue::from).unwrap_or(JsValue::NULL))?;
-            Ok(reply.into())
+            let url = if tab.is_object() { get_str(&tab, "url") } else { None };
+            Ok(obj(&[("url", url.map(JsValue::from).unwrap_or(JsValue::NULL))]))
+        }
+        ("detected", Some((tab, frame))) => {
+            let at_ms = get_f64(&message, "at").unwrap_or(0.0).max(0.0) as u64;
+            let label = get_str(&message, "label").unwrap_or_default();
+            let out = apply(GuardEvent::Detected { tab, frame, fingerprint: fingerprint()?, label, at_ms }).await;
+            Ok(obj(&[("armed", out.armed.into())]))
+        }
+        ("state", Some((tab, _))) => {
+            let state = get_str(&message, "state").and_then(|s| SecretState::parse(&s)).ok_or("ShownOnce: bad state")?;
+            apply(GuardEvent::StateChanged { tab, fingerprint: fingerprint()?, state }).await;
+            Ok(guard_reply(tab))
+        }
+        // A new top document: whatever the old one showed is gone (the user left for real).
+        ("topLoaded", Some((tab, 0))) => {
+            apply(GuardEvent::TabNavigatedAway { tab }).await;
+            Ok(guard_reply(tab))
+        }
+        ("leave", Some((tab, _))) => {
+            apply(GuardEvent::UserConfirmedLeave { tab }).await;
+            Ok(guard_reply(tab))
+        }
+        ("guardState", Some((tab, _))) => Ok(guard_reply(tab)),
+        ("tabSecrets", _) => {
+            let tab = get_f64(&message, "tabId").map(|t| t as u32).or(ids.map(|i| i.0)).ok_or("ShownOnce: no tab")?;
+            let list = js_sys::Array::new();
+            TABLE.with(|t| {
+                for e in t.borrow().unsaved(tab) {
+                    list.push(&obj(&[
+                        ("fingerprint", JsValue::from_str(e.fingerprint.as_str())),
+                        ("label", JsValue::from_str(&e.label)),
+                        ("state", JsValue::from_str(e.state.as_str())),
+                        ("detectedAt", (e.detected_at_ms as f64).into()),
+                        ("frameId", (e.frame as f64).into()),
+                    ]));
+                }
+            });
+            Ok(obj(&[("secrets", list.into())]))
+        }
+        ("focusPrompt", _) => {
+            let tab = get_f64(&message, "tabId").ok_or("ShownOnce: no tab")?;
+            let frame = get_f64(&message, "frameId").unwrap_or(0.0);
+            let msg = obj(&[("type", "focus".into()), ("fp", get_str(&message, "fingerprint").unwrap_or_default().into())]);
+            let p = platform::tabs_send_message(tab, &msg, &obj(&[("frameId", frame.into())]))?;
+            let _ = JsFuture::from(p).await;
+            Ok(obj(&[("ok", true.into())]))
         }
         _ => Err(JsValue::from_str("ShownOnce: unknown message")),
     }

@@ -16,8 +16,17 @@ pub mod dom;
 #[cfg(target_arch = "wasm32")]
 pub mod platform;
 
+/// Safe stores (encrypted file; Key Vault etc. later). The background module links it; native
+/// builds (tests) always have it, so the age CLI tests need no feature flag.
+#[cfg(any(feature = "background", not(target_arch = "wasm32")))]
+pub mod stores;
+
 #[cfg(all(target_arch = "wasm32", feature = "content"))]
 mod content;
 
 #[cfg(all(target_arch = "wasm32", feature = "background"))]
 mod background;
+
+/// Options page and toolbar popup (extension pages that load the background module).
+#[cfg(all(target_arch = "wasm32", feature = "background"))]
+mod pages;

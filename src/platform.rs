@@ -2,6 +2,7 @@
 //! namespace with promise-returning methods in MV3 (Firefox also has `browser.*`), so one
 //! binding serves both; differences that need a run-time choice go here too.
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 #[wasm_bindgen]
 extern "C" {
@@ -20,4 +21,76 @@ pub async fn ask(kind: &str) -> Result<JsValue, JsValue> {
 /// Reads `obj[key]` as a string.
 pub fn get_str(obj: &JsValue, key: &str) -> Option<String> {
     js_sys::Reflect::get(obj, &JsValue::from_str(key)).ok()?.as_string()
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `chrome.storage.session.get(keys)` (memory only, cleared when the browser quits).
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "session"], js_name = get, catch)]
+    pub fn session_get(keys: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.storage.session.set(items)`.
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "session"], js_name = set, catch)]
+    pub fn session_set(items: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.storage.sync.get(keys)` (settings).
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "sync"], js_name = get, catch)]
+    pub fn sync_get(keys: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.action.setBadgeText(details)`.
+    #[wasm_bindgen(js_namespace = ["chrome", "action"], js_name = setBadgeText, catch)]
+    pub fn set_badge_text(details: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.action.setBadgeBackgroundColor(details)`.
+    #[wasm_bindgen(js_namespace = ["chrome", "action"], js_name = setBadgeBackgroundColor, catch)]
+    pub fn set_badge_color(details: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.tabs.sendMessage(tabId, message, options)`.
+    #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = sendMessage, catch)]
+    pub fn tabs_send_message(tab: f64, message: &JsValue, options: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.runtime.onMessage.addListener(f)`.
+    #[wasm_bindgen(js_namespace = ["chrome", "runtime", "onMessage"], js_name = addListener)]
+    fn on_message_add(f: &js_sys::Function);
+    /// `chrome.runtime.onMessage.removeListener(f)`.
+    #[wasm_bindgen(js_namespace = ["chrome", "runtime", "onMessage"], js_name = removeListener)]
+    fn on_message_remove(f: &js_sys::Function);
+}
+
+/// Builds a plain object from `(key, value)` pairs.
+pub fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o.into()
+}
+
+/// Reads `obj[key]` as a number.
+pub fn get_f64(obj: &JsValue, key: &str) -> Option<f64> {
+    js_sys::Reflect::get(obj, &JsValue::from_str(key)).ok()?.as_f64()
+}
+
+/// Sends `message` (a built object) to the background; errors (e.g. extension reloaded) are
+/// returned, never thrown.
+pub async fn send(message: &JsValue) -> Result<JsValue, JsValue> {
+    wasm_bindgen_futures::JsFuture::from(send_message(message)?).await
+}
+
+/// A `runtime.onMessage` listener that is removed when dropped.
+#[must_use = "the listener is removed when dropped"]
+pub struct MessageListener {
+    closure: Closure<dyn FnMut(JsValue, JsValue) -> JsValue>,
+}
+
+impl MessageListener {
+    /// Listens for messages sent to this context (`(message, sender)`; the answer is not used).
+    pub fn new(mut f: impl FnMut(JsValue, JsValue) + 'static) -> MessageListener {
+        let closure = Closure::<dyn FnMut(JsValue, JsValue) -> JsValue>::new(move |m, s| {
+            f(m, s);
+            JsValue::UNDEFINED
+        });
+        on_message_add(closure.as_ref().unchecked_ref());
+        MessageListener { closure }
+    }
+}
+
+impl Drop for MessageListener {
+    fn drop(&mut self) {
+        on_message_remove(self.closure.as_ref().unchecked_ref());
+    }
 }

@@ -230,14 +230,146 @@ impl Ctx<'_> {
     }
 }
 
+impl Ctx<'_> {
+    async fn top_attr_is(&self, attr: &str, want: &str, secs: u64) {
+        self.s.driver.enter_default_frame().await.unwrap();
+        let script = format!("return document.documentElement.getAttribute({attr:?});");
+        let want_s = want.to_string();
+        self.s.wait_js(&format!("{attr}={want}"), &script, secs, |v| v.as_str() == Some(want_s.as_str())).await;
+    }
+
+    async fn keys(&self, keys: &str) {
+        self.s.driver.action_chain().send_keys(keys).perform().await.expect("keyboard");
+    }
+
+    /// Opens a credentials blade, adds a secret and waits until the top frame is armed.
+    async fn armed_blade(&self, iframe: bool, extra: &str) -> String {
+        let app = fresh_app();
+        self.open(&url("portal.azure.com", self.csp, iframe, extra, &cred_hash(&app)), "credentials").await;
+        self.s.enter_blade(iframe).await;
+        self.add_secret("guarded").await;
+        self.expect_prompts(1, "armed blade").await;
+        self.top_attr_is("data-shownonce-guard", "armed", 10).await;
+        app
+    }
+
+    /// Issue 5: reload, another URL and an in-portal link are all stopped while unsaved.
+    async fn guard_blocks_leaving(&self, iframe: bool) {
+        let tag = self.tag(iframe, "guard: reload / other site / portal link while unsaved");
+        self.armed_blade(iframe, "").await;
+        assert!(self.s.leave_prompt("browsingContext.reload", json!({}), 8).await, "{tag}: reload raised no leave-page prompt");
+        assert!(
+            self.s.leave_prompt("browsingContext.navigate", json!({"url": "https://www.contoso-tools.example/"}), 8).await,
+            "{tag}: navigating away raised no leave-page prompt"
+        );
+        self.top_attr_is("data-replica-ready", "credentials", 5).await;
+        // A portal menu link is a same-document navigation: our own confirmation stops it.
+        self.s.click_testid("nav-overview").await;
+        self.s.wait_js("our leave confirmation", "return document.querySelectorAll('shownonce-confirm').length;", 5, |v| v == 1).await;
+        let hash = self.s.js("return location.hash;", vec![]).await;
+        assert!(hash.as_str().unwrap_or("").contains("/Credentials/"), "{tag}: the blade was left: {hash}");
+        // "Stay and save" (Escape): nothing changes.
+        self.keys(&thirtyfour::Key::Escape.value().to_string()).await;
+        self.s.wait_js("confirmation closed", "return document.querySelectorAll('shownonce-confirm').length;", 5, |v| v == 0).await;
+        self.top_attr_is("data-replica-ready", "credentials", 2).await;
+        self.s.enter_blade(iframe).await;
+        assert_eq!(self.prompts().await.len(), 1, "{tag}: the prompt is still there after staying");
+        // Again, and "Leave anyway" (Tab, Enter): the portal navigates and the guard is gone.
+        self.s.driver.enter_default_frame().await.unwrap();
+        self.s.click_testid("nav-overview").await;
+        self.s.wait_js("our leave confirmation", "return document.querySelectorAll('shownonce-confirm').length;", 5, |v| v == 1).await;
+        self.keys(&format!("{}{}", thirtyfour::Key::Tab.value(), thirtyfour::Key::Enter.value())).await;
+        self.top_attr_is("data-replica-ready", "overview", 10).await;
+        self.top_attr_is("data-shownonce-guard", "off", 5).await;
+        assert!(!self.s.leave_prompt("browsingContext.reload", json!({}), 3).await, "{tag}: still nagging after leaving");
+        println!("{tag} ... ok");
+    }
+
+    /// Issue 5 (4): copying with the portal's own button disarms; nothing then blocks.
+    async fn guard_disarmed_by_portal_copy(&self, iframe: bool) {
+        let tag = self.tag(iframe, "guard: portal copy button disarms");
+        self.armed_blade(iframe, "").await;
+        if self.s.browser == Browser::Chrome {
+            // The worker is stopped in between: the copy must still reach a restored state.
+            let cdp = self.s.driver.cdp();
+            let _ = cdp.send_raw("ServiceWorker.enable", json!({})).await;
+            cdp.send_raw("ServiceWorker.stopAllWorkers", json!({})).await.expect("stop the service worker");
+            assert!(self.s.leave_prompt("browsingContext.reload", json!({}), 8).await, "{tag}: guard lost after worker restart");
+        }
+        self.s.enter_blade(iframe).await;
+        self.s.click_testid("copy-value").await;
+        self.s.wait_js("state copied", PROMPTS, 5, |v| v[0]["state"] == "copied").await;
+        self.top_attr_is("data-shownonce-guard", "off", 10).await;
+        assert!(!self.s.leave_prompt("browsingContext.reload", json!({}), 3).await, "{tag}: reload still blocked after copying");
+        println!("{tag} ... ok");
+    }
+
+    /// Issue 4/5: our own Copy button (keyboard: the prompt takes focus) copies the exact
+    /// value, disarms the guard, and the clipboard is cleared after the (shortened) delay.
+    async fn our_copy_and_clear(&self, iframe: bool) {
+        let tag = self.tag(iframe, "our Copy button: exact value, auto-clear, disarms");
+        self.set_setting("clipboard_clear_secs", json!(3)).await;
+        let theme = if iframe { "" } else { "&so_theme=dark" };
+        self.armed_blade(iframe, theme).await;
+        if self.csp == Csp::Strict {
+            // What the user sees (README links these): light in the iframe model, dark in the shell.
+            let name = if iframe { "prompt-light" } else { "prompt-dark" };
+            self.s.screenshot(name).await;
+        }
+        let value = self.server.issued().last().unwrap().value.clone();
+        self.s.enter_blade(iframe).await;
+        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
+        self.s.wait_js("state copied", PROMPTS, 5, |v| v[0]["state"] == "copied").await;
+        assert_eq!(self.paste().await, value, "{tag}: the clipboard holds the value");
+        self.top_attr_is("data-shownonce-guard", "off", 10).await;
+        tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+        self.s.enter_blade(iframe).await;
+        assert_eq!(self.paste().await, "", "{tag}: the clipboard was not cleared");
+        self.set_setting("clipboard_clear_secs", json!(30)).await;
+        println!("{tag} ... ok");
+    }
+
+    /// Pastes the clipboard (a trusted Ctrl+V) into a scratch textarea of the test's own.
+    async fn paste(&self) -> String {
+        self.s.js("const t = document.createElement('textarea'); t.id = 'so-test-paste'; document.body.appendChild(t); t.focus();", vec![]).await;
+        self.s.driver.action_chain().key_down(thirtyfour::Key::Control).send_keys("v").key_up(thirtyfour::Key::Control).perform().await.expect("paste");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let v = self.s.js("const t = document.getElementById('so-test-paste'); const v = t.value; t.remove(); return v;", vec![]).await;
+        v.as_str().unwrap_or_default().to_string()
+    }
+
+    /// Writes one setting through the extension's own options page (settings only).
+    async fn set_setting(&self, key: &str, value: serde_json::Value) {
+        let handle = self.s.driver.window().await.unwrap();
+        let url = self.s.extension_url("options.html").await;
+        self.s.driver.goto(&url).await.unwrap();
+        self.s.js("return chrome.storage.sync.set({[arguments[0]]: arguments[1]});", vec![json!(key), value]).await;
+        let _ = handle;
+    }
+}
+
 async fn run(browser: Browser, csp: Csp) {
     let server = ReplicaServer::start();
     let s = Session::start(browser, &server).await;
     let ctx = Ctx { s: &s, server: &server, csp };
+    // SO_E2E_ONLY=<group> runs one group while developing; CI runs them all.
+    let only = std::env::var("SO_E2E_ONLY").unwrap_or_default();
+    let want = |g: &str| only.is_empty() || only.split(',').any(|o| o == g);
     for iframe in [false, true] {
-        ctx.runs_in_portal_frames(iframe).await;
-        ctx.silent_off_portal(iframe).await;
-        ctx.detection_matrix(iframe).await;
+        if want("frames") {
+            ctx.runs_in_portal_frames(iframe).await;
+            ctx.silent_off_portal(iframe).await;
+        }
+        if want("detect") {
+            ctx.detection_matrix(iframe).await;
+        }
+        if want("guard") {
+            ctx.guard_blocks_leaving(iframe).await;
+            ctx.guard_disarmed_by_portal_copy(iframe).await;
+        }
+        if want("copy") {
+            ctx.our_copy_and_clear(iframe).await;
+        }
     }
     let _ = json!(null);
     s.quit().await;

@@ -24,3 +24,5 @@ pub mod pkce;
 pub mod json;
 /// Best-effort wiping of buffers that held a secret.
 pub mod wipe;
+/// User settings (options page, `storage.sync`): defaults, validation, flat key/value form.
+pub mod settings;

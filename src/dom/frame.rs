@@ -6,12 +6,16 @@
 //! - The MutationObserver callback only queues nodes; a batch runs on a 0 ms timer, reads
 //!   at most [`MAX_ROWS_PER_BATCH`] rows and yields after [`BATCH_BUDGET_MS`].
 //! - A detected value stays here, in wasm memory (zeroized on drop), never in the DOM.
-use std::cell::RefCell;
+//! - Guard: every frame reports its secrets' fingerprints and states to the background; the
+//!   top frame is armed by the background (the secret may be in a cross-origin iframe) or by
+//!   its own secrets, and then holds `beforeunload` and the Navigation API's `navigate`.
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Node};
 use zeroize::Zeroizing;
 
@@ -19,7 +23,9 @@ use crate::core::detect::{detect_row, Detection, Seen};
 use crate::core::grid::{app_name_from_title, RowSnapshot};
 use crate::core::route::{classify_host, fragment_of, parse_route, HostKind, Route};
 use crate::dom::observer::Observer;
-use crate::dom::prompt::{Action, Prompt};
+use crate::core::state::{Lifecycle, SecretEvent, SecretState};
+use crate::dom::prompt::{Action, Confirm, LeaveChoice, Prompt};
+use crate::platform::{self, get_str, obj, MessageListener};
 use crate::dom::scan;
 
 const MAX_QUEUE: usize = 512;
@@ -31,6 +37,7 @@ struct Held {
     key: String,
     detection: Detection,
     value: Zeroizing<String>,
+    life: Lifecycle,
     prompt: Option<Prompt>,
 }
 
@@ -49,11 +56,20 @@ struct Frame {
     batch: Option<Timeout>,
     seen: Seen,
     held: Vec<Held>,
+    /// The background says another frame of this tab holds an unsaved secret (top frame).
+    remote_armed: bool,
+    /// Navigation guard listeners, present only while armed (top frame).
+    guard: Option<[EventListener; 2]>,
+    confirm: Option<Confirm>,
+    clear_timer: Option<Timeout>,
+    _messages: Option<MessageListener>,
     _listeners: Vec<EventListener>,
 }
 
 thread_local! {
     static FRAME: RefCell<Option<Frame>> = const { RefCell::new(None) };
+    /// Set while we re-issue a navigation the user confirmed: our own guard lets it pass.
+    static BYPASS: Cell<bool> = const { Cell::new(false) };
 }
 
 fn with_frame<R>(f: impl FnOnce(&mut Frame) -> R) -> Option<R> {
@@ -86,6 +102,26 @@ pub fn start(engine: &str) {
     if top {
         listeners.push(EventListener::new(&win, "hashchange", |_| with_frame(Frame::route_changed).unwrap_or(())));
     }
+    // Copy tracking: Ctrl/Cmd+C of a selection holding the value, or a click on the portal's
+    // own copy button in the value's row. Trusted events only.
+    listeners.push(EventListener::new(&doc, "copy", |e| {
+        if e.is_trusted() {
+            let sel = web_sys::window().and_then(|w| w.get_selection().ok().flatten()).map(|s| Zeroizing::new(String::from(s.to_string())));
+            if let Some(sel) = sel {
+                with_frame(|f| f.copied_if(|v| sel.contains(v), SecretEvent::CopiedByKeyboard));
+            }
+        }
+    }));
+    listeners.push(EventListener::new_with_options(&doc, "click", gloo_events::EventListenerOptions::run_in_capture_phase(), |e| {
+        if !e.is_trusted() {
+            return;
+        }
+        let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+        let Some(button) = target.closest("button,[role=button]").ok().flatten() else { return };
+        let Some(row) = button.closest(scan::ROW_SEL).ok().flatten() else { return };
+        let text = Zeroizing::new(row.text_content().unwrap_or_default());
+        with_frame(|f| f.copied_if(|v| text.contains(v), SecretEvent::CopiedByPortal));
+    }));
     let frame = Frame {
         doc,
         top,
@@ -98,11 +134,23 @@ pub fn start(engine: &str) {
         batch: None,
         seen: Seen::new(),
         held: Vec::new(),
+        remote_armed: false,
+        guard: None,
+        confirm: None,
+        clear_timer: None,
+        _messages: Some(MessageListener::new(on_background_message)),
         _listeners: listeners,
     };
     FRAME.with(|c| *c.borrow_mut() = Some(frame));
     if top {
         with_frame(Frame::route_changed);
+        // A new top document: the background forgets what the previous one showed, and
+        // tells us whether a frame of ours already holds an unsaved secret.
+        wasm_bindgen_futures::spawn_local(async {
+            if let Ok(r) = platform::send(&obj(&[("type", "topLoaded".into())])).await {
+                apply_guard_message(&r);
+            }
+        });
     } else {
         // A blade iframe learns the portal route (app id; Key Vault or not) from the
         // background, which knows the tab's URL. Without an answer it still watches.
@@ -236,8 +284,88 @@ impl Frame {
             return; // the same secret re-rendered: one detection per secret
         }
         let value = Zeroizing::new(cells[finding.value_cell][finding.start..finding.end].to_owned());
-        self.held.push(Held { key, detection, value, prompt: None });
+        let at = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.time_origin() + p.now());
+        let msg = obj(&[
+            ("type", "detected".into()),
+            ("fp", JsValue::from_str(&key)),
+            ("label", JsValue::from_str(&detection.label())),
+            ("at", at.into()),
+        ]);
+        self.held.push(Held { key, detection, value, life: Lifecycle::new(), prompt: None });
         self.show_prompt(self.held.len() - 1);
+        self.rearm();
+        wasm_bindgen_futures::spawn_local(async move {
+            // The background arms the top frame; its answer is not needed here.
+            let _ = platform::send(&msg).await;
+        });
+    }
+
+    /// Applies a lifecycle event to the secrets whose value `matches`.
+    fn copied_if(&mut self, matches: impl Fn(&str) -> bool, event: SecretEvent) {
+        let keys: Vec<String> = self.held.iter().filter(|h| !h.value.is_empty() && matches(&h.value)).map(|h| h.key.clone()).collect();
+        for k in keys {
+            self.event(&k, &event, "Copied. Paste it into a safe place now.");
+        }
+    }
+
+    /// Moves one secret's lifecycle on, updates its prompt, the background and the guard.
+    fn event(&mut self, key: &str, event: &SecretEvent, message: &str) {
+        let Some(h) = self.held.iter_mut().find(|h| h.key == key) else { return };
+        if !h.life.apply(event) {
+            return;
+        }
+        let state = h.life.state();
+        if let Some(p) = &h.prompt {
+            p.set_state(state.as_str(), message, true);
+        }
+        if matches!(state, SecretState::Saved | SecretState::ConfirmedByUser) {
+            // Nothing needs the value any more: wipe it now.
+            h.value = Zeroizing::new(String::new());
+        }
+        let msg = obj(&[("type", "state".into()), ("fp", JsValue::from_str(key)), ("state", state.as_str().into())]);
+        self.rearm();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Ok(r) = platform::send(&msg).await {
+                apply_guard_message(&r);
+            }
+        });
+    }
+
+    /// Number of this frame's secrets that still need guarding (not copied/saved/confirmed).
+    fn local_unsaved(&self) -> u32 {
+        self.held.iter().filter(|h| h.life.needs_guard(false)).count() as u32
+    }
+
+    /// Adds or removes the navigation guard (top frame only).
+    fn rearm(&mut self) {
+        if !self.top {
+            return;
+        }
+        let armed = self.remote_armed || self.local_unsaved() > 0;
+        if let Some(root) = self.doc.document_element() {
+            let _ = root.set_attribute("data-shownonce-guard", if armed { "armed" } else { "off" });
+        }
+        match (armed, self.guard.is_some()) {
+            (true, false) => self.guard = install_guard(),
+            (false, true) => {
+                // No listener left behind: a page without beforeunload keeps its bfcache.
+                self.guard = None;
+                self.confirm = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// The user chose to leave: forget every secret of this frame (no nagging later).
+    fn leave(&mut self) {
+        for h in &mut self.held {
+            h.prompt = None;
+            h.value = Zeroizing::new(String::new());
+        }
+        self.held.clear();
+        self.remote_armed = false;
+        self.confirm = None;
+        self.rearm();
     }
 
     fn show_prompt(&mut self, i: usize) {
@@ -254,40 +382,177 @@ impl Frame {
     }
 }
 
+/// Default clipboard auto-clear delay; `clipboard_clear_secs` in `storage.sync` overrides it
+/// (0 = never).
+const DEFAULT_CLEAR_SECS: f64 = 30.0;
+
+async fn clear_delay_secs() -> f64 {
+    let Ok(p) = platform::sync_get(&JsValue::from_str("clipboard_clear_secs")) else { return DEFAULT_CLEAR_SECS };
+    let Ok(v) = wasm_bindgen_futures::JsFuture::from(p).await else { return DEFAULT_CLEAR_SECS };
+    let raw = js_sys::Reflect::get(&v, &"clipboard_clear_secs".into()).unwrap_or(JsValue::UNDEFINED);
+    raw.as_f64().or_else(|| raw.as_string().and_then(|s| s.trim().parse::<u32>().ok().map(f64::from))).unwrap_or(DEFAULT_CLEAR_SECS)
+}
+
+/// Clears the clipboard. It cannot check that it still holds our value (that needs the
+/// clipboardRead permission), so it clears unconditionally, as the options page says. If the
+/// browser refuses (Chromium: the page must have focus), it tries again on the next focus.
+async fn clear_clipboard() {
+    let Some(win) = web_sys::window() else { return };
+    let done = wasm_bindgen_futures::JsFuture::from(win.navigator().clipboard().write_text("")).await.is_ok();
+    with_frame(|f| {
+        f.clear_timer = None;
+        if !done {
+            let retry = EventListener::once(&win, "focus", |_| wasm_bindgen_futures::spawn_local(clear_clipboard()));
+            f._listeners.push(retry);
+        }
+        for h in &f.held {
+            if let Some(p) = &h.prompt {
+                if done && h.life.state() == SecretState::Copied {
+                    p.set_state("copied", "Copied. The clipboard has been cleared since.", true);
+                }
+            }
+        }
+    });
+}
+
 /// Runs a prompt action for the secret `key`.
 async fn act(key: &str, action: Action) {
     match action {
         Action::Copy => {
             let Some(promise) = with_frame(|f| {
-                let held = f.held.iter().find(|h| h.key == key)?;
+                let held = f.held.iter().find(|h| h.key == key && !h.value.is_empty())?;
                 let clip = web_sys::window()?.navigator().clipboard();
                 Some(clip.write_text(&held.value))
             })
             .flatten() else { return };
             let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
-            with_frame(|f| {
-                if let Some(p) = f.held.iter().find(|h| h.key == key).and_then(|h| h.prompt.as_ref()) {
-                    if ok {
-                        p.set_state("copied", "Copied to the clipboard. Paste it into a safe place now.", true);
-                    } else {
+            if !ok {
+                with_frame(|f| {
+                    if let Some(p) = f.held.iter().find(|h| h.key == key).and_then(|h| h.prompt.as_ref()) {
                         p.set_state("shown", "The browser refused the clipboard. Select the value on the page and press Ctrl+C.", false);
                     }
+                });
+                return;
+            }
+            let secs = clear_delay_secs().await;
+            with_frame(|f| {
+                let msg = if secs > 0.0 {
+                    "Copied. Paste it into a safe place now: the clipboard is cleared shortly."
+                } else {
+                    "Copied. Paste it into a safe place now."
+                };
+                f.event(key, &SecretEvent::CopiedByUs, msg);
+                if secs > 0.0 {
+                    let ms = (secs * 1000.0).min(3_600_000.0) as u32;
+                    f.clear_timer = Some(Timeout::new(ms, || wasm_bindgen_futures::spawn_local(clear_clipboard())));
                 }
             });
         }
         Action::SavedElsewhere => {
-            with_frame(|f| {
-                if let Some(p) = f.held.iter().find(|h| h.key == key).and_then(|h| h.prompt.as_ref()) {
-                    p.set_state("confirmed", "Marked as saved by you. ShownOnce forgot the value.", true);
-                }
-                if let Some(h) = f.held.iter_mut().find(|h| h.key == key) {
-                    // Wipe now: the user took responsibility for it.
-                    h.value = Zeroizing::new(String::new());
-                }
-            });
+            with_frame(|f| f.event(key, &SecretEvent::UserConfirmedSavedElsewhere, "Marked as saved by you. ShownOnce forgot the value."));
         }
     }
 }
 
-#[allow(dead_code)]
-fn unused(_: JsValue) {}
+/// Applies `{armed, count}` from the background to the top frame's guard.
+fn apply_guard_message(reply: &JsValue) {
+    let Ok(armed) = js_sys::Reflect::get(reply, &"armed".into()) else { return };
+    let Some(armed) = armed.as_bool() else { return };
+    with_frame(|f| {
+        f.remote_armed = armed;
+        f.rearm();
+    });
+}
+
+/// Messages the background sends to this frame.
+fn on_background_message(message: JsValue, _sender: JsValue) {
+    match get_str(&message, "type").as_deref() {
+        Some("guard") => apply_guard_message(&message),
+        Some("focus") => {
+            let fp = get_str(&message, "fp").unwrap_or_default();
+            with_frame(|f| {
+                if let Some(p) = f.held.iter().find(|h| h.key == fp).and_then(|h| h.prompt.as_ref()) {
+                    p.focus();
+                }
+            });
+        }
+        _ => {}
+    }
+}
+
+fn install_guard() -> Option<[EventListener; 2]> {
+    let win = web_sys::window()?;
+    let opts = gloo_events::EventListenerOptions::enable_prevent_default();
+    // Leaving the document (close, reload, address bar, other site, back across documents):
+    // the browser's own leave-page dialog, shown only after a real user interaction.
+    let before = EventListener::new_with_options(&win, "beforeunload", opts, |e| {
+        if BYPASS.with(Cell::get) {
+            return;
+        }
+        e.prevent_default();
+        let _ = js_sys::Reflect::set(e, &"returnValue".into(), &JsValue::from_str(""));
+    });
+    // Leaving the blade inside the single-page portal: same-document navigations.
+    let navigation = js_sys::Reflect::get(&win, &"navigation".into()).ok().filter(|n| n.is_object())?;
+    let navigate = EventListener::new_with_options(navigation.unchecked_ref(), "navigate", opts, on_navigate);
+    Some([before, navigate])
+}
+
+fn on_navigate(e: &web_sys::Event) {
+    if BYPASS.with(Cell::get) {
+        return;
+    }
+    let get = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
+    let dest = get(e, "destination");
+    let same_document = get(&dest, "sameDocument").as_bool().unwrap_or(false);
+    let kind = get(e, "navigationType").as_string().unwrap_or_default();
+    // Cross-document navigations and reloads get the browser's beforeunload dialog instead.
+    if !same_document || kind == "reload" || !e.cancelable() {
+        return;
+    }
+    e.prevent_default();
+    let url = get(&dest, "url").as_string().unwrap_or_default();
+    let key = get(&dest, "key").as_string();
+    let traverse = kind == "traverse";
+    with_frame(move |f| {
+        if f.confirm.is_some() {
+            return;
+        }
+        let unsaved = f.local_unsaved().max(1);
+        let choice: Rc<dyn Fn(LeaveChoice)> = Rc::new(move |c| {
+            let (url, key) = (url.clone(), key.clone());
+            wasm_bindgen_futures::spawn_local(async move { leave_choice(c, url, key, traverse).await });
+        });
+        f.confirm = Confirm::show(&f.doc, unsaved, choice).ok();
+    });
+}
+
+async fn leave_choice(choice: LeaveChoice, url: String, key: Option<String>, traverse: bool) {
+    match choice {
+        LeaveChoice::Stay => {
+            with_frame(|f| {
+                f.confirm = None;
+                if let Some(p) = f.held.iter().find_map(|h| h.prompt.as_ref()) {
+                    p.focus();
+                }
+            });
+        }
+        LeaveChoice::Leave => {
+            with_frame(Frame::leave);
+            let _ = platform::send(&obj(&[("type", "leave".into())])).await;
+            // Re-issue the navigation the user insisted on, past our own guard.
+            BYPASS.with(|b| b.set(true));
+            if let Some(win) = web_sys::window() {
+                if let Ok(nav) = js_sys::Reflect::get(&win, &"navigation".into()) {
+                    let method = if traverse { "traverseTo" } else { "navigate" };
+                    let arg = if traverse { key.map(JsValue::from).unwrap_or_default() } else { JsValue::from_str(&url) };
+                    if let Ok(f) = js_sys::Reflect::get(&nav, &method.into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
+                        let _ = f.call1(&nav, &arg);
+                    }
+                }
+            }
+            BYPASS.with(|b| b.set(false));
+        }
+    }
+}
+

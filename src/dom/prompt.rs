@@ -282,3 +282,93 @@ impl Drop for Prompt {
         self.host.remove();
     }
 }
+
+/// What the user chose in the leave confirmation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeaveChoice {
+    /// Stay on the blade and save the secret.
+    Stay,
+    /// Leave anyway: the secret is lost.
+    Leave,
+}
+
+/// The in-page confirmation shown when the user tries to leave the blade (same-document
+/// navigation) while a secret is unsaved. Same isolation as [`Prompt`].
+#[must_use = "the confirmation is removed when dropped"]
+pub struct Confirm {
+    host: Element,
+    _listeners: Vec<EventListener>,
+}
+
+const CONFIRM_STYLE: &str = "all: initial !important; position: fixed !important; inset: 0 !important; \
+z-index: 2147483647 !important; display: flex !important; align-items: center !important; \
+justify-content: center !important; background: rgba(0,0,0,.4) !important;";
+
+impl Confirm {
+    /// Shows the confirmation; `on_choice` gets the user's (trusted) answer once.
+    pub fn show(doc: &Document, unsaved: u32, on_choice: Rc<dyn Fn(LeaveChoice)>) -> Result<Confirm, JsValue> {
+        let host = doc.create_element("shownonce-confirm")?;
+        host.set_attribute("role", "alertdialog")?;
+        host.set_attribute("aria-modal", "true")?;
+        host.set_attribute("aria-label", "This secret is not saved")?;
+        let body = if unsaved > 1 {
+            "Client secrets on this page are not saved yet. They are never shown again once you leave."
+        } else {
+            "The new client secret is not saved yet. It is never shown again once you leave."
+        };
+        host.set_attribute("aria-description", body)?;
+        host.set_attribute("style", CONFIRM_STYLE)?;
+        let root = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Closed))?;
+        let wrap = el(doc, "div", if page_is_dark(doc) { "dark" } else { "" }, "")?;
+        let card = el(doc, "div", "card", "")?;
+        let h2 = el(doc, "h2", "", "This secret is not saved")?;
+        let p = el(doc, "p", "meta", body)?;
+        let row = el(doc, "div", "row", "")?;
+        let stay = el(doc, "button", "primary", "Stay and save")?;
+        stay.set_attribute("type", "button")?;
+        let leave = el(doc, "button", "", "Leave anyway")?;
+        leave.set_attribute("type", "button")?;
+        row.append_child(&stay)?;
+        row.append_child(&leave)?;
+        card.append_child(&h2)?;
+        card.append_child(&p)?;
+        card.append_child(&row)?;
+        wrap.append_child(&card)?;
+        let style = el(doc, "style", "", CSS)?;
+        root.append_child(&style)?;
+        root.append_child(&wrap)?;
+        let mut listeners = Vec::new();
+        let c = on_choice.clone();
+        listeners.push(on_trusted(&stay, "click", move |_| c(LeaveChoice::Stay)));
+        let c = on_choice.clone();
+        listeners.push(on_trusted(&leave, "click", move |_| c(LeaveChoice::Leave)));
+        let c = on_choice;
+        listeners.push(on_trusted(&root, "keydown", move |e| {
+            if e.unchecked_ref::<KeyboardEvent>().key() == "Escape" {
+                e.prevent_default();
+                c(LeaveChoice::Stay);
+            }
+        }));
+        doc.document_element().ok_or("no <html>")?.append_child(&host)?;
+        let _ = stay.unchecked_ref::<web_sys::HtmlElement>().focus();
+        Ok(Confirm { host, _listeners: listeners })
+    }
+}
+
+impl Drop for Confirm {
+    fn drop(&mut self) {
+        self.host.remove();
+    }
+}
+
+impl Prompt {
+    /// Expands the prompt (if collapsed) and moves focus to it: the popup's "Show prompt".
+    pub fn focus(&self) {
+        if let Ok(Some(w)) = self.root.query_selector("div") {
+            let _ = w.class_list().remove_1("collapsed");
+        }
+        if let Ok(Some(b)) = self.root.query_selector("button.primary") {
+            let _ = b.unchecked_ref::<web_sys::HtmlElement>().focus();
+        }
+    }
+}

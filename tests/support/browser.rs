@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -42,6 +43,24 @@ pub struct Session {
     profile: PathBuf,
 }
 
+/// WebDriver BiDi on, and leave-page prompts left open for the test to witness: classic
+/// WebDriver would silently accept them (see `Session::leave_prompt`).
+fn bidi_caps(caps: &mut impl thirtyfour::CapabilitiesHelper) {
+    caps.set("webSocketUrl", true).unwrap();
+    caps.set("unhandledPromptBehavior", json!({"beforeUnload": "ignore", "default": "dismiss and notify"})).unwrap();
+}
+
+/// The add-on id in the Firefox manifest (extension/manifest.json).
+pub const FIREFOX_ADDON_ID: &str = "shownonce@shownonce.dev";
+const FIREFOX_UUID: &str = "5a0e1c3b-7d2f-4e68-9b1a-0c4d2e6f8a10";
+
+/// Chromium's id for an unpacked extension: SHA-256 of its absolute path, first 16 bytes,
+/// each hex digit written as a letter a–p.
+fn chrome_unpacked_id(path: &std::path::Path) -> String {
+    let digest = shownonce::core::pkce::sha256(path.to_string_lossy().as_bytes());
+    digest[..16].iter().flat_map(|b| [b >> 4, b & 15]).map(|d| (b'a' + d) as char).collect()
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -76,6 +95,15 @@ async fn wait_for_port(port: u16) {
     }
 }
 
+impl Drop for Session {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.driver_process.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
+        let _ = self.driver_process.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
 impl Session {
     /// Starts `browser` headless with `dist/<browser>` installed and the replica hosts mapped.
     pub async fn start(browser: Browser, server: &ReplicaServer) -> Session {
@@ -107,7 +135,9 @@ impl Session {
                 vec![format!("--port={port}"), "--log=error".to_string()],
             ),
         };
+        // Its own process group: the browser it starts is killed with it, even after a panic.
         let driver_process = Command::new(bin)
+            .process_group(0)
             .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -146,6 +176,7 @@ impl Session {
                     caps.add_arg(&arg).unwrap();
                 }
                 caps.add_experimental_option("excludeSwitches", json!(["disable-extensions"])).unwrap();
+                bidi_caps(&mut caps);
                 WebDriver::new(&url, caps).await.expect("start chromium")
             }
             Browser::Firefox => {
@@ -158,9 +189,12 @@ impl Session {
                 prefs.set("network.dns.forceResolve", "127.0.0.1").unwrap();
                 prefs.set("network.socket.forcePort", format!("443={}", server.port())).unwrap();
                 prefs.set("network.proxy.type", 0).unwrap();
+                // A fixed moz-extension:// UUID so tests can open the extension's own pages.
+                prefs.set("extensions.webextensions.uuids", format!("{{\"{FIREFOX_ADDON_ID}\":\"{FIREFOX_UUID}\"}}")).unwrap();
                 prefs.set("browser.shell.checkDefaultBrowser", false).unwrap();
                 prefs.set("datareporting.policy.dataSubmissionEnabled", false).unwrap();
                 caps.set_preferences(prefs).unwrap();
+                bidi_caps(&mut caps);
                 let driver = WebDriver::new(&url, caps).await.expect("start firefox");
                 if let Some(ext) = ext {
                     let tools = thirtyfour::extensions::addons::firefox::FirefoxTools::new(driver.handle().clone());
@@ -176,11 +210,9 @@ impl Session {
     }
 
     /// Ends the browser and its driver.
-    pub async fn quit(mut self) {
+    pub async fn quit(self) {
         let _ = self.driver.clone().quit().await;
-        let _ = self.driver_process.kill();
-        let _ = self.driver_process.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
+        // Drop kills what is left.
     }
 
     /// Runs `script` in the current frame (page world) and returns its result.
@@ -238,10 +270,11 @@ impl Session {
         let el = self
             .driver
             .query(By::Css(format!("[data-testid={id}]")))
+            .and_clickable()
             .wait(Duration::from_secs(15), Duration::from_millis(50))
             .first()
             .await
-            .unwrap_or_else(|e| panic!("no [data-testid={id}]: {e}"));
+            .unwrap_or_else(|e| panic!("no clickable [data-testid={id}]: {e}"));
         el.scroll_into_view().await.ok();
         el.click().await.unwrap_or_else(|e| panic!("click {id}: {e}"));
     }
@@ -251,6 +284,51 @@ impl Session {
         let el = self.driver.find(By::Css(format!("[data-testid={id}]"))).await.unwrap();
         el.clear().await.ok();
         el.send_keys(text).await.unwrap();
+    }
+
+    /// Runs `trigger` (a BiDi command on the top-level context: `browsingContext.reload` or
+    /// `browsingContext.navigate`) and reports whether the browser raised its leave-page
+    /// (beforeunload) prompt, witnessed through the BiDi `browsingContext.userPromptOpened`
+    /// event. An opened prompt is dismissed ("Stay on page"). Waits `secs` for it.
+    pub async fn leave_prompt(&self, method: &str, mut params: Value, secs: u64) -> bool {
+        use futures_util::StreamExt;
+        let bidi = self.driver.bidi().await.expect("BiDi connection");
+        let _ = bidi.session().subscribe("browsingContext.userPromptOpened").await;
+        let mut events = bidi.subscribe_raw();
+        let context = self.driver.window().await.unwrap().to_string();
+        params["context"] = json!(context);
+        params["wait"] = json!("none");
+        let sender = bidi.clone();
+        let method = method.to_string();
+        // The command itself may only answer once the prompt is handled: run it aside.
+        let command = tokio::spawn(async move { sender.send_raw(&method, params).await });
+        let deadline = tokio::time::sleep(Duration::from_secs(secs));
+        tokio::pin!(deadline);
+        let opened = loop {
+            tokio::select! {
+                _ = &mut deadline => break false,
+                ev = events.next() => match ev {
+                    Some(ev) if ev.method == "browsingContext.userPromptOpened" => {
+                        assert_eq!(ev.params["type"], "beforeunload", "unexpected prompt: {}", ev.params);
+                        let ctx = ev.params["context"].clone();
+                        bidi.send_raw("browsingContext.handleUserPrompt", json!({"context": ctx, "accept": false})).await.expect("dismiss the prompt");
+                        break true;
+                    }
+                    Some(_) => continue,
+                    None => break false,
+                },
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(10), command).await;
+        opened
+    }
+
+    /// URL of one of the extension's own pages (e.g. `options.html`).
+    pub async fn extension_url(&self, page: &str) -> String {
+        match self.browser {
+            Browser::Chrome => format!("chrome-extension://{}/{page}", chrome_unpacked_id(&dist(Browser::Chrome))),
+            Browser::Firefox => format!("moz-extension://{FIREFOX_UUID}/{page}"),
+        }
     }
 
     /// Saves a PNG screenshot under target/e2e/.

@@ -1,0 +1,735 @@
+//! The user's settings: what the options page edits and `chrome.storage.sync` keeps.
+//!
+//! Settings only — never a secret value, passphrase or private key. Storage holds a flat
+//! object of string values under the keys in [`KEYS`] (the same names as the fields):
+//!
+//! | key                  | value                                                   | default       |
+//! |----------------------|---------------------------------------------------------|---------------|
+//! | `default_store`      | `clipboard`, `file` or `keyvault` ([`StoreKind::as_str`]) | `clipboard` |
+//! | `clipboard_clear_secs` | `10`, `20`, `30`, `60`, `120` or `0` (never)          | `30`          |
+//! | `age_recipient`      | `age1…` X25519 public key, `""` = passphrase each time  | `""`          |
+//! | `strict_guard`       | `true` (guard until saved) / `false` (until copied)     | `false`       |
+//! | `keyvault_vault`     | `https://<name>.vault.azure.net` (normalized), or `""`  | `""`          |
+//! | `keyvault_client_id` | GUID (lowercase), or `""`                               | `""`          |
+//! | `keyvault_tenant`    | GUID or domain (lowercase), or `""`                     | `""`          |
+//!
+//! Reading ([`Settings::from_pairs`]) is lenient: unknown keys are ignored and a bad value
+//! falls back to its default, so a stale or hand-edited storage never breaks the extension.
+//! Editing ([`Settings::set`]) is strict and returns a message for the options page.
+//! Nothing here panics on any input.
+
+use std::fmt;
+
+use crate::core::envfile::is_guid;
+use crate::core::keyvault::{Cloud, VaultUrl};
+use crate::core::state::StoreKind;
+
+/// Storage key of [`Settings::default_store`].
+pub const KEY_DEFAULT_STORE: &str = "default_store";
+/// Storage key of [`Settings::clipboard_clear_secs`].
+pub const KEY_CLIPBOARD_CLEAR_SECS: &str = "clipboard_clear_secs";
+/// Storage key of [`Settings::age_recipient`].
+pub const KEY_AGE_RECIPIENT: &str = "age_recipient";
+/// Storage key of [`Settings::strict_guard`].
+pub const KEY_STRICT_GUARD: &str = "strict_guard";
+/// Storage key of [`Settings::keyvault_vault`].
+pub const KEY_KEYVAULT_VAULT: &str = "keyvault_vault";
+/// Storage key of [`Settings::keyvault_client_id`].
+pub const KEY_KEYVAULT_CLIENT_ID: &str = "keyvault_client_id";
+/// Storage key of [`Settings::keyvault_tenant`].
+pub const KEY_KEYVAULT_TENANT: &str = "keyvault_tenant";
+
+/// Every storage key, in form order.
+pub const KEYS: [&str; 7] = [
+    KEY_DEFAULT_STORE,
+    KEY_CLIPBOARD_CLEAR_SECS,
+    KEY_AGE_RECIPIENT,
+    KEY_STRICT_GUARD,
+    KEY_KEYVAULT_VAULT,
+    KEY_KEYVAULT_CLIENT_ID,
+    KEY_KEYVAULT_TENANT,
+];
+
+/// Allowed clipboard auto-clear delays in seconds, in menu order; `0` means never.
+pub const CLEAR_DELAYS: [u32; 6] = [10, 20, 30, 60, 120, 0];
+
+/// Stores the user can pick as the default.
+pub const SELECTABLE_STORES: [StoreKind; 3] = [
+    StoreKind::Clipboard,
+    StoreKind::EncryptedFile,
+    StoreKind::KeyVault,
+];
+
+/// Length of an X25519 age recipient: `age1` + 52 data + 6 checksum characters.
+pub const AGE_RECIPIENT_LEN: usize = 62;
+/// Longest value looked at; anything longer is rejected before parsing.
+const MAX_VALUE_LEN: usize = 1024;
+/// Longest tenant domain name.
+const MAX_DOMAIN_LEN: usize = 253;
+
+const BECH32_CHARSET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+
+/// Everything the options page sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Store preselected in the prompt.
+    pub default_store: StoreKind,
+    /// Seconds before the clipboard is cleared after our copy; `0` = never. One of [`CLEAR_DELAYS`].
+    pub clipboard_clear_secs: u32,
+    /// age X25519 recipient (`age1…`) for the encrypted file; `None` = ask for a passphrase.
+    pub age_recipient: Option<String>,
+    /// `false`: guard until copied; `true`: until saved (or confirmed by the user).
+    pub strict_guard: bool,
+    /// Key Vault, normalized to its base URL (`https://<name>.vault.azure.net`).
+    pub keyvault_vault: Option<String>,
+    /// Application (client) ID used to sign in to Key Vault, lowercase GUID.
+    pub keyvault_client_id: Option<String>,
+    /// Directory (tenant): lowercase GUID or domain.
+    pub keyvault_tenant: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            default_store: StoreKind::Clipboard,
+            clipboard_clear_secs: 30,
+            age_recipient: None,
+            strict_guard: false,
+            keyvault_vault: None,
+            keyvault_client_id: None,
+            keyvault_tenant: None,
+        }
+    }
+}
+
+/// A rejected value: which key, and a message for the options page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingError {
+    /// The storage key (one of [`KEYS`]), or the key given if it is unknown.
+    pub key: String,
+    /// What is wrong and how to fix it, in a sentence.
+    pub message: String,
+    /// The input looked like a private key: the caller must clear the field it came from.
+    pub looks_private: bool,
+}
+
+impl SettingError {
+    fn new(key: &str, message: impl Into<String>) -> SettingError {
+        SettingError {
+            key: key.to_owned(),
+            message: message.into(),
+            looks_private: false,
+        }
+    }
+}
+
+impl fmt::Display for SettingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for SettingError {}
+
+impl Settings {
+    /// Every setting as `(key, value)` strings, in [`KEYS`] order. `None` becomes `""`, so
+    /// writing all pairs also clears a field that was emptied.
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        KEYS.iter()
+            .map(|&k| (k, self.value(k).unwrap_or_default()))
+            .collect()
+    }
+
+    /// The stored string form of one key; `None` for an unknown key.
+    pub fn value(&self, key: &str) -> Option<String> {
+        let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+        Some(match key {
+            KEY_DEFAULT_STORE => self.default_store.as_str().to_owned(),
+            KEY_CLIPBOARD_CLEAR_SECS => self.clipboard_clear_secs.to_string(),
+            KEY_AGE_RECIPIENT => opt(&self.age_recipient),
+            KEY_STRICT_GUARD => self.strict_guard.to_string(),
+            KEY_KEYVAULT_VAULT => opt(&self.keyvault_vault),
+            KEY_KEYVAULT_CLIENT_ID => opt(&self.keyvault_client_id),
+            KEY_KEYVAULT_TENANT => opt(&self.keyvault_tenant),
+            _ => return None,
+        })
+    }
+
+    /// Lenient read from storage: starts from the defaults, ignores unknown keys, and keeps
+    /// the default for every value that does not validate. Later pairs win.
+    pub fn from_pairs<'a, I>(pairs: I) -> Settings
+    where
+        I: IntoIterator<Item = (&'a str, &'a str)>,
+    {
+        let mut s = Settings::default();
+        for (k, v) in pairs {
+            // Errors only mean "keep the default"; a stored private key is not echoed anywhere.
+            let _ = s.set(k, v);
+        }
+        s
+    }
+
+    /// Strict edit of one key from a form or storage string. On error `self` is unchanged.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), SettingError> {
+        if value.len() > MAX_VALUE_LEN {
+            return Err(SettingError::new(key, "That value is far too long."));
+        }
+        match key {
+            KEY_DEFAULT_STORE => self.default_store = parse_store(value)?,
+            KEY_CLIPBOARD_CLEAR_SECS => self.clipboard_clear_secs = parse_clear_delay(value)?,
+            KEY_AGE_RECIPIENT => self.age_recipient = parse_age_recipient(value)?,
+            KEY_STRICT_GUARD => self.strict_guard = parse_bool(key, value)?,
+            KEY_KEYVAULT_VAULT => self.keyvault_vault = parse_vault(value)?,
+            KEY_KEYVAULT_CLIENT_ID => self.keyvault_client_id = parse_client_id(value)?,
+            KEY_KEYVAULT_TENANT => self.keyvault_tenant = parse_tenant(value)?,
+            _ => return Err(SettingError::new(key, "Unknown setting.")),
+        }
+        Ok(())
+    }
+
+    /// Combinations that are individually valid but incomplete, as warnings for the options
+    /// page (the prompt can still ask for what is missing).
+    pub fn warnings(&self) -> Vec<SettingError> {
+        let mut out = Vec::new();
+        if self.default_store == StoreKind::KeyVault {
+            if self.keyvault_vault.is_none() {
+                out.push(SettingError::new(
+                    KEY_KEYVAULT_VAULT,
+                    "Key Vault is the default store: enter the vault, or the prompt will ask for it each time.",
+                ));
+            }
+            if self.keyvault_client_id.is_none() {
+                out.push(SettingError::new(
+                    KEY_KEYVAULT_CLIENT_ID,
+                    "Key Vault is the default store: enter the client ID of the app registration used to sign in.",
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// A default store name ([`StoreKind::as_str`]) among [`SELECTABLE_STORES`].
+pub fn parse_store(value: &str) -> Result<StoreKind, SettingError> {
+    match StoreKind::parse(value.trim()) {
+        Some(k) if SELECTABLE_STORES.contains(&k) => Ok(k),
+        Some(_) => Err(SettingError::new(
+            KEY_DEFAULT_STORE,
+            "That store is not available yet.",
+        )),
+        None => Err(SettingError::new(
+            KEY_DEFAULT_STORE,
+            "Choose the clipboard, an encrypted file or Azure Key Vault.",
+        )),
+    }
+}
+
+/// A clipboard delay in seconds, one of [`CLEAR_DELAYS`].
+pub fn parse_clear_delay(value: &str) -> Result<u32, SettingError> {
+    match value.trim().parse::<u32>() {
+        Ok(n) if CLEAR_DELAYS.contains(&n) => Ok(n),
+        _ => Err(SettingError::new(
+            KEY_CLIPBOARD_CLEAR_SECS,
+            "Choose 10, 20, 30, 60 or 120 seconds, or never.",
+        )),
+    }
+}
+
+/// The menu text of a clipboard delay.
+pub fn clear_delay_label(secs: u32) -> String {
+    match secs {
+        0 => "Never".to_owned(),
+        60 => "1 minute".to_owned(),
+        120 => "2 minutes".to_owned(),
+        n => format!("{n} seconds"),
+    }
+}
+
+fn parse_bool(key: &str, value: &str) -> Result<bool, SettingError> {
+    match value.trim() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(SettingError::new(key, "Expected on or off.")),
+    }
+}
+
+/// An age recipient: `""` = none (passphrase), else an X25519 `age1…` key with a valid
+/// bech32 checksum. An all-uppercase key is lowercased; surrounding spaces are trimmed.
+pub fn parse_age_recipient(value: &str) -> Result<Option<String>, SettingError> {
+    let err = |m: &str| Err(SettingError::new(KEY_AGE_RECIPIENT, m));
+    let v = value.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    if v.len() >= 15 && v.as_bytes()[..15].eq_ignore_ascii_case(b"AGE-SECRET-KEY-") {
+        let mut e = SettingError::new(
+            KEY_AGE_RECIPIENT,
+            "That is a private key: it was not saved. Paste the public key instead (age-keygen -y key.txt prints it).",
+        );
+        e.looks_private = true;
+        return Err(e);
+    }
+    if v.starts_with("ssh-") {
+        return err(
+            "SSH keys are not supported: paste an age public key (age1…, from age-keygen).",
+        );
+    }
+    let lower = if v.bytes().any(|b| b.is_ascii_lowercase()) {
+        v.to_owned()
+    } else {
+        v.to_ascii_lowercase()
+    };
+    if !lower.starts_with("age1") {
+        return err("An age recipient starts with age1 (the public key printed by age-keygen).");
+    }
+    if lower.bytes().any(|b| b.is_ascii_uppercase()) {
+        return err("Mixed upper and lower case: paste the key exactly as age-keygen printed it.");
+    }
+    if lower.len() != AGE_RECIPIENT_LEN {
+        return err(
+            if lower.len() > AGE_RECIPIENT_LEN && lower[4..].contains('1') {
+                "Plugin recipients (age1<plugin>1…) are not supported: paste an X25519 public key from age-keygen."
+            } else {
+                "An age public key is 62 characters long (age1 and 58 more): check that it is complete."
+            },
+        );
+    }
+    let mut data = Vec::with_capacity(AGE_RECIPIENT_LEN - 4);
+    for b in lower[4..].bytes() {
+        match BECH32_CHARSET.iter().position(|&c| c == b) {
+            Some(i) => data.push(i as u8),
+            None => return err("An age public key only has the letters and digits of bech32 (no b, i, o or 1 after age1)."),
+        }
+    }
+    if !bech32_verify(b"age", &data) {
+        return err("That age public key has a typo (its checksum does not match).");
+    }
+    // 52 data characters = 260 bits: a 32-byte key and 4 zero padding bits.
+    if data[51] & 0x0f != 0 {
+        return err("That is not a valid age public key (bad padding).");
+    }
+    Ok(Some(lower))
+}
+
+fn bech32_polymod(values: impl Iterator<Item = u8>) -> u32 {
+    const GEN: [u32; 5] = [
+        0x3b6a_57b2,
+        0x2650_8e6d,
+        0x1ea1_19fa,
+        0x3d42_33dd,
+        0x2a14_62b3,
+    ];
+    let mut chk: u32 = 1;
+    for v in values {
+        let top = chk >> 25;
+        chk = ((chk & 0x01ff_ffff) << 5) ^ u32::from(v);
+        for (i, g) in GEN.iter().enumerate() {
+            if (top >> i) & 1 == 1 {
+                chk ^= g;
+            }
+        }
+    }
+    chk
+}
+
+/// BIP-173 bech32 (not bech32m, as age uses it): `data` holds 5-bit values incl. the checksum.
+fn bech32_verify(hrp: &[u8], data: &[u8]) -> bool {
+    let expanded = hrp
+        .iter()
+        .map(|c| c >> 5)
+        .chain([0])
+        .chain(hrp.iter().map(|c| c & 31));
+    bech32_polymod(expanded.chain(data.iter().copied())) == 1
+}
+
+/// A vault name or URL, normalized to `https://<name>.<cloud suffix>`; `""` = none.
+pub fn parse_vault(value: &str) -> Result<Option<String>, SettingError> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    VaultUrl::parse(value, Cloud::Public)
+        .map(|v| Some(v.base()))
+        .map_err(|e| SettingError::new(KEY_KEYVAULT_VAULT, e.to_string()))
+}
+
+/// An application (client) ID: a GUID, lowercased; `""` = none.
+pub fn parse_client_id(value: &str) -> Result<Option<String>, SettingError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let v = v.trim_start_matches('{').trim_end_matches('}');
+    if is_guid(v) {
+        Ok(Some(v.to_ascii_lowercase()))
+    } else {
+        Err(SettingError::new(
+            KEY_KEYVAULT_CLIENT_ID,
+            "The client ID is a GUID like 00000000-0000-0000-0000-000000000000 (app registration → Overview → Application (client) ID).",
+        ))
+    }
+}
+
+/// A tenant: a GUID or a domain such as `contoso.onmicrosoft.com`, lowercased; `""` = none.
+pub fn parse_tenant(value: &str) -> Result<Option<String>, SettingError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let v = v.to_ascii_lowercase();
+    if is_guid(&v) || is_domain(&v) {
+        Ok(Some(v))
+    } else {
+        Err(SettingError::new(
+            KEY_KEYVAULT_TENANT,
+            "The tenant is a GUID (Directory (tenant) ID) or a domain such as contoso.onmicrosoft.com.",
+        ))
+    }
+}
+
+fn is_domain(s: &str) -> bool {
+    s.len() <= MAX_DOMAIN_LEN
+        && s.contains('.')
+        && s.split('.').all(|l| {
+            let b = l.as_bytes();
+            (1..=63).contains(&b.len())
+                && b[0] != b'-'
+                && b[b.len() - 1] != b'-'
+                && b.iter()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        })
+}
+
+/// How long ago something happened, for the popup: "just now", "2 min ago", "3 h ago",
+/// "2 d ago". A time in the future (clock skew) reads "just now".
+pub fn format_age(now_ms: u64, then_ms: u64) -> String {
+    let secs = now_ms.saturating_sub(then_ms) / 1000;
+    match secs {
+        0..=59 => "just now".to_owned(),
+        60..=3599 => format!("{} min ago", secs / 60),
+        3600..=86_399 => format!("{} h ago", secs / 3600),
+        _ => format!("{} d ago", secs / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Generated with `age-keygen | age-keygen -y`.
+    const R1: &str = "age1flra53k0kuptv8rtmyulsf3jxmuql62n27v0evwt7rxytmms7dkqqsphha";
+    const R2: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+
+    fn pairs(s: &Settings) -> Vec<(String, String)> {
+        s.to_pairs()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect()
+    }
+
+    fn read(p: &[(&str, &str)]) -> Settings {
+        Settings::from_pairs(p.iter().copied())
+    }
+
+    #[test]
+    fn defaults() {
+        let d = Settings::default();
+        assert_eq!(d.default_store, StoreKind::Clipboard);
+        assert_eq!(d.clipboard_clear_secs, 30);
+        assert_eq!(d.age_recipient, None);
+        assert!(!d.strict_guard);
+        assert_eq!(
+            (d.keyvault_vault, d.keyvault_client_id, d.keyvault_tenant),
+            (None, None, None)
+        );
+        assert_eq!(read(&[]), Settings::default());
+        assert!(Settings::default().warnings().is_empty());
+    }
+
+    #[test]
+    fn pairs_have_every_key_in_order() {
+        let p = Settings::default().to_pairs();
+        assert_eq!(p.iter().map(|(k, _)| *k).collect::<Vec<_>>(), KEYS.to_vec());
+        assert_eq!(
+            p.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>(),
+            ["clipboard", "30", "", "false", "", "", ""]
+        );
+        assert_eq!(Settings::default().value("nope"), None);
+    }
+
+    #[test]
+    fn round_trip() {
+        let s = Settings {
+            default_store: StoreKind::EncryptedFile,
+            clipboard_clear_secs: 0,
+            age_recipient: Some(R1.to_owned()),
+            strict_guard: true,
+            keyvault_vault: Some("https://my-vault.vault.azure.cn".to_owned()),
+            keyvault_client_id: Some("0a1b2c3d-0000-4000-8000-00000000abcd".to_owned()),
+            keyvault_tenant: Some("contoso.onmicrosoft.com".to_owned()),
+        };
+        let p = pairs(&s);
+        let back = Settings::from_pairs(p.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        assert_eq!(back, s);
+        let d = Settings::default();
+        let p = pairs(&d);
+        assert_eq!(
+            Settings::from_pairs(p.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            d
+        );
+    }
+
+    #[test]
+    fn every_delay_and_store_round_trips() {
+        for n in CLEAR_DELAYS {
+            let s = read(&[(KEY_CLIPBOARD_CLEAR_SECS, &n.to_string())]);
+            assert_eq!(s.clipboard_clear_secs, n);
+            assert!(!clear_delay_label(n).is_empty());
+        }
+        assert_eq!(clear_delay_label(0), "Never");
+        assert_eq!(clear_delay_label(10), "10 seconds");
+        for k in SELECTABLE_STORES {
+            assert_eq!(read(&[(KEY_DEFAULT_STORE, k.as_str())]).default_store, k);
+        }
+    }
+
+    #[test]
+    fn bad_values_fall_back_to_defaults() {
+        let s = read(&[
+            (KEY_DEFAULT_STORE, "floppy"),
+            (KEY_CLIPBOARD_CLEAR_SECS, "45"),
+            (KEY_AGE_RECIPIENT, "age1nope"),
+            (KEY_STRICT_GUARD, "yes"),
+            (KEY_KEYVAULT_VAULT, "https://evil.example.com"),
+            (KEY_KEYVAULT_CLIENT_ID, "not-a-guid"),
+            (KEY_KEYVAULT_TENANT, "bad tenant!"),
+            ("unknown_key", "whatever"),
+        ]);
+        assert_eq!(s, Settings::default());
+        // Stores that exist but cannot be chosen yet.
+        assert_eq!(
+            read(&[(KEY_DEFAULT_STORE, "hcvault")]).default_store,
+            StoreKind::Clipboard
+        );
+        for v in ["", "-1", "30s", "4294967296", " ", "\u{0}", "３０"] {
+            assert_eq!(
+                read(&[(KEY_CLIPBOARD_CLEAR_SECS, v)]).clipboard_clear_secs,
+                30,
+                "{v:?}"
+            );
+        }
+        // Good values next to bad ones are kept.
+        let s = read(&[
+            (KEY_STRICT_GUARD, "true"),
+            (KEY_CLIPBOARD_CLEAR_SECS, "nan"),
+            ("x", "y"),
+        ]);
+        assert!(s.strict_guard);
+        assert_eq!(s.clipboard_clear_secs, 30);
+        // Later pairs win.
+        assert_eq!(
+            read(&[
+                (KEY_CLIPBOARD_CLEAR_SECS, "10"),
+                (KEY_CLIPBOARD_CLEAR_SECS, "60")
+            ])
+            .clipboard_clear_secs,
+            60
+        );
+    }
+
+    #[test]
+    fn never_panics_on_odd_input() {
+        let long = "a".repeat(100_000);
+        let odd = [
+            "",
+            " ",
+            "é",
+            "age1é",
+            "age1\u{1F600}",
+            "{",
+            "}",
+            ".",
+            "..",
+            "-",
+            "AGE-",
+            "ssh-",
+            &long,
+            "age1",
+            "\u{200B}",
+        ];
+        for k in KEYS.iter().copied().chain(["", "zzz"]) {
+            for v in odd {
+                let mut s = Settings::default();
+                let _ = s.set(k, v);
+                let _ = read(&[(k, v)]);
+            }
+        }
+        assert!(Settings::default().set(KEY_AGE_RECIPIENT, &long).is_err());
+    }
+
+    #[test]
+    fn set_is_strict_and_leaves_state_unchanged_on_error() {
+        let mut s = Settings::default();
+        s.set(KEY_CLIPBOARD_CLEAR_SECS, "120").unwrap();
+        let e = s.set(KEY_CLIPBOARD_CLEAR_SECS, "7").unwrap_err();
+        assert_eq!(e.key, KEY_CLIPBOARD_CLEAR_SECS);
+        assert!(e.message.contains("120"));
+        assert_eq!(s.clipboard_clear_secs, 120);
+        assert_eq!(s.set("nope", "1").unwrap_err().key, "nope");
+        s.set(KEY_STRICT_GUARD, "true").unwrap();
+        assert!(s.strict_guard);
+        assert!(s.set(KEY_STRICT_GUARD, "1").is_err());
+        // Empty clears an optional field.
+        s.set(KEY_AGE_RECIPIENT, R1).unwrap();
+        s.set(KEY_AGE_RECIPIENT, "  ").unwrap();
+        assert_eq!(s.age_recipient, None);
+    }
+
+    #[test]
+    fn age_recipients() {
+        assert_eq!(parse_age_recipient(R1).unwrap().as_deref(), Some(R1));
+        assert_eq!(
+            parse_age_recipient(&format!("  {R2}\n"))
+                .unwrap()
+                .as_deref(),
+            Some(R2)
+        );
+        assert_eq!(
+            parse_age_recipient(&R1.to_ascii_uppercase())
+                .unwrap()
+                .as_deref(),
+            Some(R1)
+        );
+        assert_eq!(parse_age_recipient("").unwrap(), None);
+        let msg = |v: &str| parse_age_recipient(v).unwrap_err().message;
+        // One changed character breaks the checksum.
+        let typo = R1.replacen("flra", "flrq", 1);
+        assert!(msg(&typo).contains("checksum"), "{}", msg(&typo));
+        let typo = R1.replacen("flra", "fla", 1) + "q";
+        assert!(msg(&typo).contains("checksum"));
+        assert!(msg(&R1[..61]).contains("62 characters"));
+        assert!(msg(&format!("{R1}q")).contains("62 characters"));
+        assert!(
+            msg("age1yubikey1qwt50d05nh5vutpdzmlg5wn80xq5negm4uj9ghv0snvdd3yysf5yw3rhl3t")
+                .contains("Plugin")
+        );
+        assert!(msg(&R1.replacen("age1", "agf1", 1)).contains("starts with age1"));
+        assert!(msg(&R1.replacen('k', "K", 1)).contains("Mixed"));
+        assert!(msg(&R1.replacen('k', "b", 1)).contains("bech32"));
+        assert!(msg("ssh-ed25519 AAAAC3Nza").contains("SSH"));
+        let private = parse_age_recipient(
+            "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ",
+        )
+        .unwrap_err();
+        assert!(private.looks_private);
+        assert!(private.message.contains("private key"));
+        assert!(!private.message.contains("QQQQ"));
+        assert!(!parse_age_recipient("age1nope").unwrap_err().looks_private);
+    }
+
+    #[test]
+    fn age_padding_bits_must_be_zero() {
+        // Re-encode R1 with a non-zero last data value and a recomputed checksum.
+        let mut data: Vec<u8> = R1[4..56]
+            .bytes()
+            .map(|b| BECH32_CHARSET.iter().position(|&c| c == b).unwrap() as u8)
+            .collect();
+        data[51] |= 1;
+        let expanded: Vec<u8> = [3u8, 3, 3, 0, 1, 7, 5].to_vec(); // "age" expanded
+        let pm = bech32_polymod(
+            expanded
+                .into_iter()
+                .chain(data.iter().copied())
+                .chain([0; 6]),
+        ) ^ 1;
+        let check: Vec<u8> = (0..6).map(|i| ((pm >> (5 * (5 - i))) & 31) as u8).collect();
+        let s: String = "age1"
+            .chars()
+            .chain(
+                data.iter()
+                    .chain(&check)
+                    .map(|&v| BECH32_CHARSET[v as usize] as char),
+            )
+            .collect();
+        assert_eq!(s.len(), 62);
+        assert!(parse_age_recipient(&s)
+            .unwrap_err()
+            .message
+            .contains("padding"));
+    }
+
+    #[test]
+    fn key_vault_fields() {
+        assert_eq!(
+            parse_vault("MyVault").unwrap().as_deref(),
+            Some("https://myvault.vault.azure.net")
+        );
+        assert_eq!(
+            parse_vault("https://kv-1.vault.usgovcloudapi.net/")
+                .unwrap()
+                .as_deref(),
+            Some("https://kv-1.vault.usgovcloudapi.net")
+        );
+        assert_eq!(parse_vault(" ").unwrap(), None);
+        assert!(parse_vault("http://myvault.vault.azure.net")
+            .unwrap_err()
+            .message
+            .contains("https"));
+        assert!(parse_vault("myvault.example.com").is_err());
+
+        let g = "0A1B2C3D-0000-4000-8000-00000000ABCD";
+        assert_eq!(
+            parse_client_id(g).unwrap().as_deref(),
+            Some("0a1b2c3d-0000-4000-8000-00000000abcd")
+        );
+        assert_eq!(
+            parse_client_id(&format!("{{{g}}}")).unwrap().as_deref(),
+            Some("0a1b2c3d-0000-4000-8000-00000000abcd")
+        );
+        assert_eq!(parse_client_id("").unwrap(), None);
+        assert!(parse_client_id("0a1b2c3d00004000800000000000abcd")
+            .unwrap_err()
+            .message
+            .contains("GUID"));
+
+        assert_eq!(
+            parse_tenant(g).unwrap().as_deref(),
+            Some("0a1b2c3d-0000-4000-8000-00000000abcd")
+        );
+        assert_eq!(
+            parse_tenant("Contoso.OnMicrosoft.com").unwrap().as_deref(),
+            Some("contoso.onmicrosoft.com")
+        );
+        for bad in ["contoso", "-a.com", "a..com", "a_b.com", "a.com/", "é.com"] {
+            assert!(parse_tenant(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn key_vault_default_warns_when_incomplete() {
+        let mut s = read(&[(KEY_DEFAULT_STORE, "keyvault")]);
+        let w = s.warnings();
+        assert_eq!(
+            w.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
+            [KEY_KEYVAULT_VAULT, KEY_KEYVAULT_CLIENT_ID]
+        );
+        s.set(KEY_KEYVAULT_VAULT, "myvault").unwrap();
+        s.set(
+            KEY_KEYVAULT_CLIENT_ID,
+            "0a1b2c3d-0000-4000-8000-00000000abcd",
+        )
+        .unwrap();
+        assert!(s.warnings().is_empty());
+    }
+
+    #[test]
+    fn ages() {
+        let t = 1_700_000_000_000;
+        assert_eq!(format_age(t, t), "just now");
+        assert_eq!(format_age(t, t + 5_000), "just now");
+        assert_eq!(format_age(t + 59_999, t), "just now");
+        assert_eq!(format_age(t + 120_000, t), "2 min ago");
+        assert_eq!(format_age(t + 3_600_000 * 3, t), "3 h ago");
+        assert_eq!(format_age(t + 86_400_000 * 2, t), "2 d ago");
+        assert_eq!(format_age(0, u64::MAX), "just now");
+    }
+}

@@ -1,0 +1,162 @@
+//! The safe stores a detected secret can be saved to: one file per store, one trait.
+//!
+//! The background calls [`save`] (or a store's [`Store::save`]) with a [`SaveRequest`]
+//! and turns the outcome into a [`SecretEvent`] with [`outcome_event`]. Key Vault,
+//! HashiCorp Vault/OpenBao and KeePassXC slot in as `stores/<name>.rs` + one match arm.
+//!
+//! - [`agefile`]: Store 2, the age-encrypted `.env` file (pure parts compile natively).
+//! - [`download`] (wasm32 + `background`): saving bytes through the downloads API.
+
+use std::fmt;
+
+use zeroize::Zeroizing;
+
+use crate::core::state::{SecretEvent, StoreKind};
+
+pub mod agefile;
+#[cfg(all(target_arch = "wasm32", feature = "background"))]
+pub mod download;
+
+#[cfg(all(target_arch = "wasm32", feature = "background"))]
+pub use agefile::save_encrypted_file;
+pub use agefile::EncryptedFileStore;
+
+/// Everything a store needs to save one secret. Debug redacts the value and the passphrase;
+/// both are zeroized when the request is dropped (stores consume it).
+/// Not `Clone`: a copy of the value should be a deliberate act.
+#[derive(Default)]
+pub struct SaveRequest {
+    /// The client secret value.
+    pub value: Zeroizing<String>,
+    /// App display name.
+    pub app_name: String,
+    /// Application (client) ID, if detected (may not be a GUID).
+    pub client_id: Option<String>,
+    /// Directory (tenant) ID, if detected (may not be a GUID).
+    pub tenant_id: Option<String>,
+    /// The secret's description.
+    pub description: String,
+    /// The secret's ID (GUID), if shown; empty otherwise.
+    pub secret_id: String,
+    /// Expiry as shown.
+    pub expires: Option<String>,
+    /// Passphrase typed into the prompt (encrypted file without a recipient).
+    pub passphrase: Option<Zeroizing<String>>,
+    /// age X25519 recipient (`age1…`) from the options; wins over a passphrase.
+    pub age_recipient: Option<String>,
+}
+
+impl fmt::Debug for SaveRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SaveRequest")
+            .field("value", &"<redacted>")
+            .field("app_name", &self.app_name)
+            .field("client_id", &self.client_id)
+            .field("tenant_id", &self.tenant_id)
+            .field("description", &self.description)
+            .field("secret_id", &self.secret_id)
+            .field("expires", &self.expires)
+            .field("passphrase", &self.passphrase.as_ref().map(|_| "<redacted>"))
+            .field("age_recipient", &self.age_recipient)
+            .finish()
+    }
+}
+
+/// What a store confirms after a save, for the prompt ("Saved … (encrypted to age1…)").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// User-facing sentence: what was saved where. Never the value.
+    pub message: String,
+}
+
+/// Why a save did not happen. Never carries the value or the passphrase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// The user cancelled (closed the save-as dialog, a sign-in window…).
+    Cancelled,
+    /// The encrypted file needs a passphrase (no age recipient is set): ask, then retry.
+    NeedsPassphrase,
+    /// Anything else, as a user-facing message.
+    Failed(String),
+}
+
+impl StoreError {
+    /// A sentence for the prompt.
+    pub fn user_message(&self) -> String {
+        match self {
+            StoreError::Cancelled => "Cancelled: the secret is not saved yet.".into(),
+            StoreError::NeedsPassphrase => {
+                "Type a passphrase to encrypt the file with (or set an age key in the options).".into()
+            }
+            StoreError::Failed(why) => format!("Not saved: {why}"),
+        }
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.user_message())
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// One safe store. `save` consumes the request, so the value is wiped when it returns.
+#[allow(async_fn_in_trait)] // single-threaded wasm: no Send bound wanted
+pub trait Store {
+    /// Which store this is.
+    fn kind(&self) -> StoreKind;
+    /// Saves the secret; `Ok` only once the store confirmed it (download complete…).
+    async fn save(&self, req: SaveRequest) -> Result<Receipt, StoreError>;
+}
+
+/// Runs the store `kind` (the trait is not object-safe, so dispatch is one match).
+#[cfg(all(target_arch = "wasm32", feature = "background"))]
+pub async fn save(kind: StoreKind, req: SaveRequest) -> Result<Receipt, StoreError> {
+    match kind {
+        StoreKind::EncryptedFile => EncryptedFileStore.save(req).await,
+        other => Err(StoreError::Failed(format!(
+            "the {} store is not available in this version",
+            other.as_str()
+        ))),
+    }
+}
+
+/// The lifecycle event for a store run's outcome. `NeedsPassphrase` is not an outcome the
+/// user sees as a failure: the prompt asks for the passphrase, so it maps to `None`.
+pub fn outcome_event(store: StoreKind, outcome: &Result<Receipt, StoreError>) -> Option<SecretEvent> {
+    match outcome {
+        Ok(_) => Some(SecretEvent::StoreConfirmed { store }),
+        Err(StoreError::Cancelled) => Some(SecretEvent::StoreCancelled { store }),
+        Err(StoreError::NeedsPassphrase) => None,
+        Err(e @ StoreError::Failed(_)) => Some(SecretEvent::StoreFailed { store, reason: e.user_message() }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_redacts_value_and_passphrase() {
+        let req = SaveRequest {
+            value: Zeroizing::new("abc8Q~value".into()),
+            passphrase: Some(Zeroizing::new("hunter2".into())),
+            app_name: "app".into(),
+            ..Default::default()
+        };
+        let s = format!("{req:?}");
+        assert!(!s.contains("abc8Q~value") && !s.contains("hunter2") && s.contains("app"), "{s}");
+    }
+
+    #[test]
+    fn outcomes_map_to_events() {
+        let f = StoreKind::EncryptedFile;
+        let ok = Ok(Receipt { message: "Saved".into() });
+        assert_eq!(outcome_event(f, &ok), Some(SecretEvent::StoreConfirmed { store: f }));
+        assert_eq!(outcome_event(f, &Err(StoreError::Cancelled)), Some(SecretEvent::StoreCancelled { store: f }));
+        assert_eq!(outcome_event(f, &Err(StoreError::NeedsPassphrase)), None);
+        let failed = outcome_event(f, &Err(StoreError::Failed("disk full".into())));
+        assert!(matches!(failed, Some(SecretEvent::StoreFailed { reason, .. }) if reason.contains("disk full")));
+    }
+}
