@@ -12,6 +12,7 @@
 //!   `{error}` answer or no list all read as "no unsaved secrets".
 //! - `{type: "focusPrompt", tabId, frameId, fingerprint}` → anything but `{error}` means done.
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use gloo_events::{EventListener, EventListenerOptions};
@@ -150,6 +151,9 @@ struct Options {
     settings: RefCell<Settings>,
     /// Bumped on each status message, so an old "Saved" timer does not clear a newer message.
     status_seq: Cell<u32>,
+    /// Keys whose field shows a rejected value: left as typed until fixed, and "Saved" for
+    /// another field must not hide that it is not saved.
+    invalid: RefCell<BTreeSet<String>>,
 }
 
 impl Options {
@@ -157,7 +161,8 @@ impl Options {
         self.doc.get_element_by_id(key)
     }
 
-    /// Writes the settings into the form. The focused control is left alone (the user is on it).
+    /// Writes the settings into the form. The focused control and rejected values are left
+    /// alone (the user is on them).
     fn fill(&self) {
         let s = self.settings.borrow();
         let focused = self.doc.active_element();
@@ -177,7 +182,7 @@ impl Options {
                 continue;
             }
             let Some(el) = self.field(key) else { continue };
-            if focused.as_ref() == Some(&el) {
+            if focused.as_ref() == Some(&el) || self.invalid.borrow().contains(key) {
                 continue;
             }
             if let Some(input) = el.dyn_ref::<HtmlInputElement>() {
@@ -193,6 +198,11 @@ impl Options {
     }
 
     fn show_error(&self, key: &str, message: &str) {
+        if message.is_empty() {
+            self.invalid.borrow_mut().remove(key);
+        } else {
+            self.invalid.borrow_mut().insert(key.to_owned());
+        }
         if let Some(e) = self.doc.get_element_by_id(&format!("{key}-error")) {
             e.set_text_content(Some(message));
             set_hidden(&e, message.is_empty());
@@ -292,7 +302,12 @@ impl Options {
         )])))
         .await
         {
-            Ok(_) => self.status("Saved", false, true),
+            Ok(_) if self.invalid.borrow().is_empty() => self.status("Saved", false, true),
+            Ok(_) => self.status(
+                "Saved, except the highlighted field: fix it to save it.",
+                true,
+                false,
+            ),
             Err(e) => self.status(&format!("Could not save: {}", error_text(&e)), true, false),
         }
     }
@@ -325,6 +340,7 @@ pub async fn options_main() -> Result<(), JsValue> {
         doc: doc.clone(),
         settings: RefCell::new(Settings::default()),
         status_seq: Cell::new(0),
+        invalid: RefCell::new(BTreeSet::new()),
     });
     match load_settings().await {
         Ok(s) => *page.settings.borrow_mut() = s,

@@ -342,7 +342,11 @@ impl Ctx<'_> {
     async fn set_setting(&self, key: &str, value: serde_json::Value) {
         let handle = self.s.driver.window().await.unwrap();
         let url = self.s.extension_url("options.html").await;
-        self.s.driver.goto(&url).await.unwrap();
+        // BiDi navigation: Firefox's classic WebDriver refuses moz-extension:// URLs.
+        let bidi = self.s.driver.bidi().await.unwrap();
+        bidi.send_raw("browsingContext.navigate", json!({"context": handle.to_string(), "url": url, "wait": "complete"}))
+            .await
+            .expect("open the options page");
         self.s.js("return chrome.storage.sync.set({[arguments[0]]: arguments[1]});", vec![json!(key), value]).await;
         let _ = handle;
     }

@@ -132,7 +132,14 @@ impl Session {
             Browser::Chrome => (which("chromedriver"), vec![format!("--port={port}")]),
             Browser::Firefox => (
                 which("geckodriver"),
-                vec![format!("--port={port}"), "--log=error".to_string()],
+                // Its own BiDi port: the default 9222 may be taken by another Firefox.
+                vec![
+                    format!("--port={port}"),
+                    format!("--websocket-port={}", free_port()),
+                    // Lets the tests open the extension's own moz-extension:// pages.
+                    "--allow-system-access".to_string(),
+                    "--log=error".to_string(),
+                ],
             ),
         };
         // Its own process group: the browser it starts is killed with it, even after a panic.
@@ -206,6 +213,14 @@ impl Session {
                 driver
             }
         };
+        // Connect WebDriver BiDi now (retrying while the remote agent comes up), so every
+        // later `bidi()` call reuses one live connection.
+        let mut tries = 0;
+        while let Err(e) = driver.bidi().await {
+            tries += 1;
+            assert!(tries < 50, "WebDriver BiDi did not connect: {e}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
         Session { driver, browser, driver_process, profile }
     }
 
