@@ -156,18 +156,22 @@ run_tests() {
   export CHROMIUM_BIN="${CHROMIUM_BIN:-/usr/lib/chromium/chromium}"
   [ -x "$CHROMIUM_BIN" ] || CHROMIUM_BIN="$(command -v chromium)"
 
-  step_start "1/4 native cargo test (pure core)"
+  step_start "1/4 native cargo test (pure core; age CLI decrypts our files)"
   cargo test --lib
+  cargo test --test agefile_cli
   step_end
 
-  step_start "2/4 wasm-bindgen-test in headless Chromium"
-  CHROMEDRIVER="$(command -v chromedriver)" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-    cargo test --target "$TARGET" --features content --test web
-  step_end
-  step_start "2/4 wasm-bindgen-test in headless Firefox"
-  GECKODRIVER="$(command -v geckodriver)" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-    cargo test --target "$TARGET" --features content --test web
-  step_end
+  # One driver variable at a time: with both set, the runner picks Firefox.
+  local driver
+  for driver in CHROMEDRIVER GECKODRIVER; do
+    step_start "2/4 wasm-bindgen-test ($driver)"
+    local bin; bin="$(command -v "$(echo "$driver" | tr 'A-Z' 'a-z')")"
+    env "$driver=$bin" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+      cargo test --target "$TARGET" --features content --test web
+    env "$driver=$bin" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+      cargo test --target "$TARGET" --features background --test web_background
+    step_end
+  done
 
   step_start "3/4 end-to-end: dist/chrome and dist/firefox in real browsers"
   # One test thread: the scenarios share two browsers and print in order.

@@ -89,6 +89,45 @@ fn guard_reply(tab: u32) -> JsValue {
     obj(&[("armed", armed.into()), ("count", (count as f64).into())])
 }
 
+async fn sync_setting(key: &str) -> Option<String> {
+    let p = platform::sync_get(&JsValue::from_str(key)).ok()?;
+    get_str(&JsFuture::from(p).await.ok()?, key)
+}
+
+async fn save(message: &JsValue) -> JsValue {
+    use crate::stores::{save, SaveRequest, StoreError};
+    use zeroize::Zeroizing;
+    let kind = match get_str(message, "store").as_deref() {
+        Some("file") => crate::core::state::StoreKind::EncryptedFile,
+        _ => return obj(&[("ok", false.into()), ("message", "ShownOnce: unknown store".into())]),
+    };
+    let text = |k: &str| get_str(message, k).filter(|s| !s.is_empty());
+    let req = SaveRequest {
+        value: Zeroizing::new(text("value").unwrap_or_default()),
+        app_name: text("appName").or_else(|| text("clientId")).unwrap_or_else(|| "app".into()),
+        client_id: text("clientId"),
+        tenant_id: text("tenantId"),
+        description: text("description").unwrap_or_default(),
+        secret_id: text("secretId").unwrap_or_default(),
+        expires: text("expires"),
+        passphrase: text("passphrase").map(Zeroizing::new),
+        age_recipient: sync_setting("age_recipient").await.filter(|r| !r.trim().is_empty()),
+        // The save-as dialog unless the user chose a fixed download folder in the options.
+        save_as: sync_setting("file_save_as").await.as_deref() != Some("false"),
+    };
+    match save(kind, req).await {
+        Ok(r) => obj(&[("ok", true.into()), ("message", JsValue::from_str(&r.message))]),
+        Err(e) => {
+            let outcome = match e {
+                StoreError::Cancelled => "cancelled",
+                StoreError::NeedsPassphrase => "needsPassphrase",
+                StoreError::Failed(_) => "failed",
+            };
+            obj(&[("ok", false.into()), ("outcome", outcome.into()), ("message", JsValue::from_str(&e.user_message()))])
+        }
+    }
+}
+
 /// A tab was closed: forget it.
 #[wasm_bindgen]
 pub async fn on_tab_removed(tab: f64) {
@@ -129,6 +168,9 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
             Ok(guard_reply(tab))
         }
         ("guardState", Some((tab, _))) => Ok(guard_reply(tab)),
+        // The user chose a store in the prompt: the value comes from the frame that shows it
+        // and goes only into that store; nothing of it is kept here.
+        ("save", Some(_)) => Ok(save(&message).await),
         ("tabSecrets", _) => {
             let tab = get_f64(&message, "tabId").map(|t| t as u32).or(ids.map(|i| i.0)).ok_or("ShownOnce: no tab")?;
             let list = js_sys::Array::new();

@@ -34,6 +34,9 @@ extern "C" {
     /// `chrome.storage.sync.get(keys)` (settings).
     #[wasm_bindgen(js_namespace = ["chrome", "storage", "sync"], js_name = get, catch)]
     pub fn sync_get(keys: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.storage.sync.set(items)` (settings).
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "sync"], js_name = set, catch)]
+    pub fn sync_set(items: &JsValue) -> Result<js_sys::Promise, JsValue>;
     /// `chrome.action.setBadgeText(details)`.
     #[wasm_bindgen(js_namespace = ["chrome", "action"], js_name = setBadgeText, catch)]
     pub fn set_badge_text(details: &JsValue) -> Result<js_sys::Promise, JsValue>;

@@ -41,8 +41,8 @@ impl Ctx<'_> {
 
     /// Opens a replica page and waits until the replica says it is drawn.
     async fn open(&self, url: &str, ready: &str) {
-        self.s.driver.enter_default_frame().await.ok();
-        self.s.driver.goto(url).await.unwrap_or_else(|e| panic!("goto {url}: {e}"));
+        // Scenarios leave unsaved secrets behind: confirm the leave-page prompt like a user.
+        self.s.goto_leaving(url).await;
         let want = ready.to_string();
         self.s
             .wait_js("replica ready", "return document.documentElement.dataset.replicaReady || null;", 20, |v| {
@@ -99,7 +99,7 @@ impl Ctx<'_> {
 
 /// What a prompt host exposes (never the value): read in the frame that shows the secret.
 const PROMPTS: &str = "return Array.from(document.querySelectorAll('shownonce-prompt')).map(p => ({\
-    hint: p.dataset.hint, id: p.dataset.secretId, kind: p.dataset.kind, state: p.dataset.state,\
+    hint: p.dataset.hint, id: p.dataset.secretId, kind: p.dataset.kind, state: p.dataset.state, store: p.dataset.store, busy: p.getAttribute('aria-busy'),\
     role: p.getAttribute('role'), name: p.getAttribute('aria-label'), desc: p.getAttribute('aria-description')}));";
 
 fn fresh_app() -> String {
@@ -329,6 +329,57 @@ impl Ctx<'_> {
         println!("{tag} ... ok");
     }
 
+    /// Issue 4: the encrypted-file store writes a file the real `age` CLI decrypts to a `.env`
+    /// whose AZURE_CLIENT_SECRET is the value; only then is the secret "saved".
+    async fn file_store(&self, iframe: bool) {
+        let tag = self.tag(iframe, "encrypted file store: age CLI decrypts it");
+        let dir = std::env::temp_dir().join(format!("so-age-{}-{}", self.s.browser.name(), std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let key = dir.join("key.txt");
+        let _ = std::fs::remove_file(&key);
+        let out = std::process::Command::new("age-keygen").arg("-o").arg(&key).output().expect("age-keygen (Debian package age)");
+        assert!(out.status.success(), "age-keygen failed");
+        let keytext = std::fs::read_to_string(&key).unwrap();
+        let public = keytext.lines().find_map(|l| l.strip_prefix("# public key: ")).unwrap().trim().to_string();
+        self.set_setting("age_recipient", json!(public)).await;
+        self.set_setting("default_store", json!("file")).await;
+        self.set_setting("file_save_as", json!("true")).await;
+        let before: Vec<_> = std::fs::read_dir(self.s.downloads()).unwrap().flatten().map(|e| e.path()).collect();
+        self.armed_blade(iframe, "").await;
+        let issued = self.server.issued().last().cloned().unwrap();
+        self.s.enter_blade(iframe).await;
+        self.s.wait_js("file store preselected", PROMPTS, 5, |v| v[0]["store"] == "file").await;
+        // With the save-as dialog: a headless browser cannot show it (Chromium reports the
+        // user cancelled, Firefox fails the download). Either way: not saved, guard armed.
+        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
+        self.s.wait_js("the store finished", PROMPTS, 20, |v| v[0]["busy"] == "false").await;
+        let p = self.prompts().await;
+        assert_eq!(p[0]["state"], "shown", "{tag}: a cancelled/failed download must leave the secret unsaved");
+        self.top_attr_is("data-shownonce-guard", "armed", 2).await;
+        // Retry into the download folder (no dialog): saved once the download completed.
+        self.set_setting("file_save_as", json!("false")).await;
+        self.s.enter_blade(iframe).await;
+        self.s.driver.action_chain().send_keys(thirtyfour::Key::Enter.value().to_string()).perform().await.ok();
+        self.s.wait_js("state saved", PROMPTS, 30, |v| v[0]["state"] == "saved").await;
+        self.top_attr_is("data-shownonce-guard", "off", 10).await;
+        let file = std::fs::read_dir(self.s.downloads())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| !before.contains(p) && p.to_string_lossy().ends_with(".env.age"))
+            .unwrap_or_else(|| panic!("{tag}: no .env.age in {}", self.s.downloads().display()));
+        let out = std::process::Command::new("age").arg("-d").arg("-i").arg(&key).arg(&file).output().unwrap();
+        assert!(out.status.success(), "{tag}: age -d failed: {}", String::from_utf8_lossy(&out.stderr));
+        let env = String::from_utf8(out.stdout).unwrap();
+        assert!(env.lines().any(|l| l == format!("AZURE_CLIENT_SECRET={}", issued.value)), "{tag}: no AZURE_CLIENT_SECRET line");
+        assert!(env.contains(&issued.key_id.to_ascii_lowercase()) || env.contains(&issued.key_id), "{tag}: secret id missing");
+        self.set_setting("default_store", json!("clipboard")).await;
+        self.set_setting("age_recipient", json!("")).await;
+        self.set_setting("file_save_as", json!("true")).await;
+        let _ = std::fs::remove_dir_all(&dir);
+        println!("{tag} ... ok");
+    }
+
     /// Pastes the clipboard (a trusted Ctrl+V) into a scratch textarea of the test's own.
     async fn paste(&self) -> String {
         self.s.js("const t = document.createElement('textarea'); t.id = 'so-test-paste'; document.body.appendChild(t); t.focus();", vec![]).await;
@@ -338,17 +389,17 @@ impl Ctx<'_> {
         v.as_str().unwrap_or_default().to_string()
     }
 
-    /// Writes one setting through the extension's own options page (settings only).
+    /// Writes one setting through the extension's own options page (settings only), in a
+    /// second tab, so the portal page and its unsaved secret stay where they are.
     async fn set_setting(&self, key: &str, value: serde_json::Value) {
-        let handle = self.s.driver.window().await.unwrap();
+        let portal = self.s.driver.window().await.unwrap();
+        let tab = self.s.driver.new_tab().await.unwrap();
+        self.s.driver.switch_to_window(tab).await.unwrap();
         let url = self.s.extension_url("options.html").await;
-        // BiDi navigation: Firefox's classic WebDriver refuses moz-extension:// URLs.
-        let bidi = self.s.driver.bidi().await.unwrap();
-        bidi.send_raw("browsingContext.navigate", json!({"context": handle.to_string(), "url": url, "wait": "complete"}))
-            .await
-            .expect("open the options page");
+        self.s.goto_leaving(&url).await;
         self.s.js("return chrome.storage.sync.set({[arguments[0]]: arguments[1]});", vec![json!(key), value]).await;
-        let _ = handle;
+        self.s.driver.close_window().await.unwrap();
+        self.s.driver.switch_to_window(portal).await.unwrap();
     }
 }
 
@@ -373,6 +424,9 @@ async fn run(browser: Browser, csp: Csp) {
         }
         if want("copy") {
             ctx.our_copy_and_clear(iframe).await;
+        }
+        if want("file") {
+            ctx.file_store(iframe).await;
         }
     }
     let _ = json!(null);

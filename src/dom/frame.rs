@@ -376,7 +376,20 @@ impl Frame {
             wasm_bindgen_futures::spawn_local(async move { act(&key, a).await });
         });
         match Prompt::show(&self.doc, &self.held[i].detection, on_action) {
-            Ok(p) => self.held[i].prompt = Some(p),
+            Ok(p) => {
+                self.held[i].prompt = Some(p);
+                let key = self.held[i].key.clone();
+                // The user's last store and whether files go to an age key (settings only).
+                wasm_bindgen_futures::spawn_local(async move {
+                    let store = setting("default_store").await.filter(|s| s == "file").unwrap_or_else(|| "clipboard".into());
+                    let recipient = setting("age_recipient").await.is_some_and(|r| !r.trim().is_empty());
+                    with_frame(|f| {
+                        if let Some(p) = f.held.iter().find(|h| h.key == key).and_then(|h| h.prompt.as_ref()) {
+                            p.set_store(&store, recipient);
+                        }
+                    });
+                });
+            }
             Err(_) => self.mark("error"),
         }
     }
@@ -415,9 +428,91 @@ async fn clear_clipboard() {
     });
 }
 
+/// One string setting from `storage.sync` (settings only, never values).
+async fn setting(key: &str) -> Option<String> {
+    let p = platform::sync_get(&JsValue::from_str(key)).ok()?;
+    let v = wasm_bindgen_futures::JsFuture::from(p).await.ok()?;
+    get_str(&v, key)
+}
+
+/// Remembers the store the user just used, so the next prompt preselects it.
+fn remember_store(store: &str) {
+    if let Ok(p) = platform::sync_set(&obj(&[("default_store", JsValue::from_str(store))])) {
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+        });
+    }
+}
+
+/// Sends the value to the encrypted-file store (in the background, which alone may use the
+/// downloads API), and applies the outcome: "saved" only once the download completed.
+async fn save_file(key: &str) {
+    let Some((msg, has_pass)) = with_frame(|f| {
+        let h = f.held.iter().find(|h| h.key == key && !h.value.is_empty())?;
+        let pass = h.prompt.as_ref().and_then(Prompt::take_passphrase);
+        let d = &h.detection;
+        let opt = |v: &Option<String>| v.as_deref().map(JsValue::from_str).unwrap_or(JsValue::NULL);
+        let msg = obj(&[
+            ("type", "save".into()),
+            ("store", "file".into()),
+            ("value", JsValue::from_str(&h.value)),
+            ("passphrase", pass.as_deref().map(|p| JsValue::from_str(p)).unwrap_or(JsValue::NULL)),
+            ("appName", opt(&d.app_name)),
+            ("clientId", opt(&d.app_id)),
+            ("tenantId", opt(&d.tenant_id)),
+            ("description", opt(&d.description)),
+            ("secretId", opt(&d.secret_id)),
+            ("expires", opt(&d.expires)),
+        ]);
+        if let Some(p) = &h.prompt {
+            p.busy(true);
+            p.set_state(h.life.state().as_str(), "Encrypting and saving… choose the folder in the save dialog.", true);
+        }
+        Some((msg, pass.is_some()))
+    })
+    .flatten() else { return };
+    let _ = has_pass;
+    let reply = platform::send(&msg).await;
+    drop(msg); // the message object held a JS copy of the value: let it go at once
+    let ok = reply.as_ref().ok().and_then(|r| js_sys::Reflect::get(r, &"ok".into()).ok()).and_then(|v| v.as_bool()) == Some(true);
+    let text = reply.as_ref().ok().and_then(|r| get_str(r, "message"));
+    let outcome = reply.as_ref().ok().and_then(|r| get_str(r, "outcome")).unwrap_or_default();
+    with_frame(|f| {
+        let store = crate::core::state::StoreKind::EncryptedFile;
+        if let Some(p) = f.held.iter().find(|h| h.key == key).and_then(|h| h.prompt.as_ref()) {
+            p.busy(false);
+        }
+        if ok {
+            remember_store("file");
+            f.event(key, &SecretEvent::StoreConfirmed { store }, text.as_deref().unwrap_or("Saved."));
+            return;
+        }
+        let message = match (outcome.as_str(), &text) {
+            ("cancelled", _) => "The download was cancelled: the secret is NOT saved yet. Try again, or copy it.".to_string(),
+            (_, Some(t)) => t.clone(),
+            (_, None) => "ShownOnce could not reach its background (was the extension updated?). The secret is NOT saved: copy it instead.".to_string(),
+        };
+        let event = if outcome == "cancelled" {
+            SecretEvent::StoreCancelled { store }
+        } else {
+            SecretEvent::StoreFailed { store, reason: message.clone() }
+        };
+        if let Some(h) = f.held.iter_mut().find(|h| h.key == key) {
+            h.life.apply(&event);
+            if let Some(p) = &h.prompt {
+                p.set_state(h.life.state().as_str(), &message, false);
+                if outcome == "needsPassphrase" {
+                    p.ask_passphrase();
+                }
+            }
+        }
+    });
+}
+
 /// Runs a prompt action for the secret `key`.
 async fn act(key: &str, action: Action) {
     match action {
+        Action::SaveFile => save_file(key).await,
         Action::Copy => {
             let Some(promise) = with_frame(|f| {
                 let held = f.held.iter().find(|h| h.key == key && !h.value.is_empty())?;
@@ -434,6 +529,7 @@ async fn act(key: &str, action: Action) {
                 });
                 return;
             }
+            remember_store("clipboard");
             let secs = clear_delay_secs().await;
             with_frame(|f| {
                 let msg = if secs > 0.0 {

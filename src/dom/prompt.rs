@@ -16,6 +16,8 @@ use crate::core::detect::Detection;
 pub enum Action {
     /// Copy the value to the clipboard (our own button).
     Copy,
+    /// Save into an encrypted file (the passphrase, if any, is read with [`Prompt::take_passphrase`]).
+    SaveFile,
     /// "I saved it elsewhere": an explicit, deliberate confirmation.
     SavedElsewhere,
 }
@@ -47,7 +49,14 @@ button.primary:hover { background: #106ebe; } button:hover { background: #f3f2f1
 button:focus-visible { outline: 2px solid #605e5c; outline-offset: 1px; }
 button.link { border: none; background: none; color: #0078d4; padding: 0 4px; font-weight: 400; }
 .dark button.link { color: #2899f5; background: none; }
-.status { margin-top: 8px; min-height: 20px; }
+.status { margin-top: 8px; }
+.status:empty { display: none; }
+.pick { align-items: center; margin-top: 6px; }
+.pick label, .pass label { font-weight: 600; }
+select, input { font: inherit; min-height: 30px; border: 1px solid #8a8886; border-radius: 2px; background: #fff; color: #323130; padding: 0 6px; }
+.dark select, .dark input { background: #1b1a19; color: #f3f2f1; }
+.pass { flex-direction: column; gap: 4px; }
+[hidden] { display: none !important; }
 .status.ok { color: #107c10; } .status.err { color: #a4262c; }
 .dark .status.ok { color: #92c353; } .dark .status.err { color: #f1707b; }
 .pill { display: none; }
@@ -180,6 +189,32 @@ impl Prompt {
         p.append_child(&doc.create_text_node(" is shown only once. Save it before you leave this page."))?;
         card.append_child(&p)?;
 
+        // Where to save: the user's last choice is preselected once the settings arrive.
+        let pick = el(doc, "div", "row pick", "")?;
+        let label = el(doc, "label", "", "Save to")?;
+        label.set_attribute("for", "so-store")?;
+        let select = el(doc, "select", "", "")?;
+        select.set_id("so-store");
+        for (v, t) in [("clipboard", "Clipboard (cleared after a delay)"), ("file", "Encrypted file (age)…")] {
+            let o = el(doc, "option", "", t)?;
+            o.set_attribute("value", v)?;
+            select.append_child(&o)?;
+        }
+        pick.append_child(&label)?;
+        pick.append_child(&select)?;
+        card.append_child(&pick)?;
+        let pass_row = el(doc, "div", "row pass", "")?;
+        let pass_label = el(doc, "label", "", "Passphrase for the file")?;
+        pass_label.set_attribute("for", "so-pass")?;
+        let pass = el(doc, "input", "", "")?;
+        pass.set_id("so-pass");
+        pass.set_attribute("type", "password")?;
+        pass.set_attribute("autocomplete", "new-password")?;
+        pass_row.append_child(&pass_label)?;
+        pass_row.append_child(&pass)?;
+        pass_row.set_attribute("hidden", "")?;
+        card.append_child(&pass_row)?;
+
         let row = el(doc, "div", "row", "")?;
         let copy = el(doc, "button", "primary", "Copy secret")?;
         copy.set_attribute("type", "button")?;
@@ -210,7 +245,23 @@ impl Prompt {
 
         let mut listeners = Vec::new();
         let act = on_action.clone();
-        listeners.push(on_trusted(&copy, "click", move |_| act(Action::Copy)));
+        let sel = select.clone();
+        listeners.push(on_trusted(&copy, "click", move |_| {
+            let file = sel.unchecked_ref::<web_sys::HtmlSelectElement>().value() == "file";
+            act(if file { Action::SaveFile } else { Action::Copy })
+        }));
+        let act2 = on_action.clone();
+        listeners.push(on_trusted(&pass, "keydown", move |e| {
+            if e.unchecked_ref::<KeyboardEvent>().key() == "Enter" {
+                e.prevent_default();
+                act2(Action::SaveFile);
+            }
+        }));
+        let (h, r, b) = (host.clone(), root.clone(), copy.clone());
+        listeners.push(on_trusted(&select, "change", move |e| {
+            let v = e.target().map(|t| t.unchecked_into::<web_sys::HtmlSelectElement>().value()).unwrap_or_default();
+            show_store(&h, &r, &b, &v, false);
+        }));
         let act = on_action;
         listeners.push(on_trusted(&elsewhere, "click", move |_| act(Action::SavedElsewhere)));
         let (w, pl) = (wrap.clone(), pill.clone());
@@ -275,6 +326,79 @@ fn epoch_ms(ms: f64) -> String {
 fn collapse(wrap: &Element, yes: bool, focus_after: &Element) {
     let _ = wrap.class_list().toggle_with_force("collapsed", yes);
     let _ = focus_after.unchecked_ref::<web_sys::HtmlElement>().focus();
+}
+
+/// Shows the chosen store in the prompt: button text, passphrase field (file store without a
+/// recipient in the options), and `data-store` on the host.
+fn show_store(host: &Element, root: &ShadowRoot, button: &Element, store: &str, has_recipient: bool) {
+    let file = store == "file";
+    let _ = host.set_attribute("data-store", if file { "file" } else { "clipboard" });
+    button.set_text_content(Some(if file { "Save encrypted file" } else { "Copy secret" }));
+    let need_pass = file && !has_recipient && host.get_attribute("data-recipient").is_none();
+    if let Ok(Some(row)) = root.query_selector(".pass") {
+        let _ = if need_pass { row.remove_attribute("hidden") } else { row.set_attribute("hidden", "") };
+    }
+}
+
+impl Prompt {
+    /// Applies the settings: preselects `store` ("clipboard" | "file"); `has_recipient` says
+    /// the file is encrypted to the age key from the options (no passphrase asked).
+    pub fn set_store(&self, store: &str, has_recipient: bool) {
+        let Ok(Some(select)) = self.root.query_selector("select") else { return };
+        let Ok(Some(button)) = self.root.query_selector("button.primary") else { return };
+        select.unchecked_ref::<web_sys::HtmlSelectElement>().set_value(store);
+        if has_recipient {
+            let _ = self.host.set_attribute("data-recipient", "");
+        }
+        show_store(&self.host, &self.root, &button, store, has_recipient);
+        // If the prompt has focus, put it where the user's next keystroke belongs.
+        let ours = self.host.owner_document().and_then(|d| d.active_element()).is_some_and(|a| a == self.host);
+        if ours {
+            let target = if store == "file" && !has_recipient { self.root.query_selector("#so-pass").ok().flatten() } else { Some(button) };
+            if let Some(t) = target {
+                let _ = t.unchecked_ref::<web_sys::HtmlElement>().focus();
+            }
+        }
+    }
+
+    /// Reads and clears the passphrase field (the caller zeroizes its copy).
+    pub fn take_passphrase(&self) -> Option<zeroize::Zeroizing<String>> {
+        let input = self.root.query_selector("#so-pass").ok().flatten()?;
+        let input = input.unchecked_into::<web_sys::HtmlInputElement>();
+        let v = zeroize::Zeroizing::new(input.value());
+        input.set_value("");
+        Some(v).filter(|v| !v.is_empty())
+    }
+
+    /// Shows the passphrase field and focuses it (the file store needs one).
+    pub fn ask_passphrase(&self) {
+        if let Ok(Some(row)) = self.root.query_selector(".pass") {
+            let _ = row.remove_attribute("hidden");
+        }
+        if let Ok(Some(i)) = self.root.query_selector("#so-pass") {
+            let _ = i.unchecked_ref::<web_sys::HtmlElement>().focus();
+        }
+    }
+
+    /// Disables or enables the prompt's buttons while a store runs.
+    pub fn busy(&self, yes: bool) {
+        if let Ok(list) = self.root.query_selector_all("button, select, input") {
+            for i in 0..list.length() {
+                if let Some(e) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                    let _ = if yes { e.set_attribute("disabled", "") } else { e.remove_attribute("disabled") };
+                }
+            }
+        }
+        let _ = self.host.set_attribute("aria-busy", if yes { "true" } else { "false" });
+        // Disabling the focused button dropped focus: give it back for the retry.
+        let doc = self.host.owner_document();
+        let lost = doc.as_ref().and_then(|d| d.active_element()).is_none_or(|a| a.tag_name() == "BODY" || a == self.host);
+        if !yes && lost {
+            if let Ok(Some(b)) = self.root.query_selector("button.primary") {
+                let _ = b.unchecked_ref::<web_sys::HtmlElement>().focus();
+            }
+        }
+    }
 }
 
 impl Drop for Prompt {

@@ -18,15 +18,16 @@ use zeroize::Zeroizing;
 use super::{SaveRequest, StoreError};
 use crate::core::envfile::{self, EnvFileError, EnvFileInput};
 
-/// scrypt work factor (N = 2^`SCRYPT_LOG_N`) for passphrase-encrypted files: 18, what the
-/// age CLI uses (it decrypts up to 22).
+/// scrypt work factor (N = 2^`SCRYPT_LOG_N`) for passphrase-encrypted files.
 ///
-/// Set explicitly: age's own choice times a run natively but falls back to a guess in a
-/// service worker. Measured on a 2-core Debian server, release wasm (opt-level "z"):
-/// 18 takes ~2.0 s in both Chromium 156 and Firefox 153 (17: ~1.0 s, 16: ~0.5 s), under
-/// the ~3 s budget for a click on "Save". The cost: scrypt needs 128·r·N = 256 MiB, so the
-/// background's wasm memory grows by that much and stays grown until the browser unloads
-/// the idle service worker / event page; the thread is busy for those ~2 s.
+/// Set explicitly: age's library picks "about 1 s on this device" by timing a run, but it
+/// cannot time in a service worker and falls back to 18 (the age CLI's fixed default).
+/// Measured with release wasm (opt-level "z") on a 2-core Debian server, Chromium 156 and
+/// Firefox 153: 18 takes ~2.0 s idle and 2.2-4.1 s when the machine is busy, plus 256 MiB
+/// of scrypt memory (128·r·N) that the background's wasm memory keeps until the browser
+/// unloads it; 17 takes ~1.0 s idle, 0.9-2.0 s busy, 128 MiB. So 17: age's own ~1 s
+/// target, half the memory, still 2^17 (age CLI decrypts any factor up to 22).
+/// The thread is busy meanwhile (no other background message is answered).
 pub const SCRYPT_LOG_N: u8 = 17;
 
 /// Longest passphrase accepted, in bytes (scrypt takes any length; this bounds a paste).
@@ -100,21 +101,29 @@ fn parse_recipient(s: &str) -> Result<age::x25519::Recipient, String> {
     }
     if lower.starts_with("age-secret-key-") {
         // Never echo it back.
-        return Err("this is a SECRET key (AGE-SECRET-KEY-…): paste the public key \
+        return Err(
+            "this is a SECRET key (AGE-SECRET-KEY-…): paste the public key \
                     (\"age1…\", printed by age-keygen or `age-keygen -y key.txt`) instead, \
                     and keep the secret key private"
-            .into());
+                .into(),
+        );
     }
     if lower.starts_with("ssh-") || lower.starts_with("ecdsa-") {
         return Err("SSH keys are not supported; use an X25519 age key (\"age1…\")".into());
     }
-    if lower.starts_with("age1pq") || (lower.starts_with("age1") && s.len() > 70) {
-        return Err("only X25519 keys (\"age1\" followed by 58 characters) are supported, \
+    // `1` is not a Bech32 data character, so a second `1` means another HRP: a plugin or
+    // post-quantum recipient (`age1pq1…`, `age1yubikey1…`). ("age1pq…" alone can be X25519.)
+    if lower.starts_with("age1") && (lower[4..].contains('1') || s.len() > 70) {
+        return Err(
+            "only X25519 keys (\"age1\" followed by 58 characters) are supported, \
                     not post-quantum or plugin recipients"
-            .into());
+                .into(),
+        );
     }
     if lower.starts_with("age1") && lower != s && s.to_ascii_uppercase() != s {
-        return Err("it mixes upper and lower case; copy it exactly as age-keygen printed it".into());
+        return Err(
+            "it mixes upper and lower case; copy it exactly as age-keygen printed it".into(),
+        );
     }
     if !lower.starts_with("age1") {
         return Err("an age public key starts with \"age1\"".into());
@@ -151,14 +160,22 @@ pub fn encrypt(plaintext: &[u8], key: &AgeKey) -> Result<Vec<u8>, AgeError> {
             if p.len() > MAX_PASSPHRASE_LEN {
                 return Err(AgeError::PassphraseTooLong);
             }
-            // `to_owned` allocates exactly `len`, so the conversion to a boxed str inside
-            // SecretString does not reallocate (and leave an un-wiped copy behind).
-            let secret = SecretString::from(p.as_str().to_owned());
-            let mut recipient = age::scrypt::Recipient::new(secret);
-            recipient.set_work_factor(SCRYPT_LOG_N);
-            encrypt_to(&recipient, plaintext)
+            encrypt_with_passphrase(plaintext, p, SCRYPT_LOG_N)
         }
     }
+}
+
+fn encrypt_with_passphrase(
+    plaintext: &[u8],
+    passphrase: &str,
+    log_n: u8,
+) -> Result<Vec<u8>, AgeError> {
+    // `to_owned` allocates exactly `len`, so the conversion to a boxed str inside
+    // SecretString does not reallocate (and leave an un-wiped copy behind).
+    let secret = SecretString::from(passphrase.to_owned());
+    let mut recipient = age::scrypt::Recipient::new(secret);
+    recipient.set_work_factor(log_n);
+    encrypt_to(&recipient, plaintext)
 }
 
 fn encrypt_to(recipient: &dyn age::Recipient, plaintext: &[u8]) -> Result<Vec<u8>, AgeError> {
@@ -199,13 +216,15 @@ pub fn build_plaintext(req: &SaveRequest, created: &str) -> Result<Zeroizing<Vec
         tenant_id: if tenant_ok { tenant } else { NIL },
         secret: req.value.trim(),
     };
-    let built = Zeroizing::new(envfile::build_env_file(&input).map_err(|e| match e {
-        EnvFileError::BadSecret => StoreError::Failed(
-            "The secret value has characters a .env file cannot hold unquoted; \
+    let built = Zeroizing::new(envfile::build_env_file(&input).map_err(|e| {
+        match e {
+            EnvFileError::BadSecret => StoreError::Failed(
+                "The secret value has characters a .env file cannot hold unquoted; \
              copy it by hand instead."
-                .into(),
-        ),
-        other => StoreError::Failed(other.to_string()),
+                    .into(),
+            ),
+            other => StoreError::Failed(other.to_string()),
+        }
     })?);
     if client_ok && tenant_ok {
         return Ok(built);
@@ -213,8 +232,16 @@ pub fn build_plaintext(req: &SaveRequest, created: &str) -> Result<Zeroizing<Vec
     // Replace the placeholder lines. Work out the final size first so the output is
     // allocated once (no reallocation leaving a partial copy of the secret behind).
     let replace = |line: &[u8]| -> Option<String> {
-        for (name, ok, seen) in [("AZURE_CLIENT_ID", client_ok, client), ("AZURE_TENANT_ID", tenant_ok, tenant)] {
-            if !ok && line.strip_prefix(name.as_bytes()).and_then(|r| r.strip_prefix(b"=")) == Some(NIL.as_bytes()) {
+        for (name, ok, seen) in [
+            ("AZURE_CLIENT_ID", client_ok, client),
+            ("AZURE_TENANT_ID", tenant_ok, tenant),
+        ] {
+            if !ok
+                && line
+                    .strip_prefix(name.as_bytes())
+                    .and_then(|r| r.strip_prefix(b"="))
+                    == Some(NIL.as_bytes())
+            {
                 let seen = envfile::comment_text(seen);
                 let sep = if seen.is_empty() { "" } else { "  " };
                 return Some(format!("# {name}={seen}{sep}({NOT_DETECTED})"));
@@ -223,7 +250,9 @@ pub fn build_plaintext(req: &SaveRequest, created: &str) -> Result<Zeroizing<Vec
         None
     };
     let lines = || built.split(|&b| b == b'\n').filter(|l| !l.is_empty());
-    let len: usize = lines().map(|l| replace(l).map_or(l.len(), |r| r.len()) + 1).sum();
+    let len: usize = lines()
+        .map(|l| replace(l).map_or(l.len(), |r| r.len()) + 1)
+        .sum();
     let mut out = Zeroizing::new(Vec::with_capacity(len));
     for line in lines() {
         match replace(line) {
@@ -240,27 +269,47 @@ pub fn build_plaintext(req: &SaveRequest, created: &str) -> Result<Zeroizing<Vec
 #[cfg(target_arch = "wasm32")]
 pub fn today() -> String {
     let d = js_sys::Date::new_0();
-    format!("{:04}-{:02}-{:02}", d.get_full_year(), d.get_month() + 1, d.get_date())
+    format!(
+        "{:04}-{:02}-{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date()
+    )
 }
 
-/// Builds, encrypts and downloads the file; see [`super::save_encrypted_file`].
+/// Builds, encrypts and downloads the file (save-as dialog if `req.save_as`).
+///
+/// Builds the `.env` with [`build_plaintext`], encrypts it to `req.age_recipient` if set,
+/// else to `req.passphrase` (else [`StoreError::NeedsPassphrase`]), wipes the plaintext
+/// and the request, then saves `<app>-<description>-<date>.env.age`. `Ok` only once the
+/// browser reports the download complete.
 #[cfg(all(target_arch = "wasm32", feature = "background"))]
 pub async fn save_encrypted_file(req: SaveRequest) -> Result<super::Receipt, StoreError> {
-    use super::download::{save_download, DownloadError};
+    use super::download::{save_download_with, DownloadError};
 
     // The recipient wins over a passphrase (it is a deliberate setting in the options).
-    let recipient = req.age_recipient.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    let recipient = req
+        .age_recipient
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
     let (key, how) = match (recipient, &req.passphrase) {
-        (Some(r), _) => (AgeKey::Recipient(r.to_owned()), format!("encrypted to {}", short_key(r))),
-        (None, Some(p)) if !p.is_empty() => {
-            (AgeKey::Passphrase(p.clone()), "encrypted with your passphrase".to_owned())
-        }
+        (Some(r), _) => (
+            AgeKey::Recipient(r.to_owned()),
+            format!("encrypted to {}", short_key(r)),
+        ),
+        (None, Some(p)) if !p.is_empty() => (
+            AgeKey::Passphrase(p.clone()),
+            "encrypted with your passphrase".to_owned(),
+        ),
         (None, _) => return Err(StoreError::NeedsPassphrase),
     };
     if let AgeKey::Recipient(r) = &key {
-        validate_recipient(r).map_err(|why| StoreError::Failed(AgeError::BadRecipient(why).user_message()))?;
+        validate_recipient(r)
+            .map_err(|why| StoreError::Failed(AgeError::BadRecipient(why).user_message()))?;
     }
     let date = today();
+    let save_as = req.save_as;
     let name = envfile::file_name(&req.app_name, &req.description, &date);
     let ciphertext = {
         let plaintext = build_plaintext(&req, &date)?;
@@ -274,8 +323,10 @@ pub async fn save_encrypted_file(req: SaveRequest) -> Result<super::Receipt, Sto
         AgeError::EmptyPassphrase => StoreError::NeedsPassphrase,
         e => StoreError::Failed(e.user_message()),
     })?;
-    match save_download(ciphertext, &name).await {
-        Ok(path) => Ok(super::Receipt { message: format!("Saved {path} ({how}).") }),
+    match save_download_with(ciphertext, &name, save_as).await {
+        Ok(path) => Ok(super::Receipt {
+            message: format!("Saved {path} ({how})."),
+        }),
         Err(DownloadError::Cancelled) => Err(StoreError::Cancelled),
         Err(e) => Err(StoreError::Failed(e.user_message())),
     }
@@ -324,6 +375,7 @@ mod tests {
             expires: Some("2027-03-14".into()),
             passphrase: None,
             age_recipient: None,
+            save_as: true,
         }
     }
 
@@ -344,20 +396,31 @@ mod tests {
         assert!(msg(&typo).contains("checksum"), "{}", msg(&typo));
         let mixed = format!("age1{}", RECIPIENT[4..].to_ascii_uppercase());
         assert!(msg(&mixed).contains("case"));
-        assert!(msg(&format!("age1pq{}", "q".repeat(80))).contains("X25519"));
+        assert!(msg(&format!("age1pq1{}", "q".repeat(80))).contains("X25519"));
+        assert!(msg(&format!("age1yubikey1{}", "q".repeat(50))).contains("X25519"));
+        // An X25519 key may well start with "age1pq" (1 in 1024 random keys do).
+        for _ in 0..2000 {
+            let r = age::x25519::Identity::generate().to_public().to_string();
+            assert_eq!(validate_recipient(&r), Ok(()), "{r}");
+        }
     }
 
     #[test]
     fn encrypt_rejects_bad_keys() {
         let e = encrypt(b"x", &AgeKey::Recipient("age1nope".into())).unwrap_err();
         assert!(matches!(e, AgeError::BadRecipient(_)), "{e:?}");
-        assert!(e.user_message().starts_with("The age recipient is not valid"));
+        assert!(e
+            .user_message()
+            .starts_with("The age recipient is not valid"));
         assert_eq!(
             encrypt(b"x", &AgeKey::Passphrase(Zeroizing::new(String::new()))).unwrap_err(),
             AgeError::EmptyPassphrase
         );
         let long = Zeroizing::new("p".repeat(MAX_PASSPHRASE_LEN + 1));
-        assert_eq!(encrypt(b"x", &AgeKey::Passphrase(long)).unwrap_err(), AgeError::PassphraseTooLong);
+        assert_eq!(
+            encrypt(b"x", &AgeKey::Passphrase(long)).unwrap_err(),
+            AgeError::PassphraseTooLong
+        );
     }
 
     #[test]
@@ -368,11 +431,17 @@ mod tests {
         assert!(ct.starts_with(b"age-encryption.org/v1\n-> X25519 "));
         assert_eq!(age::decrypt(&id, &ct).unwrap(), b"hello\n");
 
-        let pass = AgeKey::Passphrase(Zeroizing::new("correct horse battery staple".into()));
-        let ct = encrypt(b"hello\n", &pass).unwrap();
+        // A low work factor: unoptimised scrypt at SCRYPT_LOG_N takes ~15 s. The real factor
+        // is checked against the age CLI in tests/agefile_cli.rs.
+        let ct = encrypt_with_passphrase(b"hello\n", "correct horse battery staple", 10).unwrap();
         let header = String::from_utf8_lossy(&ct[..80]);
-        assert!(header.contains("-> scrypt ") && header.contains(&format!(" {SCRYPT_LOG_N}\n")), "{header}");
-        let ident = age::scrypt::Identity::new(SecretString::from("correct horse battery staple".to_owned()));
+        assert!(
+            header.contains("\n-> scrypt ") && header.contains(" 10\n"),
+            "{header}"
+        );
+        let ident = age::scrypt::Identity::new(SecretString::from(
+            "correct horse battery staple".to_owned(),
+        ));
         assert_eq!(age::decrypt(&ident, &ct).unwrap(), b"hello\n");
     }
 
@@ -384,7 +453,8 @@ mod tests {
 
     #[test]
     fn plaintext_with_all_ids() {
-        let text = String::from_utf8(build_plaintext(&req(), "2026-09-15").unwrap().to_vec()).unwrap();
+        let text =
+            String::from_utf8(build_plaintext(&req(), "2026-09-15").unwrap().to_vec()).unwrap();
         assert!(text.contains("\nAZURE_CLIENT_ID=11111111-2222-3333-4444-555555555555\n"));
         assert!(text.contains("\nAZURE_TENANT_ID=aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\n"));
         assert!(text.ends_with(&format!("\nAZURE_CLIENT_SECRET={SECRET}\n")));
@@ -402,9 +472,14 @@ mod tests {
         assert_eq!(out.len(), out.capacity(), "allocated once");
         let text = String::from_utf8(out.to_vec()).unwrap();
         assert!(!text.contains("00000000-0000"), "{text}");
-        assert!(text.contains(&format!("\n# AZURE_CLIENT_ID=({NOT_DETECTED})\n")), "{text}");
         assert!(
-            text.contains(&format!("\n# AZURE_TENANT_ID=contoso.onmicrosoft.com AZURE_X=1  ({NOT_DETECTED})\n")),
+            text.contains(&format!("\n# AZURE_CLIENT_ID=({NOT_DETECTED})\n")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "\n# AZURE_TENANT_ID=contoso.onmicrosoft.com AZURE_X=1  ({NOT_DETECTED})\n"
+            )),
             "{text}"
         );
         assert!(text.contains("# Expires: unknown\n"));
@@ -417,7 +492,10 @@ mod tests {
         let mut r = req();
         r.value = Zeroizing::new("has space".into());
         let e = build_plaintext(&r, "2026-09-15").unwrap_err();
-        assert!(matches!(&e, StoreError::Failed(m) if !m.contains("has space")), "{e:?}");
+        assert!(
+            matches!(&e, StoreError::Failed(m) if !m.contains("has space")),
+            "{e:?}"
+        );
     }
 
     #[test]

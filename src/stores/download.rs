@@ -171,8 +171,12 @@ struct Listener {
 impl Listener {
     fn add(watch: Rc<RefCell<Watch>>) -> Result<Listener, DownloadError> {
         let closure = Closure::<dyn FnMut(JsValue)>::new(move |delta: JsValue| {
-            let Some(id) = get(&delta, "id").as_f64() else { return };
-            let Some(state) = delta_current(&delta, "state") else { return };
+            let Some(id) = get(&delta, "id").as_f64() else {
+                return;
+            };
+            let Some(state) = delta_current(&delta, "state") else {
+                return;
+            };
             if let Some(end) = End::from_state(&state, delta_current(&delta, "error")) {
                 // try_borrow: never panic if an event arrives re-entrantly.
                 if let Ok(mut w) = watch.try_borrow_mut() {
@@ -205,6 +209,16 @@ impl Drop for ObjectUrl {
 /// uniquified on conflict). Resolves once the browser reports the download `complete`,
 /// with the final path when the browser tells it (else the file name).
 pub async fn save_download(bytes: Vec<u8>, file_name: &str) -> Result<String, DownloadError> {
+    save_download_with(bytes, file_name, true).await
+}
+
+/// [`save_download`], with the save-as dialog only if `save_as` (else straight into the
+/// browser's download folder: headless test browsers cannot show the dialog).
+pub async fn save_download_with(
+    bytes: Vec<u8>,
+    file_name: &str,
+    save_as: bool,
+) -> Result<String, DownloadError> {
     let (url, _blob_url) = download_url(&bytes);
     drop(bytes);
 
@@ -218,12 +232,14 @@ pub async fn save_download(bytes: Vec<u8>, file_name: &str) -> Result<String, Do
     let options = Object::new();
     set(&options, "url", &JsValue::from_str(&url));
     set(&options, "filename", &JsValue::from_str(file_name));
-    set(&options, "saveAs", &JsValue::TRUE);
+    set(&options, "saveAs", &JsValue::from_bool(save_as));
     set(&options, "conflictAction", &JsValue::from_str("uniquify"));
     drop(url);
     let started = downloads_download(&options).map_err(|_| DownloadError::Unavailable)?;
     let id = match JsFuture::from(started).await {
-        Ok(id) => id.as_f64().ok_or_else(|| DownloadError::Rejected("no download id".into()))?,
+        Ok(id) => id
+            .as_f64()
+            .ok_or_else(|| DownloadError::Rejected("no download id".into()))?,
         Err(e) => return Err(rejection(&e)),
     };
     watch.borrow_mut().set_target(id);
@@ -286,12 +302,17 @@ fn blob_url(bytes: &[u8]) -> Option<ObjectUrl> {
     bag.set_type("application/octet-stream");
     let parts = Array::of1(&Uint8Array::from(bytes));
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &bag).ok()?;
-    web_sys::Url::create_object_url_with_blob(&blob).ok().map(ObjectUrl)
+    web_sys::Url::create_object_url_with_blob(&blob)
+        .ok()
+        .map(ObjectUrl)
 }
 
 /// Maps a rejected `download()` to an error; Firefox rejects a cancelled save-as dialog.
 fn rejection(e: &JsValue) -> DownloadError {
-    let msg = get(e, "message").as_string().or_else(|| e.as_string()).unwrap_or_default();
+    let msg = get(e, "message")
+        .as_string()
+        .or_else(|| e.as_string())
+        .unwrap_or_default();
     if msg.to_ascii_lowercase().contains("cancel") {
         return DownloadError::Cancelled;
     }
@@ -300,7 +321,11 @@ fn rejection(e: &JsValue) -> DownloadError {
     }
     // The message may quote the (long) URL: keep it short.
     let short: String = msg.chars().take(160).collect();
-    DownloadError::Rejected(if short.is_empty() { "no reason given".into() } else { short })
+    DownloadError::Rejected(if short.is_empty() {
+        "no reason given".into()
+    } else {
+        short
+    })
 }
 
 /// `downloads.search({id})`: the item, `None` if it is gone, `Err` if the call failed.
@@ -311,7 +336,11 @@ async fn search(id: f64) -> Result<Option<JsValue>, ()> {
         .await
         .map_err(|_| ())?;
     let items: Array = found.dyn_into().map_err(|_| ())?;
-    Ok(if items.length() == 0 { None } else { Some(items.get(0)) })
+    Ok(if items.length() == 0 {
+        None
+    } else {
+        Some(items.get(0))
+    })
 }
 
 fn sleep(ms: i32) -> Promise {
@@ -342,7 +371,11 @@ pub fn base64_into(bytes: &[u8], out: &mut String) {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     out.reserve(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
             if i <= chunk.len() {

@@ -23,8 +23,7 @@ pub use agefile::EncryptedFileStore;
 
 /// Everything a store needs to save one secret. Debug redacts the value and the passphrase;
 /// both are zeroized when the request is dropped (stores consume it).
-/// Not `Clone`: a copy of the value should be a deliberate act.
-#[derive(Default)]
+/// Not `Clone`: a copy of the value should be a deliberate act. `Default` asks where to save.
 pub struct SaveRequest {
     /// The client secret value.
     pub value: Zeroizing<String>,
@@ -44,6 +43,27 @@ pub struct SaveRequest {
     pub passphrase: Option<Zeroizing<String>>,
     /// age X25519 recipient (`age1…`) from the options; wins over a passphrase.
     pub age_recipient: Option<String>,
+    /// Ask where to save (the browser's save-as dialog); false: the browser's download folder.
+    /// Headless browsers cannot show the dialog (Chromium cancels it, Firefox rejects the
+    /// download with "An unexpected error occurred"), so end-to-end tests need `false`.
+    pub save_as: bool,
+}
+
+impl Default for SaveRequest {
+    fn default() -> Self {
+        SaveRequest {
+            value: Zeroizing::new(String::new()),
+            app_name: String::new(),
+            client_id: None,
+            tenant_id: None,
+            description: String::new(),
+            secret_id: String::new(),
+            expires: None,
+            passphrase: None,
+            age_recipient: None,
+            save_as: true,
+        }
+    }
 }
 
 impl fmt::Debug for SaveRequest {
@@ -56,8 +76,12 @@ impl fmt::Debug for SaveRequest {
             .field("description", &self.description)
             .field("secret_id", &self.secret_id)
             .field("expires", &self.expires)
-            .field("passphrase", &self.passphrase.as_ref().map(|_| "<redacted>"))
+            .field(
+                "passphrase",
+                &self.passphrase.as_ref().map(|_| "<redacted>"),
+            )
             .field("age_recipient", &self.age_recipient)
+            .field("save_as", &self.save_as)
             .finish()
     }
 }
@@ -86,7 +110,8 @@ impl StoreError {
         match self {
             StoreError::Cancelled => "Cancelled: the secret is not saved yet.".into(),
             StoreError::NeedsPassphrase => {
-                "Type a passphrase to encrypt the file with (or set an age key in the options).".into()
+                "Type a passphrase to encrypt the file with (or set an age key in the options)."
+                    .into()
             }
             StoreError::Failed(why) => format!("Not saved: {why}"),
         }
@@ -124,12 +149,18 @@ pub async fn save(kind: StoreKind, req: SaveRequest) -> Result<Receipt, StoreErr
 
 /// The lifecycle event for a store run's outcome. `NeedsPassphrase` is not an outcome the
 /// user sees as a failure: the prompt asks for the passphrase, so it maps to `None`.
-pub fn outcome_event(store: StoreKind, outcome: &Result<Receipt, StoreError>) -> Option<SecretEvent> {
+pub fn outcome_event(
+    store: StoreKind,
+    outcome: &Result<Receipt, StoreError>,
+) -> Option<SecretEvent> {
     match outcome {
         Ok(_) => Some(SecretEvent::StoreConfirmed { store }),
         Err(StoreError::Cancelled) => Some(SecretEvent::StoreCancelled { store }),
         Err(StoreError::NeedsPassphrase) => None,
-        Err(e @ StoreError::Failed(_)) => Some(SecretEvent::StoreFailed { store, reason: e.user_message() }),
+        Err(e @ StoreError::Failed(_)) => Some(SecretEvent::StoreFailed {
+            store,
+            reason: e.user_message(),
+        }),
     }
 }
 
@@ -145,18 +176,32 @@ mod tests {
             app_name: "app".into(),
             ..Default::default()
         };
+        assert!(req.save_as, "the default asks where to save");
         let s = format!("{req:?}");
-        assert!(!s.contains("abc8Q~value") && !s.contains("hunter2") && s.contains("app"), "{s}");
+        assert!(
+            !s.contains("abc8Q~value") && !s.contains("hunter2") && s.contains("app"),
+            "{s}"
+        );
     }
 
     #[test]
     fn outcomes_map_to_events() {
         let f = StoreKind::EncryptedFile;
-        let ok = Ok(Receipt { message: "Saved".into() });
-        assert_eq!(outcome_event(f, &ok), Some(SecretEvent::StoreConfirmed { store: f }));
-        assert_eq!(outcome_event(f, &Err(StoreError::Cancelled)), Some(SecretEvent::StoreCancelled { store: f }));
+        let ok = Ok(Receipt {
+            message: "Saved".into(),
+        });
+        assert_eq!(
+            outcome_event(f, &ok),
+            Some(SecretEvent::StoreConfirmed { store: f })
+        );
+        assert_eq!(
+            outcome_event(f, &Err(StoreError::Cancelled)),
+            Some(SecretEvent::StoreCancelled { store: f })
+        );
         assert_eq!(outcome_event(f, &Err(StoreError::NeedsPassphrase)), None);
         let failed = outcome_event(f, &Err(StoreError::Failed("disk full".into())));
-        assert!(matches!(failed, Some(SecretEvent::StoreFailed { reason, .. }) if reason.contains("disk full")));
+        assert!(
+            matches!(failed, Some(SecretEvent::StoreFailed { reason, .. }) if reason.contains("disk full"))
+        );
     }
 }

@@ -127,7 +127,7 @@ impl Session {
         let port = free_port();
         let profile = std::env::temp_dir().join(format!("shownonce-e2e-{}-{}", browser.name(), port));
         let _ = std::fs::remove_dir_all(&profile);
-        std::fs::create_dir_all(&profile).unwrap();
+        std::fs::create_dir_all(profile.join("downloads")).unwrap();
         let (bin, args) = match browser {
             Browser::Chrome => (which("chromedriver"), vec![format!("--port={port}")]),
             Browser::Firefox => (
@@ -183,6 +183,11 @@ impl Session {
                     caps.add_arg(&arg).unwrap();
                 }
                 caps.add_experimental_option("excludeSwitches", json!(["disable-extensions"])).unwrap();
+                caps.add_experimental_option(
+                    "prefs",
+                    json!({"download.default_directory": profile.join("downloads"), "download.prompt_for_download": false}),
+                )
+                .unwrap();
                 bidi_caps(&mut caps);
                 WebDriver::new(&url, caps).await.expect("start chromium")
             }
@@ -196,6 +201,10 @@ impl Session {
                 prefs.set("network.dns.forceResolve", "127.0.0.1").unwrap();
                 prefs.set("network.socket.forcePort", format!("443={}", server.port())).unwrap();
                 prefs.set("network.proxy.type", 0).unwrap();
+                prefs.set("browser.download.dir", profile.join("downloads").display().to_string()).unwrap();
+                prefs.set("browser.download.folderList", 2).unwrap();
+                prefs.set("browser.download.useDownloadDir", true).unwrap();
+                prefs.set("browser.download.always_ask_before_handling_new_types", false).unwrap();
                 // A fixed moz-extension:// UUID so tests can open the extension's own pages.
                 prefs.set("extensions.webextensions.uuids", format!("{{\"{FIREFOX_ADDON_ID}\":\"{FIREFOX_UUID}\"}}")).unwrap();
                 prefs.set("browser.shell.checkDefaultBrowser", false).unwrap();
@@ -301,32 +310,36 @@ impl Session {
         el.send_keys(text).await.unwrap();
     }
 
-    /// Runs `trigger` (a BiDi command on the top-level context: `browsingContext.reload` or
+    /// Runs a BiDi navigation command on the top-level context (`browsingContext.reload` or
     /// `browsingContext.navigate`) and reports whether the browser raised its leave-page
     /// (beforeunload) prompt, witnessed through the BiDi `browsingContext.userPromptOpened`
-    /// event. An opened prompt is dismissed ("Stay on page"). Waits `secs` for it.
-    pub async fn leave_prompt(&self, method: &str, mut params: Value, secs: u64) -> bool {
+    /// event (classic WebDriver would silently accept it). The prompt is answered with
+    /// `accept` (true: leave, false: stay on the page). Gives up after `secs`.
+    pub async fn navigate_witnessed(&self, method: &str, mut params: Value, accept: bool, secs: u64) -> bool {
         use futures_util::StreamExt;
         let bidi = self.driver.bidi().await.expect("BiDi connection");
         let _ = bidi.session().subscribe("browsingContext.userPromptOpened").await;
         let mut events = bidi.subscribe_raw();
         let context = self.driver.window().await.unwrap().to_string();
         params["context"] = json!(context);
-        params["wait"] = json!("none");
+        params["wait"] = json!("complete");
         let sender = bidi.clone();
         let method = method.to_string();
-        // The command itself may only answer once the prompt is handled: run it aside.
-        let command = tokio::spawn(async move { sender.send_raw(&method, params).await });
+        // The command only answers once the page loaded or the prompt was handled.
+        let mut command = tokio::spawn(async move { sender.send_raw(&method, params).await });
         let deadline = tokio::time::sleep(Duration::from_secs(secs));
         tokio::pin!(deadline);
         let opened = loop {
             tokio::select! {
                 _ = &mut deadline => break false,
+                _ = &mut command => return false,
                 ev = events.next() => match ev {
                     Some(ev) if ev.method == "browsingContext.userPromptOpened" => {
                         assert_eq!(ev.params["type"], "beforeunload", "unexpected prompt: {}", ev.params);
                         let ctx = ev.params["context"].clone();
-                        bidi.send_raw("browsingContext.handleUserPrompt", json!({"context": ctx, "accept": false})).await.expect("dismiss the prompt");
+                        bidi.send_raw("browsingContext.handleUserPrompt", json!({"context": ctx, "accept": accept}))
+                            .await
+                            .expect("answer the prompt");
                         break true;
                     }
                     Some(_) => continue,
@@ -334,8 +347,24 @@ impl Session {
                 },
             }
         };
-        let _ = tokio::time::timeout(Duration::from_secs(10), command).await;
+        let _ = tokio::time::timeout(Duration::from_secs(15), command).await;
         opened
+    }
+
+    /// Whether `method` raises the leave-page prompt; if so, stays on the page.
+    pub async fn leave_prompt(&self, method: &str, params: Value, secs: u64) -> bool {
+        self.navigate_witnessed(method, params, false, secs).await
+    }
+
+    /// Navigates to `url` like a user who confirms any leave-page prompt.
+    pub async fn goto_leaving(&self, url: &str) {
+        self.driver.enter_default_frame().await.ok();
+        self.navigate_witnessed("browsingContext.navigate", json!({ "url": url }), true, 30).await;
+    }
+
+    /// Where the browser saves downloads.
+    pub fn downloads(&self) -> PathBuf {
+        self.profile.join("downloads")
     }
 
     /// URL of one of the extension's own pages (e.g. `options.html`).
