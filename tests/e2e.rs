@@ -359,6 +359,7 @@ impl Ctx<'_> {
         // Retry into the download folder (no dialog): saved once the download completed.
         self.set_setting("file_save_as", json!("false")).await;
         self.s.enter_blade(iframe).await;
+        self.s.wait_js("the prompt has focus", "return document.activeElement && document.activeElement.localName;", 5, |v| v == "shownonce-prompt").await;
         self.s.driver.action_chain().send_keys(thirtyfour::Key::Enter.value().to_string()).perform().await.ok();
         self.s.wait_js("state saved", PROMPTS, 30, |v| v[0]["state"] == "saved").await;
         self.top_attr_is("data-shownonce-guard", "off", 10).await;
@@ -400,6 +401,8 @@ impl Ctx<'_> {
         self.s.js("return chrome.storage.sync.set({[arguments[0]]: arguments[1]});", vec![json!(key), value]).await;
         self.s.driver.close_window().await.unwrap();
         self.s.driver.switch_to_window(portal).await.unwrap();
+        // Let the portal tab get its focus back before the test types into it.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
 }
 
