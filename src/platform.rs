@@ -47,11 +47,11 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = sendMessage, catch)]
     pub fn tabs_send_message(tab: f64, message: &JsValue, options: &JsValue) -> Result<js_sys::Promise, JsValue>;
     /// `chrome.runtime.onMessage.addListener(f)`.
-    #[wasm_bindgen(js_namespace = ["chrome", "runtime", "onMessage"], js_name = addListener)]
-    fn on_message_add(f: &js_sys::Function);
+    #[wasm_bindgen(js_namespace = ["chrome", "runtime", "onMessage"], js_name = addListener, catch)]
+    fn on_message_add(f: &js_sys::Function) -> Result<(), JsValue>;
     /// `chrome.runtime.onMessage.removeListener(f)`.
-    #[wasm_bindgen(js_namespace = ["chrome", "runtime", "onMessage"], js_name = removeListener)]
-    fn on_message_remove(f: &js_sys::Function);
+    #[wasm_bindgen(js_namespace = ["chrome", "runtime", "onMessage"], js_name = removeListener, catch)]
+    fn on_message_remove(f: &js_sys::Function) -> Result<(), JsValue>;
 }
 
 /// Builds a plain object from `(key, value)` pairs.
@@ -82,18 +82,19 @@ pub struct MessageListener {
 
 impl MessageListener {
     /// Listens for messages sent to this context (`(message, sender)`; the answer is not used).
-    pub fn new(mut f: impl FnMut(JsValue, JsValue) + 'static) -> MessageListener {
+    /// Fails when the extension APIs are gone (extension reloaded or updated under the page).
+    pub fn new(mut f: impl FnMut(JsValue, JsValue) + 'static) -> Result<MessageListener, JsValue> {
         let closure = Closure::<dyn FnMut(JsValue, JsValue) -> JsValue>::new(move |m, s| {
             f(m, s);
             JsValue::UNDEFINED
         });
-        on_message_add(closure.as_ref().unchecked_ref());
-        MessageListener { closure }
+        on_message_add(closure.as_ref().unchecked_ref())?;
+        Ok(MessageListener { closure })
     }
 }
 
 impl Drop for MessageListener {
     fn drop(&mut self) {
-        on_message_remove(self.closure.as_ref().unchecked_ref());
+        let _ = on_message_remove(self.closure.as_ref().unchecked_ref());
     }
 }

@@ -1,5 +1,9 @@
 #![cfg(target_arch = "wasm32")]
-//! Browser tests of the DOM layer (wasm-bindgen-test, headless Chromium and Firefox).
+//! Browser tests of the DOM layer (wasm-bindgen-test, headless Chromium and Firefox): row
+//! reading in both grid markups, and the whole content pipeline (observer → batch → core →
+//! prompt) on a page the test builds. The test page is not a portal host, so the frame runs
+//! as a blade iframe would: watching, with no route known.
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -8,9 +12,86 @@ fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
 }
 
+fn html(markup: &str) -> web_sys::Element {
+    let div = document().create_element("div").unwrap();
+    div.set_inner_html(markup);
+    document().body().unwrap().append_child(&div).unwrap();
+    div
+}
+
+const GUID: &str = "6b2d1f7e-3c4a-4e5b-9a8d-0f1e2d3c4b5a";
+
+fn secret(seed: u64) -> String {
+    shownonce::core::secret::sample_current(seed)
+}
+
+async fn sleep(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+}
+
+fn prompts() -> Vec<web_sys::Element> {
+    let list = document().query_selector_all("shownonce-prompt").unwrap();
+    (0..list.length()).map(|i| list.item(i).unwrap().dyn_into().unwrap()).collect()
+}
+
 #[wasm_bindgen_test]
-fn start_marks_the_frame_with_its_engine() {
+fn reads_knockout_and_fluent_rows() {
+    let v = secret(1);
+    let ko = html(&format!(
+        "<table role=grid><tr><th>Description</th><th>Expires</th><th>Value</th><th>Secret ID</th></tr>\
+         <tr class=fxc-gc-row><td>ci</td><td>5/26/2027</td><td><span>{v}</span><button>copy</button></td><td>{GUID}</td></tr></table>"
+    ));
+    let row = ko.query_selector(".fxc-gc-row").unwrap().unwrap();
+    let text = shownonce::dom::scan::read_row(&row).unwrap();
+    assert_eq!(text.cells.len(), 4);
+    assert!(text.cells[2].contains(&v));
+    assert_eq!(text.headers.len(), 4);
+    let fluent = html(&format!(
+        "<div role=grid><div role=row class=ms-DetailsRow>\
+         <div role=rowheader data-automationid=DetailsRowCell data-automation-key=description>ci</div>\
+         <div role=gridcell data-automationid=DetailsRowCell data-automation-key=expires>26.5.2027</div>\
+         <div role=gridcell data-automationid=DetailsRowCell data-automation-key=value><div role=gridcell>{v}</div></div>\
+         <div role=gridcell data-automationid=DetailsRowCell data-automation-key=secretId>{GUID}</div></div></div>"
+    ));
+    let row = fluent.query_selector("[role=row]").unwrap().unwrap();
+    let text = shownonce::dom::scan::read_row(&row).unwrap();
+    assert_eq!(text.cells.len(), 4, "a cell nested in a cell is part of it");
+    ko.remove();
+    fluent.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_new_row_gives_exactly_one_prompt_without_the_value() {
     shownonce::dom::frame::start("wasm");
     let root = document().document_element().unwrap();
     assert_eq!(root.get_attribute("data-shownonce").as_deref(), Some("wasm"));
+    // Masked and bad-checksum rows: nothing.
+    let bad = shownonce::core::secret::make_bad_checksum(b"abc", b"0123456789012345678901234567890");
+    let neg = html(&format!(
+        "<table><tr><td>old</td><td>1/1/2027</td><td>abc******************</td><td>{GUID}</td></tr>\
+         <tr><td>bad</td><td>1/1/2027</td><td>{bad}</td><td>{GUID}</td></tr></table>"
+    ));
+    sleep(300).await;
+    assert_eq!(prompts().len(), 0, "masked / bad checksum must not prompt");
+    // A fresh row with a valid secret: one prompt, even when re-rendered twice.
+    let v = secret(42);
+    let id = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+    let row = format!("<table><tr><td>deploy key</td><td>5/26/2027</td><td>{v}</td><td>{id}</td></tr></table>");
+    let pos = html(&row);
+    sleep(300).await;
+    pos.set_inner_html(&row);
+    sleep(300).await;
+    let p = prompts();
+    assert_eq!(p.len(), 1, "one detection per secret");
+    assert_eq!(p[0].get_attribute("role").as_deref(), Some("alertdialog"));
+    assert_eq!(p[0].get_attribute("data-secret-id").as_deref(), Some(id));
+    assert_eq!(p[0].get_attribute("data-hint").as_deref(), Some(&v[..3]));
+    let desc = p[0].get_attribute("aria-description").unwrap();
+    assert!(desc.contains("deploy key") && desc.contains("5/26/2027"), "{desc}");
+    // The prompt's UI is in a closed shadow root and the value is nowhere outside the row.
+    assert!(p[0].shadow_root().is_none(), "closed shadow root");
+    let outside = root.outer_html().matches(&v).count();
+    assert_eq!(outside, 1, "the value appears only in the page's own cell");
+    neg.remove();
+    pos.remove();
 }

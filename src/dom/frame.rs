@@ -138,7 +138,9 @@ pub fn start(engine: &str) {
         guard: None,
         confirm: None,
         clear_timer: None,
-        _messages: Some(MessageListener::new(on_background_message)),
+        // Without the extension APIs (extension reloaded under the page) detection and the
+        // prompt still work; only cross-frame arming and the popup are unavailable.
+        _messages: MessageListener::new(on_background_message).ok(),
         _listeners: listeners,
     };
     FRAME.with(|c| *c.borrow_mut() = Some(frame));
