@@ -32,6 +32,14 @@ pub async fn background_main() {
     let strict = strict_setting().await;
     let (table, _skipped) = GuardTable::restore(stored.as_deref(), strict);
     TABLE.with(|t| *t.borrow_mut() = table);
+    // How many times this worker/event page started in this browser session: lets the tests
+    // prove a restart happened (a number, nothing else).
+    if let Ok(p) = platform::session_get(&JsValue::from_str("starts")) {
+        let n = JsFuture::from(p).await.ok().and_then(|v| get_f64(&v, "starts")).unwrap_or(0.0);
+        if let Ok(p) = platform::session_set(&obj(&[("starts", (n + 1.0).into())])) {
+            let _ = JsFuture::from(p).await;
+        }
+    }
 }
 
 async fn strict_setting() -> bool {
@@ -94,23 +102,44 @@ async fn sync_setting(key: &str) -> Option<String> {
     get_str(&JsFuture::from(p).await.ok()?, key)
 }
 
+/// The prompt's save request, as the content script sends it (serde keeps the shape in one
+/// place; the value is moved into a `Zeroizing` at once).
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SaveMessage {
+    store: String,
+    value: String,
+    passphrase: Option<String>,
+    app_name: Option<String>,
+    client_id: Option<String>,
+    tenant_id: Option<String>,
+    description: Option<String>,
+    secret_id: Option<String>,
+    expires: Option<String>,
+}
+
 async fn save(message: &JsValue) -> JsValue {
     use crate::stores::{save, SaveRequest, StoreError};
     use zeroize::Zeroizing;
-    let kind = match get_str(message, "store").as_deref() {
-        Some("file") => crate::core::state::StoreKind::EncryptedFile,
-        _ => return obj(&[("ok", false.into()), ("message", "ShownOnce: unknown store".into())]),
+    let fail = |m: &str| obj(&[("ok", false.into()), ("outcome", "failed".into()), ("message", JsValue::from_str(m))]);
+    let Ok(m) = serde_wasm_bindgen::from_value::<SaveMessage>(message.clone()) else {
+        return fail("ShownOnce: the save request was malformed. The secret is NOT saved.");
     };
-    let text = |k: &str| get_str(message, k).filter(|s| !s.is_empty());
+    let kind = match m.store.as_str() {
+        "file" => crate::core::state::StoreKind::EncryptedFile,
+        _ => return fail("ShownOnce: unknown store. The secret is NOT saved."),
+    };
+    let nonempty = |s: Option<String>| s.filter(|s| !s.is_empty());
+    let client_id = nonempty(m.client_id);
     let req = SaveRequest {
-        value: Zeroizing::new(text("value").unwrap_or_default()),
-        app_name: text("appName").or_else(|| text("clientId")).unwrap_or_else(|| "app".into()),
-        client_id: text("clientId"),
-        tenant_id: text("tenantId"),
-        description: text("description").unwrap_or_default(),
-        secret_id: text("secretId").unwrap_or_default(),
-        expires: text("expires"),
-        passphrase: text("passphrase").map(Zeroizing::new),
+        value: Zeroizing::new(m.value),
+        app_name: nonempty(m.app_name).or_else(|| client_id.clone()).unwrap_or_else(|| "app".into()),
+        client_id,
+        tenant_id: nonempty(m.tenant_id),
+        description: m.description.unwrap_or_default(),
+        secret_id: m.secret_id.unwrap_or_default(),
+        expires: nonempty(m.expires),
+        passphrase: nonempty(m.passphrase).map(Zeroizing::new),
         age_recipient: sync_setting("age_recipient").await.filter(|r| !r.trim().is_empty()),
         // The save-as dialog unless the user chose a fixed download folder in the options.
         save_as: sync_setting("file_save_as").await.as_deref() != Some("false"),

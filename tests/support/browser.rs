@@ -107,7 +107,14 @@ impl Drop for Session {
 impl Session {
     /// Starts `browser` headless with `dist/<browser>` installed and the replica hosts mapped.
     pub async fn start(browser: Browser, server: &ReplicaServer) -> Session {
-        Session::start_with(browser, server, Some(&dist(browser))).await
+        Self::start_opts(browser, server, None).await
+    }
+
+    /// Like [`Session::start`]; `background_idle_ms` shortens Firefox's idle timeout for the
+    /// extension's event page, so the test can have it suspended and woken again (Firefox has
+    /// no "stop worker" command like Chromium's CDP `ServiceWorker.stopAllWorkers`).
+    pub async fn start_opts(browser: Browser, server: &ReplicaServer, background_idle_ms: Option<u32>) -> Session {
+        Session::launch(browser, server, Some(&dist(browser)), &[], background_idle_ms).await
     }
 
     /// Like [`Session::start`], with the unpacked extension in `ext` (e.g. a baseline
@@ -123,6 +130,16 @@ impl Session {
         server: &ReplicaServer,
         ext: Option<&Path>,
         extra_args: &[&str],
+    ) -> Session {
+        Session::launch(browser, server, ext, extra_args, None).await
+    }
+
+    async fn launch(
+        browser: Browser,
+        server: &ReplicaServer,
+        ext: Option<&Path>,
+        extra_args: &[&str],
+        background_idle_ms: Option<u32>,
     ) -> Session {
         let port = free_port();
         let profile = std::env::temp_dir().join(format!("shownonce-e2e-{}-{}", browser.name(), port));
@@ -201,6 +218,9 @@ impl Session {
                 prefs.set("network.dns.forceResolve", "127.0.0.1").unwrap();
                 prefs.set("network.socket.forcePort", format!("443={}", server.port())).unwrap();
                 prefs.set("network.proxy.type", 0).unwrap();
+                if let Some(ms) = background_idle_ms {
+                    prefs.set("extensions.background.idle.timeout", ms).unwrap();
+                }
                 prefs.set("browser.download.dir", profile.join("downloads").display().to_string()).unwrap();
                 prefs.set("browser.download.folderList", 2).unwrap();
                 prefs.set("browser.download.useDownloadDir", true).unwrap();
@@ -290,17 +310,31 @@ impl Session {
     }
 
     /// Clicks an element by `data-testid` in the current frame with a real (trusted) click.
+    /// Retries while the element is transiently not interactable (a blade frame being swapped
+    /// in, a re-render replacing the element).
     pub async fn click_testid(&self, id: &str) {
-        let el = self
-            .driver
-            .query(By::Css(format!("[data-testid={id}]")))
-            .and_clickable()
-            .wait(Duration::from_secs(15), Duration::from_millis(50))
-            .first()
-            .await
-            .unwrap_or_else(|e| panic!("no clickable [data-testid={id}]: {e}"));
-        el.scroll_into_view().await.ok();
-        el.click().await.unwrap_or_else(|e| panic!("click {id}: {e}"));
+        let mut last = String::new();
+        for _ in 0..20 {
+            let found = self
+                .driver
+                .query(By::Css(format!("[data-testid={id}]")))
+                .and_clickable()
+                .wait(Duration::from_secs(15), Duration::from_millis(50))
+                .first()
+                .await;
+            match found {
+                Ok(el) => {
+                    el.scroll_into_view().await.ok();
+                    match el.click().await {
+                        Ok(()) => return,
+                        Err(e) => last = e.to_string(),
+                    }
+                }
+                Err(e) => last = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        panic!("click [data-testid={id}]: {last}");
     }
 
     /// Types into an element by `data-testid`.
