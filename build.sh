@@ -175,7 +175,7 @@ run_tests() {
 
   step_start "3/4 end-to-end: dist/chrome and dist/firefox in real browsers"
   # One test thread: the scenarios share two browsers and print in order.
-  cargo test --release --test e2e -- --test-threads=1 --nocapture
+  cargo test --profile harness --test e2e -- --test-threads=1 --nocapture
   step_end
 
   step_start "4/4 web-ext lint (Firefox build)"
@@ -192,6 +192,6 @@ case "${1:-build}" in
     if dist_is_stale; then do_build; else ensure_build_tools; fi
     ensure_test_tools
     export CHROMIUM_BIN="${CHROMIUM_BIN:-/usr/lib/chromium/chromium}"
-    cargo test --release --test bench -- --ignored --test-threads=1 --nocapture ;;
+    cargo test --profile harness --test bench -- --ignored --test-threads=1 --nocapture ;;
   *) echo "usage: $0 [build|test|bench]"; exit 2 ;;
 esac

@@ -44,7 +44,7 @@
 //! `SHOWNONCE_BENCH_EXTRA_RUNS` (strict-CSP / naive latency runs, default 10),
 //! `SHOWNONCE_BENCH_FIREFOX_RUNS` (default 10), `SHOWNONCE_BENCH_STORM_RUNS` (per variant,
 //! default 10), `SHOWNONCE_BENCH_STORM_SECONDS` (default 5), `SHOWNONCE_BENCH_IDLE_RUNS`
-//! (per variant and frame model, default 8).
+//! (per variant and frame model, default 6), `SHOWNONCE_BENCH_VERBOSE=1` (print every latency run).
 
 mod support;
 
@@ -111,12 +111,16 @@ impl Cfg {
             firefox_runs: env_num("SHOWNONCE_BENCH_FIREFOX_RUNS", 10),
             storm_runs: env_num("SHOWNONCE_BENCH_STORM_RUNS", 10),
             storm_seconds: env_num("SHOWNONCE_BENCH_STORM_SECONDS", 5) as u32,
-            idle_runs: env_num("SHOWNONCE_BENCH_IDLE_RUNS", 8),
+            idle_runs: env_num("SHOWNONCE_BENCH_IDLE_RUNS", 6),
         }
     }
     fn on(&self, section: &str) -> bool {
         self.sections.iter().any(|s| s == section)
     }
+}
+
+fn verbose() -> bool {
+    std::env::var("SHOWNONCE_BENCH_VERBOSE").is_ok_and(|v| v == "1")
 }
 
 fn root() -> PathBuf {
@@ -171,11 +175,10 @@ fn snapshot_dist(browser: &str) -> Result<(PathBuf, Option<PathBuf>), String> {
         let _ = std::fs::remove_dir_all(&dst);
         if src.join("manifest.json").exists() && copy_dir(&src, &dst).is_ok() && dst.join("manifest.json").exists() {
             let zip = std::fs::read_dir(root().join("dist")).ok().and_then(|rd| {
-                rd.filter_map(|e| e.ok().map(|e| e.path()))
-                    .find(|p| {
-                        let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                        n.starts_with(&format!("shownonce-{browser}-")) && n.ends_with(".zip")
-                    })
+                rd.filter_map(|e| e.ok().map(|e| e.path())).find(|p| {
+                    let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                    n.starts_with(&format!("shownonce-{browser}-")) && n.ends_with(".zip")
+                })
             });
             let zip = zip.and_then(|z| {
                 let to = out_dir().join("ext").join(format!("{browser}.zip"));
@@ -205,6 +208,13 @@ fn median(v: &[f64]) -> Option<f64> {
     Some(if n % 2 == 1 { s[n / 2] } else { (s[n / 2 - 1] + s[n / 2]) / 2.0 })
 }
 
+/// Median over rounds of (a − b), pairing the samples of the same interleaved round: robust
+/// to the machine getting slower or faster during the run.
+fn paired(a: &[(usize, f64)], b: &[(usize, f64)]) -> Option<f64> {
+    let d: Vec<f64> = a.iter().filter_map(|(r, x)| b.iter().find(|(rb, _)| rb == r).map(|(_, y)| x - y)).collect();
+    median(&d)
+}
+
 fn r2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
@@ -231,6 +241,7 @@ fn latency_stats(samples: &[f64], failed: usize) -> Value {
     json!({
         "p50": r2(quantile_sorted(&s, 0.5)), "p95": r2(quantile_sorted(&s, 0.95)), "max": r2(*s.last().unwrap()),
         "min": r2(s[0]), "mean": r2(mean), "runs": s.len(), "failed": failed,
+        "samples": samples.iter().map(|x| r2(*x)).collect::<Vec<_>>(),
     })
 }
 
@@ -250,7 +261,11 @@ fn fmt_kb(v: &Value) -> String {
 // browser helpers that report errors instead of panicking
 
 async fn js(s: &Session, script: &str) -> Result<Value, String> {
-    s.driver.execute(script, vec![]).await.map(|r| r.json().clone()).map_err(|e| e.to_string())
+    s.driver
+        .execute(script, vec![])
+        .await
+        .map(|r| r.json().clone())
+        .map_err(|e| e.to_string())
 }
 
 /// Polls `script` every `every` until `done` accepts its value; Err after `timeout`.
@@ -298,12 +313,117 @@ async fn goto(s: &Session, url: &str) -> Result<(), String> {
         .map_err(|e| format!("goto {url}: {e}"))
 }
 
-async fn start_session(browser: Browser, server: &Arc<ReplicaServer>, ext: Option<PathBuf>, args: &'static [&'static str]) -> Result<Session, String> {
+async fn start_session(
+    browser: Browser,
+    server: &Arc<ReplicaServer>,
+    ext: Option<PathBuf>,
+    args: &'static [&'static str],
+) -> Result<Session, String> {
     let srv = server.clone();
     // In a task so that a browser that does not start is a note in the results, not a panic.
     tokio::spawn(async move { Session::start_with_args(browser, &srv, ext.as_deref(), args).await })
         .await
         .map_err(|e| format!("{} did not start: {e}", browser.name()))
+}
+
+fn first_lines(e: &str) -> String {
+    // WebDriver errors carry a stack trace: keep the message.
+    e.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#') && *l != "Stacktrace:")
+        .take(4)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A browser session that is started again when the browser goes away in the middle of a
+/// series (seen once on the shared 2-core VM: "invalid session id" after ~20 runs).
+struct Live {
+    browser: Browser,
+    ext: Option<PathBuf>,
+    args: &'static [&'static str],
+    /// Enable CDP Performance and inject the long-task probe after every start.
+    perf: bool,
+    server: Arc<ReplicaServer>,
+    s: Option<Session>,
+    restarts: usize,
+}
+
+impl Live {
+    async fn start(
+        browser: Browser,
+        server: &Arc<ReplicaServer>,
+        ext: Option<PathBuf>,
+        args: &'static [&'static str],
+        perf: bool,
+    ) -> Result<Live, String> {
+        let mut live = Live {
+            browser,
+            ext,
+            args,
+            perf,
+            server: server.clone(),
+            s: None,
+            restarts: 0,
+        };
+        live.launch().await?;
+        Ok(live)
+    }
+
+    async fn launch(&mut self) -> Result<(), String> {
+        let s = start_session(self.browser, &self.server, self.ext.clone(), self.args).await?;
+        if self.perf {
+            s.driver
+                .cdp()
+                .performance()
+                .enable()
+                .await
+                .map_err(|e| format!("Performance.enable: {e}"))?;
+            s.driver
+                .cdp()
+                .send_raw("Page.addScriptToEvaluateOnNewDocument", json!({ "source": LONGTASK_PROBE }))
+                .await
+                .map_err(|e| format!("Page.addScriptToEvaluateOnNewDocument: {e}"))?;
+        }
+        self.s = Some(s);
+        Ok(())
+    }
+
+    fn s(&self) -> Result<&Session, String> {
+        self.s.as_ref().ok_or_else(|| "no browser (restart failed)".to_string())
+    }
+
+    /// After a failed run: if the error says the browser is gone, start it again (at most 3
+    /// times per session).
+    async fn recover(&mut self, err: &str, label: &str, notes: &mut Vec<String>) {
+        const GONE: &[&str] = &[
+            "invalid session id",
+            "session deleted",
+            "not reachable",
+            "disconnected",
+            "tab crashed",
+            "no such window",
+            "error sending request",
+            "timed out after 60 s",
+        ];
+        if self.restarts >= 3 || !GONE.iter().any(|g| err.contains(g)) {
+            return;
+        }
+        self.restarts += 1;
+        notes.push(format!("{label}: browser restarted after: {}", first_lines(err)));
+        if let Some(s) = self.s.take() {
+            s.quit().await;
+        }
+        if let Err(e) = self.launch().await {
+            notes.push(format!("{label}: restart failed: {e}"));
+        }
+    }
+
+    async fn quit(mut self) {
+        if let Some(s) = self.s.take() {
+            s.quit().await;
+        }
+    }
 }
 
 async fn metrics(s: &Session) -> Result<Map<String, Value>, String> {
@@ -328,7 +448,10 @@ async fn browser_version(s: &Session) -> String {
         Browser::Firefox => js(s, "return navigator.userAgent;")
             .await
             .ok()
-            .and_then(|v| v.as_str().and_then(|ua| ua.split(' ').find(|p| p.starts_with("Firefox/")).map(str::to_string)))
+            .and_then(|v| {
+                v.as_str()
+                    .and_then(|ua| ua.split(' ').find(|p| p.starts_with("Firefox/")).map(str::to_string))
+            })
             .unwrap_or_default(),
     }
 }
@@ -400,7 +523,11 @@ fn sizes_of(browser: &str, dir: &Path, zip: Option<&Path>) -> Value {
     // Strict page CSP in Chromium: the loader imports the JS copy instead of the .wasm.
     let strict = files.iter().filter(|(f, ..)| !f.ends_with(".wasm"));
     let (s_raw, s_gz) = strict.fold((0, 0), |(r, g), (_, a, b)| (r + a, g + b));
-    let pkg_raw: u64 = listed.iter().filter_map(|f| std::fs::metadata(dir.join(f)).ok()).map(|m| m.len()).sum();
+    let pkg_raw: u64 = listed
+        .iter()
+        .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
+        .map(|m| m.len())
+        .sum();
     let pkg_gz_files: u64 = listed.iter().map(|f| gzip_len(&dir.join(f))).sum();
     let zip_len = zip.and_then(|z| std::fs::metadata(z).ok()).map(|m| m.len());
     json!({
@@ -446,12 +573,77 @@ const h = document.documentElement;
 return { ins: parseFloat(h.dataset.replicaValueInsertedAt || 'NaN') || null,
   det: parseFloat(h.getAttribute('data-naive-detected-at') || 'NaN') || null, n: 1, hint: null, role: null };"#;
 
-/// One latency run on a fresh page load: Ok(ms), or Err(reason).
+/// Replaces the current tab with a new blank one. After a detection ShownOnce guards the page
+/// with a leave-page (beforeunload) prompt, which these sessions leave open
+/// (`unhandledPromptBehavior: ignore`, tests/support/browser.rs) and which would block the next
+/// navigation; WebDriver's Close Window does not run beforeunload.
+async fn fresh_tab(s: &Session) -> Result<(), String> {
+    let d = &s.driver;
+    let e = |e: WebDriverError| first_lines(&e.to_string());
+    let old = d.window().await.map_err(e)?;
+    let new = d.new_tab().await.map_err(e)?;
+    d.switch_to_window(old).await.map_err(e)?;
+    if d.close_window().await.is_err() {
+        // A prompt left open by an earlier failure: answer it, then close.
+        let _ = d.accept_alert().await;
+        let _ = d.close_window().await;
+    }
+    d.switch_to_window(new).await.map_err(e)
+}
+
+/// Firefox: closing a tab, or a classic navigation, with ShownOnce's leave-page prompt armed
+/// blocks geckodriver (`beforeUnload: ignore`), so leave through WebDriver BiDi: navigate to
+/// about:blank and accept the prompt when `browsingContext.userPromptOpened` says it is open.
+async fn leave_page(s: &Session) -> Result<(), String> {
+    use futures_util::StreamExt;
+    let bidi = s.driver.bidi().await.map_err(|e| format!("BiDi: {}", first_lines(&e.to_string())))?;
+    let _ = bidi.session().subscribe("browsingContext.userPromptOpened").await;
+    let mut events = bidi.subscribe_raw();
+    let context = s.driver.window().await.map_err(|e| first_lines(&e.to_string()))?.to_string();
+    let sender = bidi.clone();
+    let params = json!({ "context": context, "url": "about:blank", "wait": "complete" });
+    let mut nav = tokio::spawn(async move { sender.send_raw("browsingContext.navigate", params).await });
+    let deadline = tokio::time::sleep(Duration::from_secs(15));
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            _ = &mut deadline => { nav.abort(); return Err("could not leave the page (leave-page prompt)".into()); }
+            r = &mut nav => {
+                return match r {
+                    Ok(Ok(_)) => Ok(()),
+                    Ok(Err(e)) => Err(format!("browsingContext.navigate: {e}")),
+                    Err(e) => Err(e.to_string()),
+                };
+            }
+            ev = events.next() => match ev {
+                Some(ev) if ev.method == "browsingContext.userPromptOpened" => {
+                    if verbose() {
+                        println!("    leave: {} prompt, accepting", ev.params["type"]);
+                    }
+                    let ctx = ev.params["context"].clone();
+                    let _ = bidi.send_raw("browsingContext.handleUserPrompt", json!({ "context": ctx, "accept": true })).await;
+                }
+                Some(_) => {}
+                None => tokio::time::sleep(Duration::from_millis(50)).await,
+            },
+        }
+    }
+}
+
+/// One latency run on a fresh page load (Chromium: in a fresh tab): Ok(ms), or Err(reason).
 async fn latency_run(s: &Session, server: &ReplicaServer, det: Detector, url: &str, prompt_timeout: Duration) -> Result<f64, String> {
+    match s.browser {
+        Browser::Chrome => fresh_tab(s).await?,
+        Browser::Firefox => leave_page(s).await?,
+    }
     goto(s, url).await?;
-    poll(s, "return document.documentElement.dataset.replicaReady || null;", Duration::from_secs(20), Duration::from_millis(25), |v| {
-        v.as_str() == Some("credentials")
-    })
+    poll(
+        s,
+        "return document.documentElement.dataset.replicaReady || null;",
+        Duration::from_secs(20),
+        Duration::from_millis(25),
+        |v| v.as_str() == Some("credentials"),
+    )
     .await
     .map_err(|e| format!("replica not ready: {e}"))?;
     let marker = match det {
@@ -465,9 +657,11 @@ async fn latency_run(s: &Session, server: &ReplicaServer, det: Detector, url: &s
     type_into(s, "desc-input", "bench").await?;
     click(s, "add-button").await?;
     let read = if det == Detector::ShownOnce { READ_SHOWNONCE } else { READ_NAIVE };
-    let v = poll(s, read, prompt_timeout, Duration::from_millis(20), |v| v["ins"].is_number() && v["det"].is_number())
-        .await
-        .map_err(|e| format!("no detection: {e}"))?;
+    let v = poll(s, read, prompt_timeout, Duration::from_millis(20), |v| {
+        v["ins"].is_number() && v["det"].is_number()
+    })
+    .await
+    .map_err(|e| format!("no detection: {e}"))?;
     if det == Detector::ShownOnce {
         if let (Some(hint), Some(issued)) = (v["hint"].as_str(), server.issued().last()) {
             if hint != issued.hint {
@@ -481,7 +675,7 @@ async fn latency_run(s: &Session, server: &ReplicaServer, det: Detector, url: &s
 /// `runs` latency runs (plus one discarded warm-up). Gives up early when the first runs all
 /// fail the same way (e.g. detection not implemented yet): the figure is then null.
 async fn latency_series(
-    s: &Session,
+    live: &mut Live,
     server: &ReplicaServer,
     det: Detector,
     label: &str,
@@ -491,16 +685,31 @@ async fn latency_series(
 ) -> Value {
     let mut samples = Vec::new();
     let mut failed = 0;
-    let mut last_err = String::new();
+    let mut first_err = String::new();
     let timeout = Duration::from_secs(5);
     for i in 0..=runs {
-        match latency_run(s, server, det, &url_of(i), timeout).await {
+        let run = match live.s() {
+            // A bounded run: a WebDriver call that never answers is a failed run, not a hang.
+            Ok(s) => tokio::time::timeout(Duration::from_secs(60), latency_run(s, server, det, &url_of(i), timeout))
+                .await
+                .unwrap_or_else(|_| Err("run timed out after 60 s (browser not answering)".into())),
+            Err(e) => Err(e),
+        };
+        if verbose() {
+            println!("  {label} run {i}: {run:?}");
+        }
+        match run {
             Ok(ms) if i > 0 => samples.push(ms),
             Ok(_) => {}
             Err(e) => {
                 failed += 1;
-                last_err = e;
-                if samples.is_empty() && failed >= 3 {
+                if first_err.is_empty() {
+                    first_err = format!("run {i}: {}", first_lines(&e));
+                }
+                live.recover(&e, label, notes).await;
+                // Nothing measured and the first runs all failed (e.g. detection not in this
+                // build, or the browser is gone): stop, the figure is null.
+                if failed >= 3 && (samples.is_empty() || failed > runs / 2) {
                     break;
                 }
             }
@@ -508,9 +717,12 @@ async fn latency_series(
     }
     let stats = latency_stats(&samples, failed);
     if failed > 0 {
-        notes.push(format!("{label}: {failed} run(s) without a figure; last error: {last_err}"));
+        notes.push(format!("{label}: {failed} run(s) without a figure; first error: {first_err}"));
     }
-    println!("bench {label}: {}", if stats.is_null() { "n/a".to_string() } else { stats.to_string() });
+    println!(
+        "bench {label}: {}",
+        if stats.is_null() { "n/a".to_string() } else { stats.to_string() }
+    );
     stats
 }
 
@@ -518,6 +730,8 @@ async fn latency_series(
 // 3. mutation storm
 
 struct StormSample {
+    /// Interleaved round (a b c of the same round are paired).
+    round: usize,
     script_ms: f64,
     task_ms: f64,
     layout_ms: f64,
@@ -534,16 +748,25 @@ async fn storm_run(s: &Session, seconds: u32, run: usize) -> Result<StormSample,
     );
     goto(s, &url).await?;
     tokio::time::sleep(Duration::from_millis(seconds as u64 * 1000)).await;
-    poll(s, "return document.documentElement.dataset.stormState || null;", Duration::from_secs(seconds as u64 + 20), Duration::from_millis(100), |v| {
-        v.as_str() == Some("done")
-    })
+    poll(
+        s,
+        "return document.documentElement.dataset.stormState || null;",
+        Duration::from_secs(seconds as u64 + 20),
+        Duration::from_millis(100),
+        |v| v.as_str() == Some("done"),
+    )
     .await
     .map_err(|e| format!("storm did not end: {e}"))?;
     // Let batched work queued by the last ticks finish.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let m = metrics(s).await?;
-    let page = js(s, "return { long: window.__soLong || null, ticks: +document.documentElement.dataset.stormTicks };").await?;
+    let page = js(
+        s,
+        "return { long: window.__soLong || null, ticks: +document.documentElement.dataset.stormTicks };",
+    )
+    .await?;
     Ok(StormSample {
+        round: 0,
         script_ms: metric(&m, "ScriptDuration") * 1000.0,
         task_ms: metric(&m, "TaskDuration") * 1000.0,
         layout_ms: (metric(&m, "LayoutDuration") + metric(&m, "RecalcStyleDuration")) * 1000.0,
@@ -565,41 +788,55 @@ fn overview_url(iframe: bool, run: usize) -> String {
 }
 
 struct IdleSample {
+    round: usize,
     script_ms: f64,
     task_ms: f64,
     frames: f64,
-    ext_frames: f64,
+}
+
+/// Engine ShownOnce reports (`data-shownonce`) in the top frame and, in the iframe model, in
+/// the blade iframe: proof that the idle figures include the content script in every frame.
+async fn engines(s: &Session, iframe: bool) -> Value {
+    let read = "return document.documentElement.getAttribute('data-shownonce');";
+    let top = js(s, read).await.unwrap_or(Value::Null);
+    let mut blade = Value::Null;
+    if iframe {
+        if let Ok(f) = s.driver.find(By::Css("iframe[data-testid=blade-frame]")).await {
+            if f.enter_frame().await.is_ok() {
+                blade = js(s, read).await.unwrap_or(Value::Null);
+            }
+        }
+        let _ = s.driver.enter_default_frame().await;
+    }
+    json!({ "top": top, "blade_iframe": blade })
 }
 
 async fn idle_run(s: &Session, iframe: bool, run: usize) -> Result<IdleSample, String> {
     goto(s, "about:blank").await?;
     goto(s, &overview_url(iframe, run)).await?;
-    poll(s, "return document.documentElement.dataset.replicaReady || null;", Duration::from_secs(20), Duration::from_millis(50), |v| {
-        v.as_str() == Some("overview")
-    })
+    poll(
+        s,
+        "return document.documentElement.dataset.replicaReady || null;",
+        Duration::from_secs(20),
+        Duration::from_millis(50),
+        |v| v.as_str() == Some("overview"),
+    )
     .await
     .map_err(|e| format!("overview not ready: {e}"))?;
     // Same settle time with and without the extension: the content script loads at
     // document_idle, fetches and compiles its module and decides this frame is not a
     // credentials blade; the iframe model also loads the pool's spare frame.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     let m = metrics(s).await?;
-    let frames = js(s, "return 1 + document.querySelectorAll('iframe').length;").await?.as_f64().unwrap_or(1.0);
-    // How many of the frames report the content script (same-process frames are readable).
-    let ext_frames = js(
-        s,
-        "const f = [document, ...Array.from(document.querySelectorAll('iframe')).map((i) => { try { return i.contentDocument; } catch (_) { return null; } })];
-         return f.filter((d) => d && d.documentElement && d.documentElement.hasAttribute('data-shownonce')).length;",
-    )
-    .await
-    .ok()
-    .and_then(|v| v.as_f64())
-    .unwrap_or(f64::NAN);
+    let frames = js(s, "return 1 + document.querySelectorAll('iframe').length;")
+        .await?
+        .as_f64()
+        .unwrap_or(1.0);
     Ok(IdleSample {
+        round: 0,
         script_ms: metric(&m, "ScriptDuration") * 1000.0,
         task_ms: metric(&m, "TaskDuration") * 1000.0,
         frames,
-        ext_frames,
     })
 }
 
@@ -661,7 +898,11 @@ async fn bench() {
                 }
             }
         }
-        let c = detail.get("chrome").or_else(|| detail.get("firefox")).cloned().unwrap_or(Value::Null);
+        let c = detail
+            .get("chrome")
+            .or_else(|| detail.get("firefox"))
+            .cloned()
+            .unwrap_or(Value::Null);
         res.insert("content_script_bytes_gz".into(), c["content_script_bytes_gz"].clone());
         res.insert("content_script_bytes".into(), c["content_script_bytes"].clone());
         res.insert("content_fallback_bytes_gz".into(), c["content_fallback_bytes_gz"].clone());
@@ -677,14 +918,43 @@ async fn bench() {
     if cfg.on("latency") {
         let t = Instant::now();
         match &chrome_ext {
-            Ok((dir, _)) => match start_session(Browser::Chrome, &server, Some(dir.clone()), &[]).await {
-                Ok(s) => {
-                    browsers.insert("chrome".into(), json!(browser_version(&s).await));
-                    let d = latency_series(&s, &server, Detector::ShownOnce, "chrome detection (plain)", cfg.runs, |i| credentials_url("permissive", false, i), &mut notes).await;
+            Ok((dir, _)) => match Live::start(Browser::Chrome, &server, Some(dir.clone()), &[], false).await {
+                Ok(mut s) => {
+                    if let Ok(x) = s.s() {
+                        browsers.insert("chrome".into(), json!(browser_version(x).await));
+                    }
+                    let d = latency_series(
+                        &mut s,
+                        &server,
+                        Detector::ShownOnce,
+                        "chrome detection (plain)",
+                        cfg.runs,
+                        |i| credentials_url("permissive", false, i),
+                        &mut notes,
+                    )
+                    .await;
                     res.insert("detection_ms".into(), d);
-                    let d = latency_series(&s, &server, Detector::ShownOnce, "chrome detection (5k nodes)", cfg.runs, |i| credentials_url("permissive", true, 1000 + i), &mut notes).await;
+                    let d = latency_series(
+                        &mut s,
+                        &server,
+                        Detector::ShownOnce,
+                        "chrome detection (5k nodes)",
+                        cfg.runs,
+                        |i| credentials_url("permissive", true, 1000 + i),
+                        &mut notes,
+                    )
+                    .await;
                     res.insert("detection_5k_ms".into(), d);
-                    let d = latency_series(&s, &server, Detector::ShownOnce, "chrome detection (strict CSP, wasm2js)", cfg.extra_runs, |i| credentials_url("strict", false, 2000 + i), &mut notes).await;
+                    let d = latency_series(
+                        &mut s,
+                        &server,
+                        Detector::ShownOnce,
+                        "chrome detection (strict CSP, wasm2js)",
+                        cfg.extra_runs,
+                        |i| credentials_url("strict", false, 2000 + i),
+                        &mut notes,
+                    )
+                    .await;
                     res.insert("detection_strict_csp_ms".into(), d);
                     s.quit().await;
                 }
@@ -693,9 +963,18 @@ async fn bench() {
             Err(e) => notes.push(format!("latency: {e}")),
         }
         if cfg.extra_runs > 0 {
-            match start_session(Browser::Chrome, &server, Some(naive_ext.clone()), &[]).await {
-                Ok(s) => {
-                    let d = latency_series(&s, &server, Detector::Naive, "chrome detection (naive baseline, plain)", cfg.extra_runs, |i| credentials_url("permissive", false, 3000 + i), &mut notes).await;
+            match Live::start(Browser::Chrome, &server, Some(naive_ext.clone()), &[], false).await {
+                Ok(mut s) => {
+                    let d = latency_series(
+                        &mut s,
+                        &server,
+                        Detector::Naive,
+                        "chrome detection (naive baseline, plain)",
+                        cfg.extra_runs,
+                        |i| credentials_url("permissive", false, 3000 + i),
+                        &mut notes,
+                    )
+                    .await;
                     res.insert("detection_naive_ms".into(), d);
                     s.quit().await;
                 }
@@ -710,7 +989,7 @@ async fn bench() {
 
     // ---- 3 + 4. storm and idle (Chromium, three sessions side by side, shared renderer)
     if cfg.on("storm") || cfg.on("idle") {
-        let mut sessions: Vec<(&str, Session)> = Vec::new();
+        let mut sessions: Vec<(&str, Live)> = Vec::new();
         let variants: [(&str, Option<PathBuf>); 3] = [
             ("none", None),
             ("shownonce", chrome_ext.as_ref().ok().map(|(d, _)| d.clone())),
@@ -724,21 +1003,12 @@ async fn bench() {
             if name == "naive" && !cfg.on("storm") {
                 continue;
             }
-            match start_session(Browser::Chrome, &server, ext, SHARED_PROCESS).await {
+            match Live::start(Browser::Chrome, &server, ext, SHARED_PROCESS, true).await {
                 Ok(s) => {
-                    let setup = async {
-                        s.driver.cdp().performance().enable().await.map_err(|e| e.to_string())?;
-                        s.driver
-                            .cdp()
-                            .send_raw("Page.addScriptToEvaluateOnNewDocument", json!({ "source": LONGTASK_PROBE }))
-                            .await
-                            .map_err(|e| e.to_string())
-                    };
-                    if let Err(e) = setup.await {
-                        notes.push(format!("storm/idle {name}: CDP setup failed: {e}"));
-                    }
                     if !browsers.contains_key("chrome") {
-                        browsers.insert("chrome".into(), json!(browser_version(&s).await));
+                        if let Ok(x) = s.s() {
+                            browsers.insert("chrome".into(), json!(browser_version(x).await));
+                        }
                     }
                     sessions.push((name, s));
                 }
@@ -751,18 +1021,31 @@ async fn bench() {
             let mut samples: Vec<Vec<StormSample>> = sessions.iter().map(|_| Vec::new()).collect();
             let mut failed = vec![0usize; sessions.len()];
             // Warm-up round (1 s storms, discarded), then a b c a b c …
-            for (k, (name, s)) in sessions.iter().enumerate() {
-                if let Err(e) = storm_run(s, 1, 9000 + k).await {
-                    notes.push(format!("storm warm-up {name}: {e}"));
+            for (k, (name, live)) in sessions.iter_mut().enumerate() {
+                let r = match live.s() {
+                    Ok(s) => storm_run(s, 1, 9000 + k).await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = r {
+                    notes.push(format!("storm warm-up {name}: {}", first_lines(&e)));
+                    live.recover(&e, &format!("storm {name}"), &mut notes).await;
                 }
             }
             for i in 0..cfg.storm_runs {
-                for (k, (name, s)) in sessions.iter().enumerate() {
-                    match storm_run(s, cfg.storm_seconds, i * 10 + k).await {
-                        Ok(x) => samples[k].push(x),
+                for (k, (name, live)) in sessions.iter_mut().enumerate() {
+                    let r = match live.s() {
+                        Ok(s) => storm_run(s, cfg.storm_seconds, i * 10 + k).await,
+                        Err(e) => Err(e),
+                    };
+                    match r {
+                        Ok(mut x) => {
+                            x.round = i;
+                            samples[k].push(x)
+                        }
                         Err(e) => {
                             failed[k] += 1;
-                            notes.push(format!("storm {name} run {i}: {e}"));
+                            notes.push(format!("storm {name} run {i}: {}", first_lines(&e)));
+                            live.recover(&e, &format!("storm {name}"), &mut notes).await;
                         }
                     }
                 }
@@ -770,7 +1053,8 @@ async fn bench() {
             let mut per = Map::new();
             let mut script = Map::new();
             let mut task = Map::new();
-            let med = |v: &Vec<StormSample>, f: fn(&StormSample) -> f64| median(&v.iter().map(f).filter(|x| x.is_finite()).collect::<Vec<_>>());
+            let med =
+                |v: &Vec<StormSample>, f: fn(&StormSample) -> f64| median(&v.iter().map(f).filter(|x| x.is_finite()).collect::<Vec<_>>());
             for (k, (name, _)) in sessions.iter().enumerate() {
                 let v = &samples[k];
                 let expected_ticks = (cfg.storm_seconds * 1000 / STORM_INTERVAL_MS + 1) as f64;
@@ -789,6 +1073,11 @@ async fn bench() {
                 task.insert(name.to_string(), num(med(v, |x| x.task_ms)));
             }
             let get = |m: &Map<String, Value>, k: &str| m.get(k).and_then(Value::as_f64);
+            let series = |name: &str, f: fn(&StormSample) -> f64| -> Vec<(usize, f64)> {
+                sessions.iter().position(|(n, _)| *n == name).map(|k| samples[k].iter().map(|x| (x.round, f(x))).collect()).unwrap_or_default()
+            };
+            let pair = |name: &str, f: fn(&StormSample) -> f64| paired(&series(name, f), &series("none", f));
+            let (ps_s, ps_n) = (pair("shownonce", |x| x.script_ms), pair("naive", |x| x.script_ms));
             let added = |m: &Map<String, Value>, k: &str| match (get(m, k), get(m, "none")) {
                 (Some(a), Some(b)) => json!(r2(a - b)),
                 _ => Value::Null,
@@ -798,8 +1087,9 @@ async fn bench() {
                 "script_shownonce_vs_none": ratio(get(&script, "shownonce"), get(&script, "none")),
                 "task_shownonce_vs_naive": ratio(get(&task, "shownonce"), get(&task, "naive")),
                 "task_shownonce_vs_none": ratio(get(&task, "shownonce"), get(&task, "none")),
-                "added_script_shownonce_vs_naive": match (get(&script, "shownonce"), get(&script, "naive"), get(&script, "none")) {
-                    (Some(a), Some(b), Some(n)) if b - n > 0.0 => json!(((a - n) / (b - n) * 1000.0).round() / 1000.0),
+                // Paired added script time (below), ShownOnce over the naive baseline.
+                "added_script_shownonce_vs_naive": match (ps_s, ps_n) {
+                    (Some(a), Some(b)) if b > 0.0 => json!((a / b * 1000.0).round() / 1000.0),
                     _ => Value::Null,
                 },
             });
@@ -807,8 +1097,11 @@ async fn bench() {
                 "storm".into(),
                 json!({
                     "variants": per, "ratios": ratios,
+                    // Difference of the medians, and the median of the per-round differences.
                     "added_script_ms": { "shownonce": added(&script, "shownonce"), "naive": added(&script, "naive") },
                     "added_task_ms": { "shownonce": added(&task, "shownonce"), "naive": added(&task, "naive") },
+                    "added_script_ms_paired": { "shownonce": num(ps_s), "naive": num(ps_n) },
+                    "added_task_ms_paired": { "shownonce": num(pair("shownonce", |x| x.task_ms)), "naive": num(pair("naive", |x| x.task_ms)) },
                 }),
             );
             res.insert("storm_script_ms".into(), Value::Object(script));
@@ -821,18 +1114,42 @@ async fn bench() {
             let mut models = Map::new();
             for iframe in [false, true] {
                 let model = if iframe { "iframe" } else { "shell" };
-                let idle_sessions: Vec<&(&str, Session)> = sessions.iter().filter(|(n, _)| *n != "naive").collect();
+                let mut idle_sessions: Vec<&mut (&str, Live)> = sessions.iter_mut().filter(|(n, _)| *n != "naive").collect();
                 let mut samples: Vec<Vec<IdleSample>> = idle_sessions.iter().map(|_| Vec::new()).collect();
-                for (k, (name, s)) in idle_sessions.iter().enumerate() {
-                    if let Err(e) = idle_run(s, iframe, 8000 + k).await {
-                        notes.push(format!("idle warm-up {model} {name}: {e}"));
+                let mut engine = Value::Null;
+                for (k, (name, live)) in idle_sessions.iter_mut().map(|x| &mut **x).enumerate() {
+                    let r = match live.s() {
+                        Ok(s) => idle_run(s, iframe, 8000 + k).await,
+                        Err(e) => Err(e),
+                    };
+                    match r {
+                        Err(e) => {
+                            notes.push(format!("idle warm-up {model} {name}: {}", first_lines(&e)));
+                            live.recover(&e, &format!("idle {name}"), &mut notes).await;
+                        }
+                        Ok(_) if *name == "shownonce" => {
+                            if let Ok(s) = live.s() {
+                                engine = engines(s, iframe).await;
+                            }
+                        }
+                        Ok(_) => {}
                     }
                 }
                 for i in 0..cfg.idle_runs {
-                    for (k, (name, s)) in idle_sessions.iter().enumerate() {
-                        match idle_run(s, iframe, i * 10 + k).await {
-                            Ok(x) => samples[k].push(x),
-                            Err(e) => notes.push(format!("idle {model} {name} run {i}: {e}")),
+                    for (k, (name, live)) in idle_sessions.iter_mut().map(|x| &mut **x).enumerate() {
+                        let r = match live.s() {
+                            Ok(s) => idle_run(s, iframe, i * 10 + k).await,
+                            Err(e) => Err(e),
+                        };
+                        match r {
+                            Ok(mut x) => {
+                                x.round = i;
+                                samples[k].push(x)
+                            }
+                            Err(e) => {
+                                notes.push(format!("idle {model} {name} run {i}: {}", first_lines(&e)));
+                                live.recover(&e, &format!("idle {name}"), &mut notes).await;
+                            }
                         }
                     }
                 }
@@ -845,23 +1162,38 @@ async fn bench() {
                         name.to_string(),
                         json!({
                             "runs": v.len(), "frames": num(median(&v.iter().map(|x| x.frames).collect::<Vec<_>>())),
-                            "frames_with_shownonce": num(median(&v.iter().map(|x| x.ext_frames).filter(|x| x.is_finite()).collect::<Vec<_>>())),
                             "page_script_ms": num(page), "frame_script_ms": num(per_frame),
                             "page_task_ms": num(median(&v.iter().map(|x| x.task_ms).collect::<Vec<_>>())),
                         }),
                     );
                 }
-                let f = |n: &str, key: &str| m.get(n).and_then(|v| v[key].as_f64());
-                let added_frame = match (f("shownonce", "frame_script_ms"), f("none", "frame_script_ms")) {
-                    (Some(a), Some(b)) => json!(r2(a - b)),
-                    _ => Value::Null,
+                let per_frame = |name: &str| -> Vec<(usize, f64)> {
+                    idle_sessions
+                        .iter()
+                        .position(|x| x.0 == name)
+                        .map(|k| samples[k].iter().map(|x| (x.round, x.script_ms / x.frames)).collect())
+                        .unwrap_or_default()
                 };
-                m.insert("added_frame_script_ms".into(), added_frame);
+                // Median of the per-round differences (interleaved runs, paired).
+                m.insert("added_frame_script_ms".into(), num(paired(&per_frame("shownonce"), &per_frame("none"))));
+                m.insert("shownonce_engine".into(), engine);
                 models.insert(model.into(), Value::Object(m));
             }
-            let pick = |model: &str, n: &str| models.get(model).and_then(|m| m.get(n)).map(|v| v["frame_script_ms"].clone()).unwrap_or(Value::Null);
-            res.insert("idle_frame_script_ms".into(), json!({ "none": pick("shell", "none"), "shownonce": pick("shell", "shownonce") }));
-            res.insert("idle_frame_script_ms_iframe_model".into(), json!({ "none": pick("iframe", "none"), "shownonce": pick("iframe", "shownonce") }));
+            let pick = |model: &str, n: &str| {
+                models
+                    .get(model)
+                    .and_then(|m| m.get(n))
+                    .map(|v| v["frame_script_ms"].clone())
+                    .unwrap_or(Value::Null)
+            };
+            res.insert(
+                "idle_frame_script_ms".into(),
+                json!({ "none": pick("shell", "none"), "shownonce": pick("shell", "shownonce") }),
+            );
+            res.insert(
+                "idle_frame_script_ms_iframe_model".into(),
+                json!({ "none": pick("iframe", "none"), "shownonce": pick("iframe", "shownonce") }),
+            );
             res.insert("idle".into(), Value::Object(models));
             timings.insert("idle".into(), json!(r2(t.elapsed().as_secs_f64())));
         }
@@ -878,12 +1210,32 @@ async fn bench() {
         let t = Instant::now();
         let mut ff = Map::new();
         match &firefox_ext {
-            Ok((dir, _)) => match start_session(Browser::Firefox, &server, Some(dir.clone()), &[]).await {
-                Ok(s) => {
-                    browsers.insert("firefox".into(), json!(browser_version(&s).await));
-                    let d = latency_series(&s, &server, Detector::ShownOnce, "firefox detection (plain)", cfg.firefox_runs, |i| credentials_url("permissive", false, 4000 + i), &mut notes).await;
+            Ok((dir, _)) => match Live::start(Browser::Firefox, &server, Some(dir.clone()), &[], false).await {
+                Ok(mut s) => {
+                    if let Ok(x) = s.s() {
+                        browsers.insert("firefox".into(), json!(browser_version(x).await));
+                    }
+                    let d = latency_series(
+                        &mut s,
+                        &server,
+                        Detector::ShownOnce,
+                        "firefox detection (plain)",
+                        cfg.firefox_runs,
+                        |i| credentials_url("permissive", false, 4000 + i),
+                        &mut notes,
+                    )
+                    .await;
                     ff.insert("detection_ms".into(), d);
-                    let d = latency_series(&s, &server, Detector::ShownOnce, "firefox detection (5k nodes)", cfg.firefox_runs, |i| credentials_url("permissive", true, 5000 + i), &mut notes).await;
+                    let d = latency_series(
+                        &mut s,
+                        &server,
+                        Detector::ShownOnce,
+                        "firefox detection (5k nodes)",
+                        cfg.firefox_runs,
+                        |i| credentials_url("permissive", true, 5000 + i),
+                        &mut notes,
+                    )
+                    .await;
                     ff.insert("detection_5k_ms".into(), d);
                     s.quit().await;
                 }
@@ -916,44 +1268,69 @@ fn lat_row(label: &str, v: &Value) -> String {
     if v.is_null() {
         return format!("| {label} | n/a | n/a | n/a | 0 |\n");
     }
-    format!("| {label} | {} | {} | {} | {} |\n", fmt_ms(&v["p50"]), fmt_ms(&v["p95"]), fmt_ms(&v["max"]), v["runs"])
+    format!(
+        "| {label} | {} | {} | {} | {} |\n",
+        fmt_ms(&v["p50"]),
+        fmt_ms(&v["p95"]),
+        fmt_ms(&v["max"]),
+        v["runs"]
+    )
 }
 
 /// The figures as Markdown tables (also printed on stdout).
 fn table(r: &Value) -> String {
     let mut t = String::new();
-    t.push_str("**Size** (bytes raw / gzip -9)\n\n| what | Chrome | Firefox |\n|---|---|---|\n");
-    let sz = |b: &str, k: &str| r["sizes"][b][k].clone();
-    for (label, k) in [
-        ("Content-script payload (content.js + glue + .wasm), every portal frame", "content_script_bytes"),
-        ("wasm2js fallback (strict-CSP pages in Chromium, instead of the .wasm)", "content_fallback_bytes"),
-        ("Payload on a strict-CSP page (content.js + glue + JS copy)", "content_strict_csp_bytes"),
-        ("Whole package (all files)", "package_bytes"),
-    ] {
-        let gz = format!("{k}_gz");
+    if r["sizes"].is_object() {
+        t.push_str("**Size** (bytes raw / gzip -9)\n\n| what | Chrome | Firefox |\n|---|---|---|\n");
+        let sz = |b: &str, k: &str| r["sizes"][b][k].clone();
+        for (label, k) in [
+            (
+                "Content-script payload (content.js + glue + .wasm), every portal frame",
+                "content_script_bytes",
+            ),
+            (
+                "wasm2js fallback (strict-CSP pages in Chromium, instead of the .wasm)",
+                "content_fallback_bytes",
+            ),
+            (
+                "Payload on a strict-CSP page (content.js + glue + JS copy)",
+                "content_strict_csp_bytes",
+            ),
+            ("Whole package (all files)", "package_bytes"),
+        ] {
+            let gz = format!("{k}_gz");
+            t.push_str(&format!(
+                "| {label} | {} / {} | {} / {} |\n",
+                fmt_kb(&sz("chrome", k)),
+                fmt_kb(&sz("chrome", &gz)),
+                fmt_kb(&sz("firefox", k)),
+                fmt_kb(&sz("firefox", &gz))
+            ));
+        }
         t.push_str(&format!(
-            "| {label} | {} / {} | {} / {} |\n",
-            fmt_kb(&sz("chrome", k)),
-            fmt_kb(&sz("chrome", &gz)),
-            fmt_kb(&sz("firefox", k)),
-            fmt_kb(&sz("firefox", &gz))
+            "| Store zip | {} | {} |\n\nFiles the content script loads (Chrome build):\n\n| file | raw | gzip |\n|---|---|---|\n",
+            fmt_kb(&r["package_bytes_gz"]["chrome"]),
+            fmt_kb(&r["package_bytes_gz"]["firefox"])
         ));
+        for f in r["sizes"]["chrome"]["content_files"].as_array().into_iter().flatten() {
+            t.push_str(&format!(
+                "| {} | {} B | {} B |\n",
+                f["file"].as_str().unwrap_or(""),
+                f["bytes"],
+                f["bytes_gz"]
+            ));
+        }
     }
-    t.push_str(&format!(
-        "| Store zip | {} | {} |\n\nFiles the content script loads (Chrome build):\n\n| file | raw | gzip |\n|---|---|---|\n",
-        fmt_kb(&r["package_bytes_gz"]["chrome"]),
-        fmt_kb(&r["package_bytes_gz"]["firefox"])
-    ));
-    for f in r["sizes"]["chrome"]["content_files"].as_array().into_iter().flatten() {
-        t.push_str(&format!("| {} | {} B | {} B |\n", f["file"].as_str().unwrap_or(""), f["bytes"], f["bytes_gz"]));
+    let lat = ["detection_ms", "detection_5k_ms", "detection_strict_csp_ms", "detection_naive_ms"];
+    if lat.iter().any(|k| r[*k].is_object()) || r["firefox"].is_object() {
+        t.push_str("\n**Detection latency** (value inserted → prompt in the DOM, ms)\n\n| replica | p50 | p95 | max | runs |\n|---|---|---|---|---|\n");
+        t.push_str(&lat_row("Chromium, credentials blade", &r["detection_ms"]));
+        t.push_str(&lat_row("Chromium, blade + 5,000 nodes", &r["detection_5k_ms"]));
+        t.push_str(&lat_row("Chromium, strict CSP (wasm2js fallback)", &r["detection_strict_csp_ms"]));
+        t.push_str(&lat_row("Firefox, credentials blade", &r["firefox"]["detection_ms"]));
+        t.push_str(&lat_row("Firefox, blade + 5,000 nodes", &r["firefox"]["detection_5k_ms"]));
+        t.push_str(&lat_row("Chromium, naive baseline (for comparison)", &r["detection_naive_ms"]));
     }
-    t.push_str("\n**Detection latency** (value inserted → prompt in the DOM, ms)\n\n| replica | p50 | p95 | max | runs |\n|---|---|---|---|---|\n");
-    t.push_str(&lat_row("Chromium, credentials blade", &r["detection_ms"]));
-    t.push_str(&lat_row("Chromium, blade + 5,000 nodes", &r["detection_5k_ms"]));
-    t.push_str(&lat_row("Chromium, strict CSP (wasm2js fallback)", &r["detection_strict_csp_ms"]));
-    t.push_str(&lat_row("Firefox, credentials blade", &r["firefox"]["detection_ms"]));
-    t.push_str(&lat_row("Firefox, blade + 5,000 nodes", &r["firefox"]["detection_5k_ms"]));
-    t.push_str(&lat_row("Chromium, naive baseline (for comparison)", &r["detection_naive_ms"]));
     let st = &r["storm"];
     if st.is_object() {
         let p = &r["parameters"];
@@ -971,12 +1348,22 @@ fn table(r: &Value) -> String {
             ("JSHeapUsedSize at the end (MB)", "heap_mb"),
             ("Grid updates done", "ticks"),
         ] {
-            t.push_str(&format!("| {label} | {} | {} | {} |\n", fmt_ms(&v["none"][k]), fmt_ms(&v["shownonce"][k]), fmt_ms(&v["naive"][k])));
+            t.push_str(&format!(
+                "| {label} | {} | {} | {} |\n",
+                fmt_ms(&v["none"][k]),
+                fmt_ms(&v["shownonce"][k]),
+                fmt_ms(&v["naive"][k])
+            ));
         }
         t.push_str(&format!(
-            "| Added ScriptDuration vs no extension (ms) | – | {} | {} |\n",
-            fmt_ms(&st["added_script_ms"]["shownonce"]),
-            fmt_ms(&st["added_script_ms"]["naive"])
+            "| Added ScriptDuration vs no extension (ms, median of per-round differences) | – | {} | {} |\n",
+            fmt_ms(&st["added_script_ms_paired"]["shownonce"]),
+            fmt_ms(&st["added_script_ms_paired"]["naive"])
+        ));
+        t.push_str(&format!(
+            "| Added TaskDuration vs no extension (ms, same) | – | {} | {} |\n",
+            fmt_ms(&st["added_task_ms_paired"]["shownonce"]),
+            fmt_ms(&st["added_task_ms_paired"]["naive"])
         ));
         let rt = &st["ratios"];
         t.push_str(&format!(
@@ -992,13 +1379,21 @@ fn table(r: &Value) -> String {
             let m = &idle[model];
             t.push_str(&format!(
                 "| {model} | {} | {} ms | {} ms | {} ms |\n",
-                m["shownonce"]["frames"], fmt_ms(&m["none"]["page_script_ms"]), fmt_ms(&m["shownonce"]["page_script_ms"]), fmt_ms(&m["added_frame_script_ms"])
+                m["shownonce"]["frames"],
+                fmt_ms(&m["none"]["page_script_ms"]),
+                fmt_ms(&m["shownonce"]["page_script_ms"]),
+                fmt_ms(&m["added_frame_script_ms"])
             ));
         }
     }
     t.push_str(&format!(
         "\nBrowsers: {}. Machine: {}, {} cores, {} GB. Date: {}. Bench time: {} s.\n",
-        [r["browser"]["chrome"].as_str(), r["browser"]["firefox"].as_str()].iter().flatten().cloned().collect::<Vec<_>>().join(", "),
+        [r["browser"]["chrome"].as_str(), r["browser"]["firefox"].as_str()]
+            .iter()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", "),
         r["machine"]["cpu"].as_str().unwrap_or("?"),
         r["machine"]["cores"],
         r["machine"]["memory_gb"],
@@ -1037,19 +1432,22 @@ performance.now()` in the same document. `so_pad=5000` adds a 5,000-node table t
 loaded without extension, with ShownOnce and with the naive baseline, interleaved (a b c a b c …, \
 {sruns} runs each, one discarded warm-up round). Chromium's `Performance.getMetrics` (CDP) at the \
 end of each run: its counters restart with each new document, so these are whole page-load \
-totals, content scripts included. Long tasks come from a `longtask` PerformanceObserver injected \
+totals, content scripts included. \"Added\" figures are medians of the per-round differences to the \
+run without extension (paired, so a machine that slows down mid-run does not skew them). Long tasks come from a `longtask` PerformanceObserver injected \
 with `Page.addScriptToEvaluateOnNewDocument`.\n\
 - **Idle cost**: the replica Overview blade, in the shell frame model and in the iframe model \
 (shell + reactblade blade iframe + the pool's spare iframe), with vs without ShownOnce, {iruns} \
-interleaved runs each; ScriptDuration of the page load including 1.5 s after the blade is drawn. \
+interleaved runs each; ScriptDuration of the page load including 1 s after the blade is drawn, \
+divided by the number of frames; added = median of the per-round differences. \
 These Chromium sessions run with `--disable-site-isolation-trials` so that the blade iframes share \
 the page's renderer and show up in its metrics.\n\n\
 ### Reproduce\n\n\
 ```sh\n./build.sh bench     # builds dist/ if stale, installs Chromium/Firefox/drivers if missing\n```\n\n\
 Results: a table on stdout, `target/bench/results.json` (all figures and per-run samples) and this \
 section as `target/bench/PERFORMANCE.md`. Environment knobs (runs, storm length, sections) are \
-listed at the top of `tests/bench.rs`. Figures from a shared 2-core VM vary by ±20 % between runs; \
-compare variants within one run, not across runs.\n",
+listed at the top of `tests/bench.rs`. Absolute figures follow the load of the machine (on a \
+shared 2-core VM they moved by up to 1.7x between runs): compare the variants within one run, \
+where they are interleaved, not across runs.\n",
         date = r["date"].as_str().unwrap_or("?"),
         chrome = r["browser"]["chrome"].as_str().unwrap_or("Chromium"),
         ff = r["browser"]["firefox"].as_str().map(|f| format!(", {f}")).unwrap_or_default(),

@@ -294,7 +294,7 @@ impl Frame {
             ("at", at.into()),
         ]);
         self.held.push(Held { key, detection, value, life: Lifecycle::new(), prompt: None });
-        self.show_prompt(self.held.len() - 1);
+        self.show_prompt(self.held.len() - 1, Some(row));
         self.rearm();
         wasm_bindgen_futures::spawn_local(async move {
             // The background arms the top frame; its answer is not needed here.
@@ -370,14 +370,14 @@ impl Frame {
         self.rearm();
     }
 
-    fn show_prompt(&mut self, i: usize) {
+    fn show_prompt(&mut self, i: usize, row: Option<&Element>) {
         let key = self.held[i].key.clone();
         let on_action: Rc<dyn Fn(Action)> = Rc::new(move |a| {
             let key = key.clone();
             // Handlers run outside the batch: never while FRAME is borrowed.
             wasm_bindgen_futures::spawn_local(async move { act(&key, a).await });
         });
-        match Prompt::show(&self.doc, &self.held[i].detection, on_action) {
+        match Prompt::show(&self.doc, &self.held[i].detection, row, on_action) {
             Ok(p) => {
                 self.held[i].prompt = Some(p);
                 let key = self.held[i].key.clone();

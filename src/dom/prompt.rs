@@ -23,8 +23,29 @@ pub enum Action {
 }
 
 const HOST_STYLE: &str = "all: initial !important; position: fixed !important; \
-right: 16px !important; bottom: 16px !important; z-index: 2147483647 !important; \
+right: 16px !important; z-index: 2147483647 !important; \
 display: block !important; visibility: visible !important; opacity: 1 !important;";
+
+
+/// Vertical placement: just below the secret's row if it fits, else just above it, else the
+/// bottom of the frame — never over the row itself, where the portal's own copy button is.
+fn placement(doc: &Document, row: Option<&Element>, height: f64) -> String {
+    let vh = doc.default_view().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).unwrap_or(0.0);
+    let px = |v: f64| {
+        let mut s = (v.max(0.0) as u32).to_string();
+        s.push_str("px !important;");
+        s
+    };
+    if let Some(r) = row.map(Element::get_bounding_client_rect) {
+        if r.bottom() + 8.0 + height <= vh {
+            return ["top: ", &px(r.bottom() + 8.0)].concat();
+        }
+        if r.top() - 8.0 - height >= 0.0 {
+            return ["bottom: ", &px(vh - r.top() + 8.0)].concat();
+        }
+    }
+    "bottom: 16px !important;".to_string()
+}
 
 const CSS: &str = r#"
 :host { all: initial; }
@@ -138,13 +159,13 @@ fn on_trusted(target: &web_sys::EventTarget, kind: &'static str, f: impl Fn(&Eve
 
 impl Prompt {
     /// Shows the prompt for `d` in `doc`. `on_action` receives the user's (trusted) choices.
-    pub fn show(doc: &Document, d: &Detection, on_action: Rc<dyn Fn(Action)>) -> Result<Prompt, JsValue> {
+    pub fn show(doc: &Document, d: &Detection, anchor: Option<&Element>, on_action: Rc<dyn Fn(Action)>) -> Result<Prompt, JsValue> {
         let host = doc.create_element("shownonce-prompt")?;
         let (name, desc) = texts(d);
         host.set_attribute("role", "alertdialog")?;
         host.set_attribute("aria-label", &name)?;
         host.set_attribute("aria-description", &desc)?;
-        host.set_attribute("style", HOST_STYLE)?;
+        host.set_attribute("style", &[HOST_STYLE, " bottom: 16px !important;"].concat())?;
         // Fingerprint parts only (the page shows them itself): lets tests and the popup match.
         host.set_attribute("data-hint", &d.hint)?;
         host.set_attribute("data-kind", d.kind.as_str())?;
@@ -277,6 +298,9 @@ impl Prompt {
         }));
 
         doc.document_element().ok_or("no <html>")?.append_child(&host)?;
+        // Now that its real height is known, move it next to the row (not over it).
+        let height = host.get_bounding_client_rect().height();
+        host.set_attribute("style", &[HOST_STYLE, " ", &placement(doc, anchor, height)].concat())?;
         // Epoch milliseconds, comparable across frames (the benchmarks read it).
         if let Some(perf) = doc.default_view().and_then(|w| w.performance()) {
             let now = perf.time_origin() + perf.now();

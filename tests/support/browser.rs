@@ -314,7 +314,7 @@ impl Session {
     /// in, a re-render replacing the element).
     pub async fn click_testid(&self, id: &str) {
         let mut last = String::new();
-        for _ in 0..20 {
+        for _ in 0..60 {
             let found = self
                 .driver
                 .query(By::Css(format!("[data-testid={id}]")))
@@ -331,6 +331,10 @@ impl Session {
                     }
                 }
                 Err(e) => last = e.to_string(),
+            }
+            if std::env::var("SO_E2E_DEBUG").is_ok() {
+                let info = self.js(&format!("const e = document.querySelector('[data-testid={id}]'); if (!e) return 'none'; const r = e.getBoundingClientRect(); return JSON.stringify({{r, vis: document.visibilityState, w: innerWidth, h: innerHeight, top: document.elementFromPoint(r.x + r.width/2, r.y + r.height/2)?.outerHTML?.slice(0, 200)}});"), vec![]).await;
+                println!("debug click {id}: {info}");
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
