@@ -43,9 +43,7 @@ pub async fn background_main() {
 }
 
 async fn strict_setting() -> bool {
-    let Ok(p) = platform::sync_get(&JsValue::from_str("strict_guard")) else { return false };
-    let Ok(v) = JsFuture::from(p).await else { return false };
-    matches!(js_sys::Reflect::get(&v, &"strict_guard".into()), Ok(x) if x.as_bool() == Some(true) || x.as_string().as_deref() == Some("true"))
+    platform::sync_value("strict_guard").await.is_some_and(|x| x.as_bool() == Some(true) || x.as_string().as_deref() == Some("true"))
 }
 
 async fn persist() {
@@ -97,11 +95,6 @@ fn guard_reply(tab: u32) -> JsValue {
     obj(&[("armed", armed.into()), ("count", (count as f64).into())])
 }
 
-async fn sync_setting(key: &str) -> Option<String> {
-    let p = platform::sync_get(&JsValue::from_str(key)).ok()?;
-    get_str(&JsFuture::from(p).await.ok()?, key)
-}
-
 /// The prompt's save request, as the content script sends it (serde keeps the shape in one
 /// place; the value is moved into a `Zeroizing` at once).
 #[derive(serde::Deserialize)]
@@ -140,9 +133,9 @@ async fn save(message: &JsValue) -> JsValue {
         secret_id: m.secret_id.unwrap_or_default(),
         expires: nonempty(m.expires),
         passphrase: nonempty(m.passphrase).map(Zeroizing::new),
-        age_recipient: sync_setting("age_recipient").await.filter(|r| !r.trim().is_empty()),
+        age_recipient: platform::sync_string("age_recipient").await.filter(|r| !r.trim().is_empty()),
         // The save-as dialog unless the user chose a fixed download folder in the options.
-        save_as: sync_setting("file_save_as").await.as_deref() != Some("false"),
+        save_as: platform::sync_string("file_save_as").await.as_deref() != Some("false"),
     };
     match save(kind, req).await {
         Ok(r) => obj(&[("ok", true.into()), ("message", JsValue::from_str(&r.message))]),

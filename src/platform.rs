@@ -54,6 +54,19 @@ extern "C" {
     fn on_message_remove(f: &js_sys::Function) -> Result<(), JsValue>;
 }
 
+/// One setting from `storage.sync` (settings only, never values): `None` when unset or when
+/// the storage API is unavailable.
+pub async fn sync_value(key: &str) -> Option<JsValue> {
+    let p = sync_get(&JsValue::from_str(key)).ok()?;
+    let all = wasm_bindgen_futures::JsFuture::from(p).await.ok()?;
+    js_sys::Reflect::get(&all, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+/// A string setting from `storage.sync` (see [`sync_value`]).
+pub async fn sync_string(key: &str) -> Option<String> {
+    sync_value(key).await?.as_string()
+}
+
 /// Builds a plain object from `(key, value)` pairs.
 pub fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
     let o = js_sys::Object::new();

@@ -291,15 +291,7 @@ impl Ctx<'_> {
 
     /// How many times the background started (it counts in `storage.session`).
     async fn background_starts(&self) -> f64 {
-        let portal = self.s.driver.window().await.unwrap();
-        let tab = self.s.driver.new_tab().await.unwrap();
-        self.s.driver.switch_to_window(tab).await.unwrap();
-        let url = self.s.extension_url("options.html").await;
-        self.s.goto_leaving(&url).await;
-        let v = self.s.js("return chrome.storage.session.get('starts').then(r => r.starts || 0);", vec![]).await;
-        self.s.driver.close_window().await.unwrap();
-        self.s.driver.switch_to_window(portal).await.unwrap();
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let v = self.in_options_tab("return chrome.storage.session.get('starts').then(r => r.starts || 0);", vec![]).await;
         v.as_f64().unwrap_or(0.0)
     }
 
@@ -422,19 +414,25 @@ impl Ctx<'_> {
         v.as_str().unwrap_or_default().to_string()
     }
 
-    /// Writes one setting through the extension's own options page (settings only), in a
-    /// second tab, so the portal page and its unsaved secret stay where they are.
-    async fn set_setting(&self, key: &str, value: serde_json::Value) {
+    /// Runs `script` in the extension's own options page, opened in a second tab so the
+    /// portal page and its unsaved secret stay where they are.
+    async fn in_options_tab(&self, script: &str, args: Vec<serde_json::Value>) -> serde_json::Value {
         let portal = self.s.driver.window().await.unwrap();
         let tab = self.s.driver.new_tab().await.unwrap();
         self.s.driver.switch_to_window(tab).await.unwrap();
         let url = self.s.extension_url("options.html").await;
         self.s.goto_leaving(&url).await;
-        self.s.js("return chrome.storage.sync.set({[arguments[0]]: arguments[1]});", vec![json!(key), value]).await;
+        let v = self.s.js(script, args).await;
         self.s.driver.close_window().await.unwrap();
         self.s.driver.switch_to_window(portal).await.unwrap();
         // Let the portal tab get its focus back before the test types into it.
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        v
+    }
+
+    /// Writes one setting (settings only) through the extension's options page.
+    async fn set_setting(&self, key: &str, value: serde_json::Value) {
+        self.in_options_tab("return chrome.storage.sync.set({[arguments[0]]: arguments[1]});", vec![json!(key), value]).await;
     }
 }
 

@@ -383,8 +383,8 @@ impl Frame {
                 let key = self.held[i].key.clone();
                 // The user's last store and whether files go to an age key (settings only).
                 wasm_bindgen_futures::spawn_local(async move {
-                    let store = setting("default_store").await.filter(|s| s == "file").unwrap_or_else(|| "clipboard".into());
-                    let recipient = setting("age_recipient").await.is_some_and(|r| !r.trim().is_empty());
+                    let store = platform::sync_string("default_store").await.filter(|s| s == "file").unwrap_or_else(|| "clipboard".into());
+                    let recipient = platform::sync_string("age_recipient").await.is_some_and(|r| !r.trim().is_empty());
                     with_frame(|f| {
                         if let Some(p) = f.held.iter().find(|h| h.key == key).and_then(|h| h.prompt.as_ref()) {
                             p.set_store(&store, recipient);
@@ -402,9 +402,7 @@ impl Frame {
 const DEFAULT_CLEAR_SECS: f64 = 30.0;
 
 async fn clear_delay_secs() -> f64 {
-    let Ok(p) = platform::sync_get(&JsValue::from_str("clipboard_clear_secs")) else { return DEFAULT_CLEAR_SECS };
-    let Ok(v) = wasm_bindgen_futures::JsFuture::from(p).await else { return DEFAULT_CLEAR_SECS };
-    let raw = js_sys::Reflect::get(&v, &"clipboard_clear_secs".into()).unwrap_or(JsValue::UNDEFINED);
+    let Some(raw) = platform::sync_value("clipboard_clear_secs").await else { return DEFAULT_CLEAR_SECS };
     raw.as_f64().or_else(|| raw.as_string().and_then(|s| s.trim().parse::<u32>().ok().map(f64::from))).unwrap_or(DEFAULT_CLEAR_SECS)
 }
 
@@ -428,13 +426,6 @@ async fn clear_clipboard() {
             }
         }
     });
-}
-
-/// One string setting from `storage.sync` (settings only, never values).
-async fn setting(key: &str) -> Option<String> {
-    let p = platform::sync_get(&JsValue::from_str(key)).ok()?;
-    let v = wasm_bindgen_futures::JsFuture::from(p).await.ok()?;
-    get_str(&v, key)
 }
 
 /// Remembers the store the user just used, so the next prompt preselects it.
