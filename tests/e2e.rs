@@ -41,8 +41,17 @@ impl Ctx<'_> {
 
     /// Opens a replica page and waits until the replica says it is drawn.
     async fn open(&self, url: &str, ready: &str) {
+        // A fresh document every time: a URL differing from the current one only in its
+        // fragment would be a same-document navigation, leaving the previous scenario's
+        // "ready" marker and blade frames in place while the shell swaps them.
+        static NAV: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NAV.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let url = match url.split_once('#') {
+            Some((doc, hash)) => format!("{doc}&so_nav={n}#{hash}"),
+            None => format!("{url}&so_nav={n}"),
+        };
         // Scenarios leave unsaved secrets behind: confirm the leave-page prompt like a user.
-        self.s.goto_leaving(url).await;
+        self.s.goto_leaving(&url).await;
         let want = ready.to_string();
         self.s
             .wait_js("replica ready", "return document.documentElement.dataset.replicaReady || null;", 20, |v| {

@@ -300,7 +300,7 @@ impl Session {
         if iframe {
             let frame = self
                 .driver
-                .query(By::Css("iframe[data-testid=blade-frame]"))
+                .query(By::Css("iframe[data-testid=blade-frame]:not([hidden])"))
                 .wait(Duration::from_secs(15), Duration::from_millis(50))
                 .first()
                 .await
@@ -338,7 +338,8 @@ impl Session {
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
-        panic!("click [data-testid={id}]: {last}");
+        let info = self.js(&format!("const e = document.querySelector('[data-testid={id}]'); if (!e) return 'none'; const r = e.getBoundingClientRect(); return JSON.stringify({{r, url: location.href, vis: document.visibilityState, w: innerWidth, h: innerHeight}});"), vec![]).await;
+        panic!("click [data-testid={id}]: {last}\nelement: {info}");
     }
 
     /// Types into an element by `data-testid`.
