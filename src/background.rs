@@ -109,6 +109,9 @@ struct SaveMessage {
     description: Option<String>,
     secret_id: Option<String>,
     expires: Option<String>,
+    vault: Option<String>,
+    secret_name: Option<String>,
+    allow_new_version: Option<bool>,
 }
 
 async fn save(message: &JsValue) -> JsValue {
@@ -120,6 +123,7 @@ async fn save(message: &JsValue) -> JsValue {
     };
     let kind = match m.store.as_str() {
         "file" => crate::core::state::StoreKind::EncryptedFile,
+        "keyvault" => crate::core::state::StoreKind::KeyVault,
         _ => return fail("ShownOnce: unknown store. The secret is NOT saved."),
     };
     let nonempty = |s: Option<String>| s.filter(|s| !s.is_empty());
@@ -136,6 +140,9 @@ async fn save(message: &JsValue) -> JsValue {
         age_recipient: platform::sync_string("age_recipient").await.filter(|r| !r.trim().is_empty()),
         // The save-as dialog unless the user chose a fixed download folder in the options.
         save_as: platform::sync_string("file_save_as").await.as_deref() != Some("false"),
+        vault: nonempty(m.vault),
+        secret_name: nonempty(m.secret_name),
+        allow_new_version: m.allow_new_version == Some(true),
     };
     match save(kind, req).await {
         Ok(r) => obj(&[("ok", true.into()), ("message", JsValue::from_str(&r.message))]),
@@ -143,6 +150,7 @@ async fn save(message: &JsValue) -> JsValue {
             let outcome = match e {
                 StoreError::Cancelled => "cancelled",
                 StoreError::NeedsPassphrase => "needsPassphrase",
+                StoreError::NeedsConfirmation(_) => "needsConfirmation",
                 StoreError::Failed(_) => "failed",
             };
             obj(&[("ok", false.into()), ("outcome", outcome.into()), ("message", JsValue::from_str(&e.user_message()))])

@@ -355,6 +355,10 @@ pub async fn options_main() -> Result<(), JsValue> {
     }
     page.fill();
     page.show_warnings();
+    // The redirect URI to register for Key Vault sign-in (it depends on the extension's id).
+    if let (Ok(uri), Ok(el)) = (crate::platform::identity_redirect_url(), by_id(&doc, "keyvault_redirect")) {
+        el.set_text_content(Some(&uri));
+    }
 
     let form = by_id(&doc, "settings")?;
     let p = Rc::clone(&page);

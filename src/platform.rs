@@ -46,6 +46,17 @@ extern "C" {
     /// `chrome.tabs.sendMessage(tabId, message, options)`.
     #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = sendMessage, catch)]
     pub fn tabs_send_message(tab: f64, message: &JsValue, options: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.identity.getRedirectURL()`: `https://<id>.chromiumapp.org/` in Chrome,
+    /// `https://<hash>.extensions.allizom.org/` in Firefox.
+    #[wasm_bindgen(js_namespace = ["chrome", "identity"], js_name = getRedirectURL, catch)]
+    pub fn identity_redirect_url() -> Result<String, JsValue>;
+    /// `chrome.identity.launchWebAuthFlow(details)`: resolves with the URL the flow
+    /// redirected to (the browser stops there; the page is never loaded).
+    #[wasm_bindgen(js_namespace = ["chrome", "identity"], js_name = launchWebAuthFlow, catch)]
+    pub fn launch_web_auth_flow(details: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.storage.session.remove(keys)`.
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "session"], js_name = remove, catch)]
+    pub fn session_remove(keys: &JsValue) -> Result<js_sys::Promise, JsValue>;
     /// `chrome.runtime.onMessage.addListener(f)`.
     #[wasm_bindgen(js_namespace = ["chrome", "runtime", "onMessage"], js_name = addListener, catch)]
     fn on_message_add(f: &js_sys::Function) -> Result<(), JsValue>;

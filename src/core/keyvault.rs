@@ -276,6 +276,47 @@ pub fn derive_secret_name(app_name: &str, description: &str) -> String {
     out.trim_end_matches('-').to_owned()
 }
 
+/// The expiry date as the portal displays it (`5/26/2027`, `26.05.2027`, `2027/05/26`,
+/// `2027-05-26`, `2027年5月26日`) as Unix seconds at 00:00 UTC of that day: the start of the
+/// day, so Key Vault never shows a later expiry than the portal. Day-first when the
+/// separator is a dot or the first number cannot be a month; month-first (en-US, the
+/// portal's default) otherwise. `None` when it is not such a date.
+pub fn expiry_unix(display: &str) -> Option<i64> {
+    let mut groups: Vec<(u32, usize)> = Vec::new();
+    let mut dot = false;
+    let mut cur: Option<(u32, usize)> = None;
+    for c in display.trim().chars() {
+        if let Some(d) = c.to_digit(10) {
+            let (v, n) = cur.unwrap_or((0, 0));
+            if n >= 4 {
+                return None;
+            }
+            cur = Some((v * 10 + d, n + 1));
+        } else {
+            if let Some(g) = cur.take() {
+                groups.push(g);
+            }
+            if c == '.' {
+                dot = true;
+            } else if !(matches!(c, '/' | '-' | ',' | '年' | '月' | '日' | '년' | '월' | '일')
+                || c.is_whitespace())
+            {
+                return None;
+            }
+        }
+    }
+    if let Some(g) = cur {
+        groups.push(g);
+    }
+    let (y, m, d) = match groups.as_slice() {
+        [(y, 4), (m, 1..=2), (d, 1..=2)] => (*y, *m, *d),
+        [(a, 1..=2), (b, 1..=2), (y, 4)] if dot || *a > 12 => (*y, *b, *a),
+        [(a, 1..=2), (b, 1..=2), (y, 4)] => (*y, *a, *b),
+        _ => return None,
+    };
+    unix_time(i32::try_from(y).ok()?, m, d, 0, 0, 0)
+}
+
 /// Unix time (seconds, UTC) of a civil date and time; `None` if out of range.
 pub fn unix_time(year: i32, month: u32, day: u32, hour: u32, min: u32, sec: u32) -> Option<i64> {
     if !(1..=12).contains(&month)
@@ -1132,6 +1173,19 @@ mod tests {
                 Err(SecretNameError::InvalidCharacter),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn expiry_dates() {
+        let want = unix_time(2027, 5, 26, 0, 0, 0);
+        for s in ["5/26/2027", "26.05.2027", "2027/05/26", "2027-05-26", "2027年5月26日", "26/05/2027", " 5/26/2027 "] {
+            assert_eq!(expiry_unix(s), want, "{s}");
+        }
+        assert_eq!(expiry_unix("3/4/2027"), unix_time(2027, 3, 4, 0, 0, 0), "month first (en-US)");
+        assert_eq!(expiry_unix("3.4.2027"), unix_time(2027, 4, 3, 0, 0, 0), "day first with dots");
+        for s in ["", "soon", "13/13/2027", "2/30/2027", "5/26/27", "May 26, 2027", "12345/1/1", "1/2/3/2027"] {
+            assert_eq!(expiry_unix(s), None, "{s}");
         }
     }
 

@@ -23,7 +23,7 @@ use crate::core::detect::{detect_row, Detection, Seen};
 use crate::core::grid::{app_name_from_title, RowSnapshot};
 use crate::core::route::{classify_host, fragment_of, parse_route, HostKind, Route};
 use crate::dom::observer::Observer;
-use crate::core::state::{Lifecycle, SecretEvent, SecretState};
+use crate::core::state::{Lifecycle, SecretEvent, SecretState, StoreKind};
 use crate::dom::prompt::{Action, Confirm, LeaveChoice, Prompt};
 use crate::platform::{self, get_str, obj, MessageListener};
 use crate::dom::scan;
@@ -383,11 +383,12 @@ impl Frame {
                 let key = self.held[i].key.clone();
                 // The user's last store and whether files go to an age key (settings only).
                 wasm_bindgen_futures::spawn_local(async move {
-                    let store = platform::sync_string("default_store").await.filter(|s| s == "file").unwrap_or_else(|| "clipboard".into());
+                    let store = platform::sync_string("default_store").await.filter(|s| s == "file" || s == "keyvault").unwrap_or_else(|| "clipboard".into());
                     let recipient = platform::sync_string("age_recipient").await.is_some_and(|r| !r.trim().is_empty());
+                    let vault = platform::sync_string("keyvault_vault").await;
                     with_frame(|f| {
                         if let Some(p) = f.held.iter().find(|h| h.key == key).and_then(|h| h.prompt.as_ref()) {
-                            p.set_store(&store, recipient);
+                            p.set_store(&store, recipient, vault.as_deref());
                         }
                     });
                 });
@@ -437,17 +438,26 @@ fn remember_store(store: &str) {
     }
 }
 
-/// Sends the value to the encrypted-file store (in the background, which alone may use the
-/// downloads API), and applies the outcome: "saved" only once the download completed.
-async fn save_file(key: &str) {
+/// Sends the value to a store that runs in the background (the encrypted file: only the
+/// background may use the downloads API; Key Vault: sign-in and the vault's host
+/// permissions live there), and applies the outcome: "saved" only once the store confirmed.
+async fn save_to(key: &str, store: StoreKind) {
     let Some((msg, has_pass)) = with_frame(|f| {
         let h = f.held.iter().find(|h| h.key == key && !h.value.is_empty())?;
-        let pass = h.prompt.as_ref().and_then(Prompt::take_passphrase);
+        let pass = if store == StoreKind::EncryptedFile { h.prompt.as_ref().and_then(Prompt::take_passphrase) } else { None };
+        let (vault, name) = match (&h.prompt, store) {
+            (Some(p), StoreKind::KeyVault) => p.key_vault_fields(),
+            _ => Default::default(),
+        };
+        let new_version = store == StoreKind::KeyVault && h.prompt.as_ref().is_some_and(Prompt::confirming_new_version);
         let d = &h.detection;
         let opt = |v: &Option<String>| v.as_deref().map(JsValue::from_str).unwrap_or(JsValue::NULL);
         let msg = obj(&[
             ("type", "save".into()),
-            ("store", "file".into()),
+            ("store", store.as_str().into()),
+            ("vault", JsValue::from_str(&vault)),
+            ("secretName", JsValue::from_str(&name)),
+            ("allowNewVersion", new_version.into()),
             ("value", JsValue::from_str(&h.value)),
             ("passphrase", pass.as_deref().map(|p| JsValue::from_str(p)).unwrap_or(JsValue::NULL)),
             ("appName", opt(&d.app_name)),
@@ -459,7 +469,12 @@ async fn save_file(key: &str) {
         ]);
         if let Some(p) = &h.prompt {
             p.busy(true);
-            p.set_state(h.life.state().as_str(), "Encrypting and saving… choose the folder in the save dialog.", true);
+            let doing = if store == StoreKind::KeyVault {
+                "Saving to Key Vault… sign in if a window asks you to."
+            } else {
+                "Encrypting and saving… choose the folder in the save dialog."
+            };
+            p.set_state(h.life.state().as_str(), doing, true);
         }
         Some((msg, pass.is_some()))
     })
@@ -471,16 +486,26 @@ async fn save_file(key: &str) {
     let text = reply.as_ref().ok().and_then(|r| get_str(r, "message"));
     let outcome = reply.as_ref().ok().and_then(|r| get_str(r, "outcome")).unwrap_or_default();
     with_frame(|f| {
-        let store = crate::core::state::StoreKind::EncryptedFile;
         if let Some(p) = f.held.iter().find(|h| h.key == key).and_then(|h| h.prompt.as_ref()) {
             p.busy(false);
         }
         if ok {
-            remember_store("file");
+            remember_store(store.as_str());
             f.event(key, &SecretEvent::StoreConfirmed { store }, text.as_deref().unwrap_or("Saved."));
             return;
         }
+        if outcome == "needsConfirmation" {
+            // Not a failure: the store asks first (Key Vault: the name already exists).
+            if let Some(h) = f.held.iter().find(|h| h.key == key) {
+                if let Some(p) = &h.prompt {
+                    p.set_state(h.life.state().as_str(), text.as_deref().unwrap_or("Confirm to continue."), false);
+                    p.ask_new_version();
+                }
+            }
+            return;
+        }
         let message = match (outcome.as_str(), &text) {
+            ("cancelled", _) if store == StoreKind::KeyVault => "Sign-in was cancelled: the secret is NOT saved yet. Try again, or copy it.".to_string(),
             ("cancelled", _) => "The download was cancelled: the secret is NOT saved yet. Try again, or copy it.".to_string(),
             (_, Some(t)) => t.clone(),
             (_, None) => "ShownOnce could not reach its background (was the extension updated?). The secret is NOT saved: copy it instead.".to_string(),
@@ -505,7 +530,8 @@ async fn save_file(key: &str) {
 /// Runs a prompt action for the secret `key`.
 async fn act(key: &str, action: Action) {
     match action {
-        Action::SaveFile => save_file(key).await,
+        Action::SaveFile => save_to(key, StoreKind::EncryptedFile).await,
+        Action::SaveKeyVault => save_to(key, StoreKind::KeyVault).await,
         Action::Copy => {
             let Some(promise) = with_frame(|f| {
                 let held = f.held.iter().find(|h| h.key == key && !h.value.is_empty())?;

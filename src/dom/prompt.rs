@@ -18,6 +18,8 @@ pub enum Action {
     Copy,
     /// Save into an encrypted file (the passphrase, if any, is read with [`Prompt::take_passphrase`]).
     SaveFile,
+    /// Save into Azure Key Vault (vault and name from [`Prompt::key_vault_fields`]).
+    SaveKeyVault,
     /// "I saved it elsewhere": an explicit, deliberate confirmation.
     SavedElsewhere,
 }
@@ -73,10 +75,11 @@ button.link { border: none; background: none; color: #0078d4; padding: 0 4px; fo
 .status { margin-top: 8px; }
 .status:empty { display: none; }
 .pick { align-items: center; margin-top: 6px; }
-.pick label, .pass label { font-weight: 600; }
+.pick label, .pass label, .kv label { font-weight: 600; }
 select, input { font: inherit; min-height: 30px; border: 1px solid #8a8886; border-radius: 2px; background: #fff; color: #323130; padding: 0 6px; }
 .dark select, .dark input { background: #1b1a19; color: #f3f2f1; }
-.pass { flex-direction: column; gap: 4px; }
+.pass, .kv { flex-direction: column; gap: 4px; }
+input[aria-invalid="true"] { border-color: #a4262c; }
 [hidden] { display: none !important; }
 .status.ok { color: #107c10; } .status.err { color: #a4262c; }
 .dark .status.ok { color: #92c353; } .dark .status.err { color: #f1707b; }
@@ -117,7 +120,7 @@ fn page_is_dark(doc: &Document) -> bool {
     // "rgb(r, g, b)" or "rgba(r, g, b, a)"; integers only (float parsing costs ~20 KB of wasm).
     let mut nums = bg
         .trim_start_matches(|c: char| !c.is_ascii_digit())
-        .split(|c: char| c == ',' || c == ')')
+        .split([',', ')'])
         .map(|s| s.trim().parse::<u32>().ok());
     let (Some(Some(r)), Some(Some(g)), Some(Some(b))) = (nums.next(), nums.next(), nums.next()) else { return false };
     // A transparent body ("rgba(0, 0, 0, 0)") is not dark: its alpha is not an integer 1.
@@ -216,7 +219,7 @@ impl Prompt {
         label.set_attribute("for", "so-store")?;
         let select = el(doc, "select", "", "")?;
         select.set_id("so-store");
-        for (v, t) in [("clipboard", "Clipboard (cleared after a delay)"), ("file", "Encrypted file (age)…")] {
+        for (v, t) in [("clipboard", "Clipboard (cleared after a delay)"), ("file", "Encrypted file (age)…"), ("keyvault", "Azure Key Vault…")] {
             let o = el(doc, "option", "", t)?;
             o.set_attribute("value", v)?;
             select.append_child(&o)?;
@@ -235,6 +238,28 @@ impl Prompt {
         pass_row.append_child(&pass)?;
         pass_row.set_attribute("hidden", "")?;
         card.append_child(&pass_row)?;
+        // Key Vault: the vault (the options' one by default) and the secret's name, derived
+        // from the app and description and editable (Key Vault's rules are checked as typed).
+        let mut kv_inputs = Vec::new();
+        for (id, text, value) in [
+            ("so-vault", "Vault name or URL", String::new()),
+            ("so-kvname", "Secret name in the vault", crate::core::keyvault::derive_secret_name(d.app_name.as_deref().or(d.app_id.as_deref()).unwrap_or(""), d.description.as_deref().unwrap_or(""))),
+        ] {
+            let row = el(doc, "div", "row kv", "")?;
+            let l = el(doc, "label", "", text)?;
+            l.set_attribute("for", id)?;
+            let i = el(doc, "input", "", "")?;
+            i.set_id(id);
+            i.set_attribute("type", "text")?;
+            i.set_attribute("spellcheck", "false")?;
+            i.set_attribute("autocomplete", "off")?;
+            i.unchecked_ref::<web_sys::HtmlInputElement>().set_value(&value);
+            row.append_child(&l)?;
+            row.append_child(&i)?;
+            row.set_attribute("hidden", "")?;
+            card.append_child(&row)?;
+            kv_inputs.push(i);
+        }
 
         let row = el(doc, "div", "row", "")?;
         let copy = el(doc, "button", "primary", "Copy secret")?;
@@ -267,10 +292,31 @@ impl Prompt {
         let mut listeners = Vec::new();
         let act = on_action.clone();
         let sel = select.clone();
-        listeners.push(on_trusted(&copy, "click", move |_| {
-            let file = sel.unchecked_ref::<web_sys::HtmlSelectElement>().value() == "file";
-            act(if file { Action::SaveFile } else { Action::Copy })
-        }));
+        listeners.push(on_trusted(&copy, "click", move |_| act(action_for(&sel.unchecked_ref::<web_sys::HtmlSelectElement>().value()))));
+        for i in &kv_inputs {
+            let act = on_action.clone();
+            listeners.push(on_trusted(i, "keydown", move |e| {
+                if e.unchecked_ref::<KeyboardEvent>().key() == "Enter" {
+                    e.prevent_default();
+                    act(Action::SaveKeyVault);
+                }
+            }));
+            // Any edit cancels a pending "add a new version?" question.
+            let (h, b) = (host.clone(), copy.clone());
+            listeners.push(on_trusted(i, "input", move |e| {
+                if h.has_attribute("data-confirm") {
+                    let _ = h.remove_attribute("data-confirm");
+                    b.set_text_content(Some("Save to Key Vault"));
+                }
+                if let Some(t) = e.target() {
+                    let i = t.unchecked_into::<web_sys::HtmlInputElement>();
+                    if i.id() == "so-kvname" {
+                        let bad = crate::core::keyvault::validate_secret_name(i.value().trim()).is_err();
+                        let _ = i.set_attribute("aria-invalid", if bad { "true" } else { "false" });
+                    }
+                }
+            }));
+        }
         let act2 = on_action.clone();
         listeners.push(on_trusted(&pass, "keydown", move |e| {
             if e.unchecked_ref::<KeyboardEvent>().key() == "Enter" {
@@ -347,6 +393,14 @@ fn epoch_ms(ms: f64) -> String {
     String::from_utf8(digits).unwrap_or_default()
 }
 
+fn action_for(store: &str) -> Action {
+    match store {
+        "file" => Action::SaveFile,
+        "keyvault" => Action::SaveKeyVault,
+        _ => Action::Copy,
+    }
+}
+
 fn collapse(wrap: &Element, yes: bool, focus_after: &Element) {
     let _ = wrap.class_list().toggle_with_force("collapsed", yes);
     let _ = focus_after.unchecked_ref::<web_sys::HtmlElement>().focus();
@@ -355,21 +409,43 @@ fn collapse(wrap: &Element, yes: bool, focus_after: &Element) {
 /// Shows the chosen store in the prompt: button text, passphrase field (file store without a
 /// recipient in the options), and `data-store` on the host.
 fn show_store(host: &Element, root: &ShadowRoot, button: &Element, store: &str, has_recipient: bool) {
-    let file = store == "file";
-    let _ = host.set_attribute("data-store", if file { "file" } else { "clipboard" });
-    button.set_text_content(Some(if file { "Save encrypted file" } else { "Copy secret" }));
-    let need_pass = file && !has_recipient && host.get_attribute("data-recipient").is_none();
+    let store = match store {
+        "file" | "keyvault" => store,
+        _ => "clipboard",
+    };
+    let _ = host.set_attribute("data-store", store);
+    let _ = host.remove_attribute("data-confirm");
+    button.set_text_content(Some(match store {
+        "file" => "Save encrypted file",
+        "keyvault" => "Save to Key Vault",
+        _ => "Copy secret",
+    }));
+    let need_pass = store == "file" && !has_recipient && host.get_attribute("data-recipient").is_none();
     if let Ok(Some(row)) = root.query_selector(".pass") {
         let _ = if need_pass { row.remove_attribute("hidden") } else { row.set_attribute("hidden", "") };
+    }
+    if let Ok(rows) = root.query_selector_all(".kv") {
+        for i in 0..rows.length() {
+            if let Some(r) = rows.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                let _ = if store == "keyvault" { r.remove_attribute("hidden") } else { r.set_attribute("hidden", "") };
+            }
+        }
     }
 }
 
 impl Prompt {
-    /// Applies the settings: preselects `store` ("clipboard" | "file"); `has_recipient` says
-    /// the file is encrypted to the age key from the options (no passphrase asked).
-    pub fn set_store(&self, store: &str, has_recipient: bool) {
+    /// Applies the settings: preselects `store` ("clipboard" | "file" | "keyvault");
+    /// `has_recipient` says the file is encrypted to the age key from the options (no
+    /// passphrase asked); `vault` is the options' default vault.
+    pub fn set_store(&self, store: &str, has_recipient: bool, vault: Option<&str>) {
         let Ok(Some(select)) = self.root.query_selector("select") else { return };
         let Ok(Some(button)) = self.root.query_selector("button.primary") else { return };
+        if let (Some(v), Ok(Some(i))) = (vault, self.root.query_selector("#so-vault")) {
+            let i = i.unchecked_into::<web_sys::HtmlInputElement>();
+            if i.value().is_empty() {
+                i.set_value(v);
+            }
+        }
         select.unchecked_ref::<web_sys::HtmlSelectElement>().set_value(store);
         if has_recipient {
             let _ = self.host.set_attribute("data-recipient", "");
@@ -382,6 +458,29 @@ impl Prompt {
             if let Some(t) = target {
                 let _ = t.unchecked_ref::<web_sys::HtmlElement>().focus();
             }
+        }
+    }
+
+    /// The Key Vault fields: (vault, secret name), trimmed.
+    pub fn key_vault_fields(&self) -> (String, String) {
+        let read = |id: &str| {
+            self.root.query_selector(id).ok().flatten().map(|i| i.unchecked_into::<web_sys::HtmlInputElement>().value().trim().to_owned()).unwrap_or_default()
+        };
+        (read("#so-vault"), read("#so-kvname"))
+    }
+
+    /// Whether the user is answering "add a new version?" (the button says so).
+    pub fn confirming_new_version(&self) -> bool {
+        self.host.get_attribute("data-confirm").as_deref() == Some("version")
+    }
+
+    /// Asks whether to add a new version to an existing secret name: the primary button
+    /// becomes "Add as new version"; editing the vault or the name takes the question back.
+    pub fn ask_new_version(&self) {
+        let _ = self.host.set_attribute("data-confirm", "version");
+        if let Ok(Some(b)) = self.root.query_selector("button.primary") {
+            b.set_text_content(Some("Add as new version"));
+            let _ = b.unchecked_ref::<web_sys::HtmlElement>().focus();
         }
     }
 

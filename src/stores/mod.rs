@@ -6,6 +6,8 @@
 //!
 //! - [`agefile`]: Store 2, the age-encrypted `.env` file (pure parts compile natively).
 //! - [`download`] (wasm32 + `background`): saving bytes through the downloads API.
+//! - [`keyvault`] (wasm32 + `background`): Store 3, Azure Key Vault, with [`signin`] (the
+//!   OAuth code flow with PKCE through `identity.launchWebAuthFlow`) and [`http`] (fetch).
 
 use std::fmt;
 
@@ -16,6 +18,12 @@ use crate::core::state::{SecretEvent, StoreKind};
 pub mod agefile;
 #[cfg(all(target_arch = "wasm32", feature = "background"))]
 pub mod download;
+#[cfg(all(target_arch = "wasm32", feature = "background"))]
+pub mod http;
+#[cfg(all(target_arch = "wasm32", feature = "background"))]
+pub mod keyvault;
+#[cfg(all(target_arch = "wasm32", feature = "background"))]
+pub mod signin;
 
 #[cfg(all(target_arch = "wasm32", feature = "background"))]
 pub use agefile::save_encrypted_file;
@@ -47,6 +55,12 @@ pub struct SaveRequest {
     /// Headless browsers cannot show the dialog (Chromium cancels it, Firefox rejects the
     /// download with "An unexpected error occurred"), so end-to-end tests need `false`.
     pub save_as: bool,
+    /// Key Vault: the vault name or URL typed in the prompt (else the options' vault).
+    pub vault: Option<String>,
+    /// Key Vault: the secret name shown (and maybe edited) in the prompt.
+    pub secret_name: Option<String>,
+    /// Key Vault: the user agreed to add a new version to an existing secret name.
+    pub allow_new_version: bool,
 }
 
 impl Default for SaveRequest {
@@ -62,6 +76,9 @@ impl Default for SaveRequest {
             passphrase: None,
             age_recipient: None,
             save_as: true,
+            vault: None,
+            secret_name: None,
+            allow_new_version: false,
         }
     }
 }
@@ -82,6 +99,9 @@ impl fmt::Debug for SaveRequest {
             )
             .field("age_recipient", &self.age_recipient)
             .field("save_as", &self.save_as)
+            .field("vault", &self.vault)
+            .field("secret_name", &self.secret_name)
+            .field("allow_new_version", &self.allow_new_version)
             .finish()
     }
 }
@@ -100,6 +120,9 @@ pub enum StoreError {
     Cancelled,
     /// The encrypted file needs a passphrase (no age recipient is set): ask, then retry.
     NeedsPassphrase,
+    /// The store wants the user's explicit go-ahead first (Key Vault: the name already
+    /// holds a secret; saving adds a new version). The message asks the question.
+    NeedsConfirmation(String),
     /// Anything else, as a user-facing message.
     Failed(String),
 }
@@ -113,6 +136,7 @@ impl StoreError {
                 "Type a passphrase to encrypt the file with (or set an age key in the options)."
                     .into()
             }
+            StoreError::NeedsConfirmation(question) => question.clone(),
             StoreError::Failed(why) => format!("Not saved: {why}"),
         }
     }
@@ -140,6 +164,7 @@ pub trait Store {
 pub async fn save(kind: StoreKind, req: SaveRequest) -> Result<Receipt, StoreError> {
     match kind {
         StoreKind::EncryptedFile => EncryptedFileStore.save(req).await,
+        StoreKind::KeyVault => keyvault::KeyVaultStore.save(req).await,
         other => Err(StoreError::Failed(format!(
             "the {} store is not available in this version",
             other.as_str()
@@ -156,7 +181,7 @@ pub fn outcome_event(
     match outcome {
         Ok(_) => Some(SecretEvent::StoreConfirmed { store }),
         Err(StoreError::Cancelled) => Some(SecretEvent::StoreCancelled { store }),
-        Err(StoreError::NeedsPassphrase) => None,
+        Err(StoreError::NeedsPassphrase | StoreError::NeedsConfirmation(_)) => None,
         Err(e @ StoreError::Failed(_)) => Some(SecretEvent::StoreFailed {
             store,
             reason: e.user_message(),

@@ -1,0 +1,172 @@
+//! Store 3: Azure Key Vault (REST API 2025-07-01). Request building and response
+//! interpretation are the pure [`crate::core::keyvault`]; this file runs the calls.
+//!
+//! One save: list the name's versions (also how a first call without a token learns the
+//! vault's tenant from its `WWW-Authenticate` challenge) → if the name exists, ask the user
+//! before adding a version → PUT with the expiry and context → read the version back and
+//! compare in constant time → only then "saved". 401 signs in again (at most twice); 429,
+//! 5xx and network failures are retried with backoff, honouring `Retry-After`.
+
+use gloo_timers::future::TimeoutFuture;
+use js_sys::Date;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::core::keyvault::{
+    derive_secret_name, expiry_unix, interpret_put, interpret_read_back, interpret_versions, map_error, put_secret_request, read_back_request, validate_secret_name,
+    versions_request, Cloud, KvError, KvRequest, KvResponse, RetryPolicy, SecretContext, VaultUrl,
+};
+use crate::core::state::StoreKind;
+use crate::platform;
+use crate::stores::signin::{self, Account};
+use crate::stores::{http, Receipt, SaveRequest, Store, StoreError};
+
+/// The Azure Key Vault store.
+pub struct KeyVaultStore;
+
+fn now_unix() -> i64 {
+    (Date::now() / 1000.0) as i64
+}
+
+fn failed(e: &KvError, vault: &VaultUrl, name: &str) -> StoreError {
+    StoreError::Failed(e.user_message(vault, name))
+}
+
+/// One save's connection to a vault: the account to sign in with and the retry policy.
+struct Session {
+    vault: VaultUrl,
+    name: String,
+    account: Account,
+    policy: RetryPolicy,
+}
+
+impl Session {
+    /// Sends `req`, signing in and retrying as needed. Returns the final response, which
+    /// may still be an error status for the caller to interpret (403, 404, 409…).
+    async fn send(&mut self, req: &KvRequest) -> Result<http::HttpResponse, StoreError> {
+        let mut attempts = 0u32;
+        let mut sign_ins = 0u32;
+        loop {
+            let mut token = signin::cached_access_token(&self.account).await;
+            // A request carrying the secret never goes out without a token.
+            if token.is_none() && req.body.is_some() {
+                token = Some(signin::access_token(&self.account, true).await?);
+            }
+            let auth = token.as_ref().map(|t| Zeroizing::new(format!("Bearer {}", t.as_str())));
+            let mut headers: Vec<(&str, &str)> = Vec::new();
+            if let Some(a) = &auth {
+                headers.push(("Authorization", a.as_str()));
+            }
+            if req.body.is_some() {
+                headers.push(("Content-Type", "application/json"));
+            }
+            attempts += 1;
+            let error = match http::send(req.method.as_str(), &req.url, &headers, req.body.as_deref()).await {
+                Err(_) => KvError::network(http::online()),
+                Ok(resp) => {
+                    let view = KvResponse {
+                        status: resp.status,
+                        body: &resp.body,
+                        www_authenticate: resp.www_authenticate.as_deref(),
+                        retry_after: resp.retry_after.as_deref(),
+                        retry_after_ms: resp.retry_after_ms.as_deref(),
+                    };
+                    if resp.status != 401 && resp.status != 429 && resp.status < 500 {
+                        return Ok(resp);
+                    }
+                    map_error(&view, &self.vault, now_unix())
+                }
+            };
+            if let KvError::Unauthorized(challenge) = &error {
+                // The vault names its tenant; sign in there (first call, or another directory).
+                if let Some(c) = challenge {
+                    self.account.tenant = c.tenant.clone();
+                }
+                if sign_ins < 2 {
+                    if token.is_some() {
+                        // Rejected token: a silent refresh first, then a full sign-in.
+                        signin::invalidate(&self.account, sign_ins > 0).await;
+                    }
+                    sign_ins += 1;
+                    signin::access_token(&self.account, true).await?;
+                    continue;
+                }
+                return Err(failed(&error, &self.vault, &self.name));
+            }
+            match self.policy.next_delay(attempts, &error, random_u32()) {
+                Some(ms) => TimeoutFuture::new(ms.min(u64::from(u32::MAX)) as u32).await,
+                None => return Err(failed(&error, &self.vault, &self.name)),
+            }
+        }
+    }
+}
+
+fn random_u32() -> u32 {
+    let mut b = [0u8; 4];
+    let _ = getrandom::getrandom(&mut b);
+    u32::from_le_bytes(b)
+}
+
+async fn setting(key: &str) -> Option<String> {
+    platform::sync_string(key).await.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+impl Store for KeyVaultStore {
+    fn kind(&self) -> StoreKind {
+        StoreKind::KeyVault
+    }
+
+    async fn save(&self, req: SaveRequest) -> Result<Receipt, StoreError> {
+        let vault_text = match req.vault.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            Some(v) => v.to_owned(),
+            None => setting("keyvault_vault").await.ok_or_else(|| StoreError::Failed("no vault chosen: enter one in the prompt or in the options".into()))?,
+        };
+        let vault = VaultUrl::parse(&vault_text, Cloud::Public).map_err(|e| StoreError::Failed(e.to_string()))?;
+        let client_id = setting("keyvault_client_id")
+            .await
+            .ok_or_else(|| StoreError::Failed("Key Vault sign-in is not set up: enter the Application (client) ID in the ShownOnce options (the README explains how to register it)".into()))?;
+        let description = req.description.trim();
+        let name = req.secret_name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| derive_secret_name(&req.app_name, description));
+        let name = name.trim().to_owned();
+        validate_secret_name(&name).map_err(|e| StoreError::Failed(e.to_string()))?;
+        let tenant = setting("keyvault_tenant").await.unwrap_or_else(|| "organizations".into());
+        let mut s = Session { vault: vault.clone(), name: name.clone(), account: Account { cloud: vault.cloud(), tenant, client_id }, policy: RetryPolicy::default() };
+        let bad_name = |e: crate::core::keyvault::SecretNameError| StoreError::Failed(e.to_string());
+
+        // 1. Does the name exist? (Without a token yet, the vault's 401 names its tenant.)
+        let list = versions_request(&vault, &name).map_err(bad_name)?;
+        let resp = s.send(&list).await?;
+        let exists = interpret_versions(&KvResponse::new(resp.status, &resp.body), &vault, now_unix()).map_err(|e| failed(&e, &vault, &name))?;
+        if exists && !req.allow_new_version {
+            return Err(StoreError::NeedsConfirmation(format!(
+                "Vault \"{}\" already has a secret named \"{name}\". Save this value as a new version of it (older versions stay), or change the name.",
+                vault.name()
+            )));
+        }
+
+        // 2. Write it, with its expiry and context.
+        let ctx = SecretContext {
+            app_name: &req.app_name,
+            client_id: req.client_id.as_deref().unwrap_or(""),
+            tenant_id: req.tenant_id.as_deref().unwrap_or(""),
+            secret_id: &req.secret_id,
+            description,
+            expires_unix: req.expires.as_deref().and_then(expiry_unix),
+        };
+        let mut put = put_secret_request(&vault, &name, &req.value, &ctx).map_err(bad_name)?;
+        let sent = s.send(&put).await;
+        if let Some(b) = put.body.as_mut() {
+            b.zeroize();
+        }
+        let resp = sent?;
+        let written = interpret_put(&KvResponse::new(resp.status, &resp.body), &vault, &name, now_unix()).map_err(|e| failed(&e, &vault, &name))?;
+        drop(resp);
+
+        // 3. Read it back: saved only if the vault returns exactly what we wrote.
+        let get = read_back_request(&vault, &written.name, &written.version).map_err(bad_name)?;
+        let resp = s.send(&get).await?;
+        let v = interpret_read_back(&KvResponse::new(resp.status, &resp.body), &vault, &written, req.value.as_bytes(), now_unix()).map_err(|e| failed(&e, &vault, &name))?;
+        let short: String = v.version.chars().take(8).collect();
+        let exp = if ctx.expires_unix.is_some() { " with its expiry date" } else { "" };
+        Ok(Receipt { message: format!("Saved to Key Vault \"{}\" as \"{}\" (version {short}…){exp}, and verified by reading it back.", vault.name(), v.name) })
+    }
+}
