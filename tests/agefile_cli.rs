@@ -38,6 +38,7 @@ fn request() -> SaveRequest {
         passphrase: None,
         age_recipient: None,
         save_as: true,
+        ..Default::default()
     }
 }
 

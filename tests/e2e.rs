@@ -109,7 +109,7 @@ impl Ctx<'_> {
 /// What a prompt host exposes (never the value): read in the frame that shows the secret.
 const PROMPTS: &str = "return Array.from(document.querySelectorAll('shownonce-prompt')).map(p => ({\
     hint: p.dataset.hint, id: p.dataset.secretId, kind: p.dataset.kind, state: p.dataset.state, store: p.dataset.store, busy: p.getAttribute('aria-busy'),\
-    role: p.getAttribute('role'), name: p.getAttribute('aria-label'), desc: p.getAttribute('aria-description')}));";
+    confirm: p.dataset.confirm || null, outcome: p.dataset.outcome || null, runs: p.dataset.runs || null, role: p.getAttribute('role'), name: p.getAttribute('aria-label'), desc: p.getAttribute('aria-description')}));";
 
 fn fresh_app() -> String {
     // A new app per scenario, so the replica's list starts with its two masked secrets only.
@@ -253,14 +253,19 @@ impl Ctx<'_> {
 
     /// Opens a credentials blade, adds a secret and waits until the top frame is armed.
     async fn armed_blade(&self, iframe: bool, extra: &str) -> String {
-        let app = fresh_app();
+        self.armed_blade_for(iframe, extra, &fresh_app(), "guarded").await
+    }
+
+    /// [`Ctx::armed_blade`] for a given app and secret description.
+    async fn armed_blade_for(&self, iframe: bool, extra: &str, app: &str, description: &str) -> String {
+        let app = app.to_string();
         self.open(&url("portal.azure.com", self.csp, iframe, extra, &cred_hash(&app)), "credentials").await;
         // A user reaches the blade by clicking through the portal page itself. Firefox grants
         // the top document the activation its leave-page dialog needs only for such a click:
         // a click inside the cross-origin blade iframe alone does not count there.
         self.s.click_testid("blade-title").await;
         self.s.enter_blade(iframe).await;
-        self.add_secret("guarded").await;
+        self.add_secret(description).await;
         self.expect_prompts(1, "armed blade").await;
         self.top_attr_is("data-shownonce-guard", "armed", 10).await;
         app
@@ -414,6 +419,133 @@ impl Ctx<'_> {
         println!("{tag} ... ok");
     }
 
+    /// Presses Enter on the prompt's main button (focused by the prompt) and waits until
+    /// the store finished; returns the prompt's state attributes.
+    async fn prompt_enter(&self, iframe: bool, secs: u64) -> serde_json::Value {
+        self.s.enter_blade(iframe).await;
+        self.s.wait_js("the prompt has focus", "return document.activeElement && document.activeElement.localName;", 10, |v| v == "shownonce-prompt").await;
+        let runs = self.prompts().await[0]["runs"].as_str().and_then(|r| r.parse::<u32>().ok()).unwrap_or(0);
+        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
+        let want = (runs + 1).to_string();
+        self.s.wait_js("the store run ended", PROMPTS, secs, |v| v[0]["runs"].as_str() == Some(want.as_str()) && v[0]["busy"] == "false").await;
+        self.prompts().await[0].clone()
+    }
+
+    /// Issue 6: Azure Key Vault. Sign-in (auth code + PKCE through identity.launchWebAuthFlow)
+    /// against the identity replica, then the vault replica (REST 2025-07-01): refused
+    /// consent, RBAC denial, throttling with Retry-After, an existing name (ask first), a
+    /// soft-deleted name, a revoked token (silent refresh), a network failure. Nothing is
+    /// "saved" until the vault returned the value on read-back.
+    async fn key_vault(&self, iframe: bool) {
+        use shownonce::core::keyvault::{derive_secret_name, expiry_unix};
+        use support::keyvault::{KvFault, KvFaultKind, KvOp};
+        let tag = self.tag(iframe, "Key Vault store: sign-in, errors, verified save");
+        self.set_setting("default_store", json!("keyvault")).await;
+        self.set_setting("keyvault_vault", json!(self.server.kv_host())).await;
+        self.set_setting("keyvault_client_id", json!(self.server.kv_client_id())).await;
+        let app = fresh_app();
+        let puts = |srv: &ReplicaServer| srv.kv_requests().iter().filter(|r| r.method == "PUT").count();
+        let authorizes = |srv: &ReplicaServer| srv.auth_requests().iter().filter(|r| r.endpoint == "authorize").count();
+
+        // 1. The user refuses consent in the sign-in window: not saved, nothing sent to the vault.
+        self.armed_blade_for(iframe, "", &app, "ci kv one").await;
+        self.s.enter_blade(iframe).await;
+        self.s.wait_js("Key Vault preselected", PROMPTS, 5, |v| v[0]["store"] == "keyvault").await;
+        self.server.auth_deny_next();
+        let p = self.prompt_enter(iframe, 30).await;
+        assert_eq!(p["state"], "shown", "{tag}: refused consent must leave the secret unsaved");
+        assert_eq!(puts(self.server), 0, "{tag}: a PUT went out without a sign-in");
+        self.top_attr_is("data-shownonce-guard", "armed", 2).await;
+
+        // 2. Signed in, but no role on the vault (403 ForbiddenByRbac): not retried, not saved.
+        self.server.kv_fault(KvFault { op: KvOp::Put, kind: KvFaultKind::Rbac });
+        let p = self.prompt_enter(iframe, 30).await;
+        assert_eq!(p["state"], "shown", "{tag}: a 403 must leave the secret unsaved");
+        assert_eq!(puts(self.server), 1, "{tag}: a 403 is not retried");
+        assert!(self.server.kv_secrets().is_empty(), "{tag}: the vault holds something after a 403");
+        self.top_attr_is("data-shownonce-guard", "armed", 2).await;
+
+        // 3. Throttled once (429 + Retry-After): retried, then saved and verified.
+        self.server.kv_fault(KvFault { op: KvOp::Put, kind: KvFaultKind::Throttle { retry_after_secs: 1 } });
+        let p = self.prompt_enter(iframe, 30).await;
+        assert_eq!(p["state"], "saved", "{tag}: not saved after a throttled PUT");
+        self.top_attr_is("data-shownonce-guard", "off", 10).await;
+        assert_eq!(puts(self.server), 3, "{tag}: expected the 403, the 429 and its retry");
+        let issued = self.server.issued().last().cloned().unwrap();
+        let name = derive_secret_name(&app, "ci kv one");
+        let stored = self.server.kv_secrets();
+        assert_eq!(stored.len(), 1, "{tag}: one version expected");
+        let v = &stored[0];
+        assert_eq!(v.name, name, "{tag}: secret name");
+        assert!(v.value == issued.value, "{tag}: the vault holds another value");
+        assert_eq!(v.content_type.as_deref(), Some("application/x-azure-client-secret"), "{tag}: contentType");
+        assert_eq!(v.exp, expiry_unix(&issued.end_date), "{tag}: exp must be the secret's expiry ({})", issued.end_date);
+        assert_eq!(v.tags.get("source").map(String::as_str), Some("ShownOnce"), "{tag}: tags {:?}", v.tags);
+        assert_eq!(v.tags.get("description").map(String::as_str), Some("ci kv one"), "{tag}: tags {:?}", v.tags);
+        assert_eq!(v.tags.get("secretId").map(|s| s.to_ascii_lowercase()), Some(issued.key_id.to_ascii_lowercase()), "{tag}: tags {:?}", v.tags);
+        assert_eq!(v.tags.get("clientId").map(String::as_str), Some(app.as_str()), "{tag}: tags {:?}", v.tags);
+        assert_eq!(authorizes(self.server), 2, "{tag}: one refused and one accepted sign-in, then the token is reused");
+        let reads = self.server.kv_requests().iter().filter(|r| r.method == "GET" && r.path.contains(&format!("/secrets/{name}/")) && !r.path.contains("/versions")).count();
+        assert_eq!(reads, 1, "{tag}: the save was not verified by reading it back");
+        // The replica redeems a code only with the PKCE verifier matching its challenge.
+        let redeemed = self.server.auth_requests().iter().filter(|r| r.endpoint == "token" && r.grant_type.as_deref() == Some("authorization_code") && r.ok).count();
+        assert_eq!(redeemed, 1, "{tag}: expected one code redeemed with its PKCE verifier");
+
+        // 4. Same name again (same app and description): ask before adding a version.
+        self.armed_blade_for(iframe, "", &app, "ci kv one").await;
+        let p = self.prompt_enter(iframe, 30).await;
+        assert_eq!(p["state"], "shown", "{tag}: an existing name must not be overwritten silently");
+        assert_eq!(p["confirm"], "version", "{tag}: no new-version question");
+        assert_eq!(self.server.kv_secrets().len(), 1, "{tag}: written before the user agreed");
+        // The token expired meanwhile (revoked): the refresh token renews it silently.
+        self.server.kv_revoke_tokens();
+        let p = self.prompt_enter(iframe, 30).await;
+        assert_eq!(p["state"], "saved", "{tag}: not saved as a new version");
+        let stored = self.server.kv_secrets();
+        assert_eq!(stored.len(), 2, "{tag}: two versions expected");
+        assert_eq!(stored[1].name, name);
+        assert_ne!(stored[0].version, stored[1].version);
+        assert_eq!(authorizes(self.server), 2, "{tag}: a revoked access token must be renewed without a sign-in window");
+
+        // 5. A soft-deleted secret holds the name (409): not saved, guard stays armed.
+        let deleted = derive_secret_name(&app, "ci kv deleted");
+        self.server.kv_soft_delete(&deleted);
+        self.armed_blade_for(iframe, "", &app, "ci kv deleted").await;
+        let p = self.prompt_enter(iframe, 30).await;
+        assert_eq!(p["state"], "shown", "{tag}: a 409 must leave the secret unsaved");
+        self.top_attr_is("data-shownonce-guard", "armed", 2).await;
+        // The user picks another name in the prompt (the field before the main button) and
+        // presses Enter there.
+        self.s.driver.action_chain().key_down(thirtyfour::Key::Shift).send_keys(thirtyfour::Key::Tab.value().to_string()).key_up(thirtyfour::Key::Shift).perform().await.unwrap();
+        self.s.driver.action_chain().key_down(thirtyfour::Key::Control).send_keys("a").key_up(thirtyfour::Key::Control).perform().await.unwrap();
+        self.keys("ci-kv-renamed").await;
+        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
+        self.s.enter_blade(iframe).await;
+        self.s.wait_js("saved under the new name", PROMPTS, 30, |v| v[0]["state"] == "saved").await;
+        assert!(self.server.kv_secrets().iter().any(|v| v.name == "ci-kv-renamed"), "{tag}: not saved under the edited name");
+
+        // 6. The network fails on every attempt: bounded retries, then not saved.
+        self.armed_blade_for(iframe, "", &app, "ci kv offline").await;
+        for _ in 0..6 {
+            self.server.kv_fault(KvFault { op: KvOp::Any, kind: KvFaultKind::Drop });
+        }
+        let p = self.prompt_enter(iframe, 60).await;
+        assert_eq!(p["state"], "shown", "{tag}: a network failure must leave the secret unsaved");
+        self.top_attr_is("data-shownonce-guard", "armed", 2).await;
+        self.server.kv_clear_faults();
+        // ...and the retry, once the network is back, saves it.
+        let p = self.prompt_enter(iframe, 30).await;
+        assert_eq!(p["state"], "saved", "{tag}: the retry after the failure did not save");
+
+        // Nothing of the value reached extension storage or the page.
+        let leaked = self.in_options_tab("return Promise.all([chrome.storage.sync.get(null), chrome.storage.local.get(null), chrome.storage.session ? chrome.storage.session.get(null) : {}]).then(a => JSON.stringify(a));", vec![]).await;
+        for v in self.server.kv_secrets() {
+            assert!(!leaked.as_str().unwrap_or("").contains(&v.value), "{tag}: the value is in extension storage");
+        }
+        self.set_setting("default_store", json!("clipboard")).await;
+        println!("{tag} ... ok");
+    }
+
     /// Pastes the clipboard (a trusted Ctrl+V) into a scratch textarea of the test's own.
     async fn paste(&self) -> String {
         self.s.js("const t = document.createElement('textarea'); t.id = 'so-test-paste'; document.body.appendChild(t); t.focus();", vec![]).await;
@@ -471,6 +603,10 @@ async fn run(browser: Browser, csp: Csp) {
         }
         if want("file") {
             ctx.file_store(iframe).await;
+        }
+        // The store runs in the background, the same for both frame models: the iframe one.
+        if want("keyvault") && iframe {
+            ctx.key_vault(iframe).await;
         }
     }
     let _ = json!(null);

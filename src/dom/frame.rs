@@ -488,6 +488,7 @@ async fn save_to(key: &str, store: StoreKind) {
     with_frame(|f| {
         if let Some(p) = f.held.iter().find(|h| h.key == key).and_then(|h| h.prompt.as_ref()) {
             p.busy(false);
+            p.finished(if ok { "saved" } else if outcome.is_empty() { "failed" } else { &outcome });
         }
         if ok {
             remember_store(store.as_str());

@@ -461,6 +461,15 @@ impl Prompt {
         }
     }
 
+    /// Records that a store run ended: `data-outcome` (`saved`, `failed`, `cancelled`,
+    /// `needsConfirmation`, `needsPassphrase`) and `data-runs` (a counter) on the host; the
+    /// outcome's kind only, never its message.
+    pub fn finished(&self, outcome: &str) {
+        let runs = self.host.get_attribute("data-runs").and_then(|r| r.parse::<u32>().ok()).unwrap_or(0);
+        let _ = self.host.set_attribute("data-outcome", outcome);
+        let _ = self.host.set_attribute("data-runs", &(runs + 1).to_string());
+    }
+
     /// The Key Vault fields: (vault, secret name), trimmed.
     pub fn key_vault_fields(&self) -> (String, String) {
         let read = |id: &str| {

@@ -376,6 +376,7 @@ mod tests {
             passphrase: None,
             age_recipient: None,
             save_as: true,
+            ..Default::default()
         }
     }
 

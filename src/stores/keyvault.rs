@@ -44,6 +44,7 @@ impl Session {
     /// may still be an error status for the caller to interpret (403, 404, 409…).
     async fn send(&mut self, req: &KvRequest) -> Result<http::HttpResponse, StoreError> {
         let mut attempts = 0u32;
+        let mut rejected = 0u32;
         let mut sign_ins = 0u32;
         loop {
             let mut token = signin::cached_access_token(&self.account).await;
@@ -79,13 +80,19 @@ impl Session {
             if let KvError::Unauthorized(challenge) = &error {
                 // The vault names its tenant; sign in there (first call, or another directory).
                 if let Some(c) = challenge {
-                    self.account.tenant = c.tenant.clone();
-                }
-                if sign_ins < 2 {
-                    if token.is_some() {
-                        // Rejected token: a silent refresh first, then a full sign-in.
-                        signin::invalidate(&self.account, sign_ins > 0).await;
+                    if c.tenant != self.account.tenant {
+                        self.account.tenant = c.tenant.clone();
+                        remember_tenant(&self.vault, &c.tenant).await;
+                        continue;
                     }
+                }
+                if token.is_some() {
+                    // A token the vault refused (expired, revoked): renew it silently first;
+                    // refused again, sign in from scratch.
+                    rejected += 1;
+                    signin::invalidate(&self.account, rejected > 1).await;
+                }
+                if sign_ins < 3 && rejected < 3 {
                     sign_ins += 1;
                     signin::access_token(&self.account, true).await?;
                     continue;
@@ -98,6 +105,22 @@ impl Session {
             }
         }
     }
+}
+
+/// The tenant a vault's challenge named, kept for the browser session (`storage.session`),
+/// so later saves sign in to the right directory without a probe first.
+async fn remember_tenant(vault: &VaultUrl, tenant: &str) {
+    let key = format!("kvtenant|{}", vault.host());
+    if let Ok(p) = platform::session_set(&platform::obj(&[(&key, wasm_bindgen::JsValue::from_str(tenant))])) {
+        let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+    }
+}
+
+async fn known_tenant(vault: &VaultUrl) -> Option<String> {
+    let key = format!("kvtenant|{}", vault.host());
+    let p = platform::session_get(&wasm_bindgen::JsValue::from_str(&key)).ok()?;
+    let all = wasm_bindgen_futures::JsFuture::from(p).await.ok()?;
+    platform::get_str(&all, &key)
 }
 
 fn random_u32() -> u32 {
@@ -128,7 +151,10 @@ impl Store for KeyVaultStore {
         let name = req.secret_name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| derive_secret_name(&req.app_name, description));
         let name = name.trim().to_owned();
         validate_secret_name(&name).map_err(|e| StoreError::Failed(e.to_string()))?;
-        let tenant = setting("keyvault_tenant").await.unwrap_or_else(|| "organizations".into());
+        let tenant = match setting("keyvault_tenant").await {
+            Some(t) => t,
+            None => known_tenant(&vault).await.unwrap_or_else(|| "organizations".into()),
+        };
         let mut s = Session { vault: vault.clone(), name: name.clone(), account: Account { cloud: vault.cloud(), tenant, client_id }, policy: RetryPolicy::default() };
         let bad_name = |e: crate::core::keyvault::SecretNameError| StoreError::Failed(e.to_string());
 

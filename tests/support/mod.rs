@@ -1,3 +1,4 @@
 //! Shared support for the end-to-end tests and benchmarks.
 pub mod browser;
+pub mod keyvault;
 pub mod server;

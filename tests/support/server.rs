@@ -7,12 +7,13 @@
 //!   document's `so_csp=strict|permissive` query parameter;
 //! - a replica "Graph" API: `POST /api/addPassword` hands out a FRESH secret on each call
 //!   (recorded in [`ReplicaServer::issued`]), `GET /api/passwordCredentials?appId=` lists
-//!   an app's secrets masked (hint only, as Graph does), `GET /api/app?appId=` gives ids.
+//!   an app's secrets masked (hint only, as Graph does), `GET /api/app?appId=` gives ids;
+//! - replicas of Azure Key Vault (`contoso-kv.vault.azure.net`) and of the Microsoft identity
+//!   platform (`login.microsoftonline.com`), see [`super::keyvault`].
 #![allow(dead_code)]
 
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -25,6 +26,8 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 use tokio_rustls::rustls;
+
+use super::keyvault::{self, AuthLogged, DropConnection, KvFault, KvLogged, KvState, KvStored};
 
 /// Portal shell hosts (the extension runs here).
 pub const PORTAL_HOSTS: &[&str] = &[
@@ -53,6 +56,8 @@ const ALL_HOSTS: &[&str] = &[
     "sandbox-1.reactblade.portal.azure.net",
     "sandbox-2.reactblade.portal.azure.net",
     OFF_PORTAL_HOST,
+    keyvault::KV_HOST,
+    keyvault::LOGIN_HOST,
 ];
 
 /// Characters of an Entra client secret.
@@ -140,6 +145,7 @@ struct State {
     issued: Mutex<Vec<Issued>>,
     apps: Mutex<HashMap<String, App>>,
     rng: Mutex<u64>,
+    kv: KvState,
 }
 
 /// The running replica server; stops when dropped.
@@ -176,11 +182,13 @@ impl ReplicaServer {
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(cfg));
 
         let mut rng = Rng(seed());
+        let tenant_id = rng.guid();
         let state = Arc::new(State {
             root: Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("tests")
                 .join("replica"),
-            tenant_id: rng.guid(),
+            kv: KvState::new(tenant_id.clone(), rng.next()),
+            tenant_id,
             issued: Mutex::new(Vec::new()),
             apps: Mutex::new(HashMap::new()),
             rng: Mutex::new(rng.0),
@@ -255,6 +263,71 @@ impl ReplicaServer {
     pub fn issued(&self) -> Vec<Issued> {
         self.state.issued.lock().unwrap().clone()
     }
+
+    /// Host of the replica Key Vault (`contoso-kv.vault.azure.net`).
+    pub fn kv_host(&self) -> &'static str {
+        keyvault::KV_HOST
+    }
+
+    /// Vault URL to enter in the options (`https://contoso-kv.vault.azure.net`).
+    pub fn kv_vault_url(&self) -> String {
+        format!("https://{}", keyvault::KV_HOST)
+    }
+
+    /// Application (client) ID of the registered public client the extension signs in as.
+    pub fn kv_client_id(&self) -> &'static str {
+        keyvault::KV_CLIENT_ID
+    }
+
+    /// Every secret version stored in the replica vault, in creation order.
+    pub fn kv_secrets(&self) -> Vec<KvStored> {
+        self.state.kv.secrets()
+    }
+
+    /// Stores a version directly (a name that already holds a secret), bypassing the API.
+    pub fn kv_seed_secret(&self, name: &str, value: &str) -> KvStored {
+        self.state.kv.seed_secret(name, value)
+    }
+
+    /// Queues a fault, consumed by the next authenticated vault request it matches.
+    pub fn kv_fault(&self, fault: KvFault) {
+        self.state.kv.fault(fault)
+    }
+
+    /// Drops every queued fault not consumed yet (the "network" is back).
+    pub fn kv_clear_faults(&self) {
+        self.state.kv.clear_faults()
+    }
+
+    /// Marks `name` deleted but recoverable: a PUT to it answers 409 `ObjectIsDeletedButRecoverable`.
+    pub fn kv_soft_delete(&self, name: &str) {
+        self.state.kv.soft_delete(name)
+    }
+
+    /// Every request the replica vault received (method, path, status, token validity).
+    pub fn kv_requests(&self) -> Vec<KvLogged> {
+        self.state.kv.requests()
+    }
+
+    /// Invalidates all access tokens issued so far (next vault call: 401); refresh tokens still work.
+    pub fn kv_revoke_tokens(&self) {
+        self.state.kv.revoke_tokens()
+    }
+
+    /// Moves the identity and vault clock forward (expires authorization codes and tokens).
+    pub fn kv_advance_clock(&self, secs: u64) {
+        self.state.kv.advance_clock(secs)
+    }
+
+    /// The next authorize request answers `access_denied` (user cancelled or refused consent).
+    pub fn auth_deny_next(&self) {
+        self.state.kv.deny_next()
+    }
+
+    /// Every request to the replica identity platform (authorize and token), in order.
+    pub fn auth_requests(&self) -> Vec<AuthLogged> {
+        self.state.kv.auth_requests()
+    }
 }
 
 impl Drop for ReplicaServer {
@@ -326,10 +399,11 @@ fn csp_header(csp: Csp, role: Role) -> String {
     }
 }
 
+/// `Err` closes the connection without a response (an injected network failure).
 async fn handle(
     req: Request<Incoming>,
     st: Arc<State>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Full<Bytes>>, DropConnection> {
     let host = req
         .headers()
         .get(HOST)
@@ -340,6 +414,10 @@ async fn handle(
         .next()
         .unwrap_or("")
         .to_ascii_lowercase();
+    // Key Vault and sign-in are APIs of their own: no portal pages, no portal CSP.
+    if keyvault::serves(&host) {
+        return keyvault::handle(req, &host, &st.kv).await;
+    }
     let role = role_of(&host);
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
@@ -605,10 +683,10 @@ fn make_secret(kind: &str, r: &mut Rng) -> String {
 }
 
 /// xorshift64* seeded from the process's random hasher keys, the clock and a counter.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -616,17 +694,17 @@ impl Rng {
         self.0 = x;
         x.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
-    fn fill(&mut self, alphabet: &[u8], out: &mut [u8]) {
+    pub(crate) fn fill(&mut self, alphabet: &[u8], out: &mut [u8]) {
         for b in out {
             *b = alphabet[(self.next() >> 33) as usize % alphabet.len()];
         }
     }
-    fn chars(&mut self, alphabet: &[u8], n: usize) -> String {
+    pub(crate) fn chars(&mut self, alphabet: &[u8], n: usize) -> String {
         let mut v = vec![0u8; n];
         self.fill(alphabet, &mut v);
         String::from_utf8(v).unwrap()
     }
-    fn guid(&mut self) -> String {
+    pub(crate) fn guid(&mut self) -> String {
         let (a, b) = (self.next(), self.next());
         let hex = format!("{a:016x}{b:016x}");
         let mut h: Vec<u8> = hex.into_bytes();
@@ -665,7 +743,7 @@ fn days_since_epoch() -> i64 {
 }
 
 /// (year, month, day) of a day count since 1970-01-01 (proleptic Gregorian).
-fn civil(days: i64) -> (i64, u32, u32) {
+pub(crate) fn civil(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
