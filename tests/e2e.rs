@@ -515,7 +515,8 @@ impl Ctx<'_> {
         assert_eq!(p["state"], "shown", "{tag}: a 409 must leave the secret unsaved");
         self.top_attr_is("data-shownonce-guard", "armed", 2).await;
         // The user picks another name in the prompt (the field before the main button) and
-        // presses Enter there.
+        // presses Enter there. (Keys go to the current WebDriver frame in Firefox: the blade.)
+        self.s.enter_blade(iframe).await;
         self.s.driver.action_chain().key_down(thirtyfour::Key::Shift).send_keys(thirtyfour::Key::Tab.value().to_string()).key_up(thirtyfour::Key::Shift).perform().await.unwrap();
         self.s.driver.action_chain().key_down(thirtyfour::Key::Control).send_keys("a").key_up(thirtyfour::Key::Control).perform().await.unwrap();
         self.keys("ci-kv-renamed").await;
@@ -526,13 +527,14 @@ impl Ctx<'_> {
 
         // 6. The network fails on every attempt: bounded retries, then not saved.
         self.armed_blade_for(iframe, "", &app, "ci kv offline").await;
-        for _ in 0..6 {
-            self.server.kv_fault(KvFault { op: KvOp::Any, kind: KvFaultKind::Drop });
-        }
+        self.server.kv_outage(true);
+        let before = self.server.kv_requests().len();
         let p = self.prompt_enter(iframe, 60).await;
         assert_eq!(p["state"], "shown", "{tag}: a network failure must leave the secret unsaved");
+        let dropped = self.server.kv_requests().len() - before;
+        assert!(dropped >= 4, "{tag}: expected ShownOnce's bounded retries, saw {dropped} requests");
         self.top_attr_is("data-shownonce-guard", "armed", 2).await;
-        self.server.kv_clear_faults();
+        self.server.kv_outage(false);
         // ...and the retry, once the network is back, saves it.
         let p = self.prompt_enter(iframe, 30).await;
         assert_eq!(p["state"], "saved", "{tag}: the retry after the failure did not save");

@@ -522,7 +522,8 @@ impl Prompt {
             }
         }
         let _ = self.host.set_attribute("aria-busy", if yes { "true" } else { "false" });
-        // Disabling the focused button dropped focus: give it back for the retry.
+        // Disabling the focused button dropped focus (Chromium: to the body; Firefox keeps
+        // it on the host with nothing focused inside): give it back for the retry.
         let doc = self.host.owner_document();
         let lost = doc.as_ref().and_then(|d| d.active_element()).is_none_or(|a| a.tag_name() == "BODY" || a == self.host);
         if !yes && lost {

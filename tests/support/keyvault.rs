@@ -226,6 +226,8 @@ struct Inner {
     /// Lowercase names held by a deleted-but-recoverable secret.
     deleted: HashSet<String>,
     faults: VecDeque<KvFault>,
+    /// Every vault connection is dropped unanswered (the network is down), token or not.
+    outage: bool,
     kv_log: Vec<KvLogged>,
 }
 
@@ -262,6 +264,7 @@ impl KvState {
                 names: HashMap::new(),
                 deleted: HashSet::new(),
                 faults: VecDeque::new(),
+                outage: false,
                 kv_log: Vec::new(),
             }),
         }
@@ -280,6 +283,12 @@ impl KvState {
     /// Queues a fault for the next matching authenticated vault request.
     pub fn fault(&self, f: KvFault) {
         self.lock().faults.push_back(f);
+    }
+
+    /// Starts or ends an outage: while on, every vault connection closes unanswered (a
+    /// browser may resend a request on a fresh connection by itself; an outage drops those too).
+    pub fn set_outage(&self, on: bool) {
+        self.lock().outage = on;
     }
 
     /// Drops every queued fault not consumed yet.
@@ -1073,6 +1082,10 @@ async fn vault(
     };
 
     let mut inner = st.lock();
+    if inner.outage {
+        inner.kv_log.push(KvLogged { method: method.to_string(), path: path_and_query.clone(), status: 0, authorized: false, op: None, fault: Some(KvFaultKind::Drop) });
+        return Err(DropConnection);
+    }
     let now = inner.now();
     let mut log = KvLogged {
         method: method.to_string(),

@@ -294,7 +294,12 @@ impl ReplicaServer {
         self.state.kv.fault(fault)
     }
 
-    /// Drops every queued fault not consumed yet (the "network" is back).
+    /// Starts or ends a vault outage: every vault connection closes unanswered, token or not.
+    pub fn kv_outage(&self, on: bool) {
+        self.state.kv.set_outage(on)
+    }
+
+    /// Drops every queued vault fault not consumed yet.
     pub fn kv_clear_faults(&self) {
         self.state.kv.clear_faults()
     }
