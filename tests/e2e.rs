@@ -463,6 +463,7 @@ impl Ctx<'_> {
         assert_eq!(p["state"], "shown", "{tag}: a 403 must leave the secret unsaved");
         assert_eq!(puts(self.server), 1, "{tag}: a 403 is not retried");
         assert!(self.server.kv_secrets().is_empty(), "{tag}: the vault holds something after a 403");
+        self.s.screenshot("kv-403").await;
         self.top_attr_is("data-shownonce-guard", "armed", 2).await;
 
         // 3. Throttled once (429 + Retry-After): retried, then saved and verified.
@@ -497,6 +498,7 @@ impl Ctx<'_> {
         assert_eq!(p["state"], "shown", "{tag}: an existing name must not be overwritten silently");
         assert_eq!(p["confirm"], "version", "{tag}: no new-version question");
         assert_eq!(self.server.kv_secrets().len(), 1, "{tag}: written before the user agreed");
+        self.s.screenshot("kv-new-version").await;
         // The token expired meanwhile (revoked): the refresh token renews it silently.
         self.server.kv_revoke_tokens();
         let p = self.prompt_enter(iframe, 30).await;
@@ -538,6 +540,44 @@ impl Ctx<'_> {
         // ...and the retry, once the network is back, saves it.
         let p = self.prompt_enter(iframe, 30).await;
         assert_eq!(p["state"], "saved", "{tag}: the retry after the failure did not save");
+
+        // 7. Every other refusal ends unsaved with the guard armed: access policy, firewall,
+        // a server error on every attempt (bounded retries), a token refused even after a
+        // silent refresh and a new sign-in, and a vault name that does not exist.
+        self.armed_blade_for(iframe, "", &app, "ci kv refused").await;
+        let refusals: [(&str, Vec<KvFault>); 4] = [
+            ("access policy", vec![KvFault { op: KvOp::Put, kind: KvFaultKind::AccessPolicy }]),
+            ("firewall", vec![KvFault { op: KvOp::Versions, kind: KvFaultKind::Firewall }]),
+            ("503 on every attempt", vec![KvFault { op: KvOp::Versions, kind: KvFaultKind::ServerError(503) }; 4]),
+            ("401 after re-sign-in", vec![KvFault { op: KvOp::Any, kind: KvFaultKind::Unauthorized }; 3]),
+        ];
+        for (what, faults) in refusals {
+            let authorized = authorizes(self.server);
+            for f in faults {
+                self.server.kv_fault(f);
+            }
+            let p = self.prompt_enter(iframe, 60).await;
+            assert_eq!((p["state"].as_str(), p["outcome"].as_str()), (Some("shown"), Some("failed")), "{tag}: {what}");
+            self.top_attr_is("data-shownonce-guard", "armed", 2).await;
+            if what.starts_with("401") {
+                assert_eq!(authorizes(self.server), authorized + 1, "{tag}: a refused token must lead to one new sign-in");
+            }
+            self.server.kv_clear_faults();
+        }
+        assert!(!self.server.kv_secrets().iter().any(|v| v.tags.get("description").map(String::as_str) == Some("ci kv refused")), "{tag}: saved despite the refusals");
+        // The user types a vault that does not exist (two fields before the main button).
+        self.s.enter_blade(iframe).await;
+        for _ in 0..2 {
+            self.s.driver.action_chain().key_down(thirtyfour::Key::Shift).send_keys(thirtyfour::Key::Tab.value().to_string()).key_up(thirtyfour::Key::Shift).perform().await.unwrap();
+        }
+        self.s.driver.action_chain().key_down(thirtyfour::Key::Control).send_keys("a").key_up(thirtyfour::Key::Control).perform().await.unwrap();
+        self.keys("nosuch-kv").await;
+        let runs = self.prompts().await[0]["runs"].as_str().and_then(|r| r.parse::<u32>().ok()).unwrap_or(0);
+        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
+        let want = (runs + 1).to_string();
+        let p = self.s.wait_js("the unknown vault failed", PROMPTS, 60, |v| v[0]["runs"].as_str() == Some(want.as_str()) && v[0]["busy"] == "false").await;
+        assert_eq!((p[0]["state"].as_str(), p[0]["outcome"].as_str()), (Some("shown"), Some("failed")), "{tag}: unknown vault");
+        self.top_attr_is("data-shownonce-guard", "armed", 2).await;
 
         // Nothing of the value reached extension storage or the page.
         let leaked = self.in_options_tab("return Promise.all([chrome.storage.sync.get(null), chrome.storage.local.get(null), chrome.storage.session ? chrome.storage.session.get(null) : {}]).then(a => JSON.stringify(a));", vec![]).await;

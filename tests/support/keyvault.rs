@@ -344,8 +344,11 @@ impl KvState {
 
 /// Whether `host` is served by this module.
 pub fn serves(host: &str) -> bool {
-    HOSTS.contains(&host)
+    HOSTS.contains(&host) || VAULT_SUFFIXES.iter().any(|s| host.ends_with(s))
 }
+
+/// Vault DNS suffixes of the three clouds: any other vault name does not exist.
+const VAULT_SUFFIXES: [&str; 3] = [".vault.azure.net", ".vault.usgovcloudapi.net", ".vault.azure.cn"];
 
 /// Answers a request to one of [`HOSTS`]; `Err` closes the connection without a response.
 pub async fn handle(
@@ -355,8 +358,13 @@ pub async fn handle(
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
     if host == LOGIN_HOST {
         Ok(identity(req, st).await)
-    } else {
+    } else if host == KV_HOST {
         vault(req, st).await
+    } else {
+        // A vault name that does not exist has no DNS record. Chromium's host rules map only
+        // the known names, so it gets a DNS error; Firefox resolves every name to loopback,
+        // so here the connection closes unanswered: a network failure either way.
+        Err(DropConnection)
     }
 }
 
