@@ -253,11 +253,27 @@ pub fn validate_secret_name(name: &str) -> Result<(), SecretNameError> {
 /// Suggests a valid secret name from the app name and the secret's description
 /// (`contoso-api-ci-deploy`); the prompt shows it for editing.
 pub fn derive_secret_name(app_name: &str, description: &str) -> String {
+    // Only the client ID is known (a blade iframe cannot see the app's display name): the
+    // description first, then the ID's first group, instead of a 36-character prefix.
+    let app = app_name.trim();
+    let is_guid = app.len() == 36
+        && app.bytes().enumerate().all(|(i, b)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                b == b'-'
+            } else {
+                b.is_ascii_hexdigit()
+            }
+        });
+    let (first, second) = if is_guid {
+        (description, &app[..8])
+    } else {
+        (app_name, description)
+    };
     let mut out = String::new();
-    for c in app_name
+    for c in first
         .chars()
         .chain(std::iter::once(' '))
-        .chain(description.chars())
+        .chain(second.chars())
     {
         if c.is_ascii_alphanumeric() {
             out.push(c.to_ascii_lowercase());
@@ -1147,6 +1163,15 @@ mod tests {
             "contoso-api-ci-deploy-prod"
         );
         assert_eq!(derive_secret_name("123 app", ""), "secret-123-app");
+        assert_eq!(
+            derive_secret_name("0f67174a-9c66-412f-a0ee-f08c579487a2", "CI deploy"),
+            "ci-deploy-0f67174a",
+            "only the client ID known"
+        );
+        assert_eq!(
+            derive_secret_name("0f67174a-9c66-412f-a0ee-f08c579487a2", ""),
+            "secret-0f67174a"
+        );
         assert_eq!(derive_secret_name("日本語", "--"), "client-secret");
         assert_eq!(derive_secret_name("Café", "é"), "caf");
         let long = derive_secret_name(&"a".repeat(100), &"b-".repeat(100));

@@ -509,7 +509,7 @@ async fn save_to(key: &str, store: StoreKind) {
             ("cancelled", _) if store == StoreKind::KeyVault => "Sign-in was cancelled: the secret is NOT saved yet. Try again, or copy it.".to_string(),
             ("cancelled", _) => "The download was cancelled: the secret is NOT saved yet. Try again, or copy it.".to_string(),
             (_, Some(t)) => t.clone(),
-            (_, None) => "ShownOnce could not reach its background (was the extension updated?). The secret is NOT saved: copy it instead.".to_string(),
+            (_, None) => "The save was interrupted: ShownOnce's background stopped or was updated before the store answered. The secret is NOT saved; try again, or copy it.".to_string(),
         };
         let event = if outcome == "cancelled" {
             SecretEvent::StoreCancelled { store }
