@@ -174,7 +174,10 @@ run_tests() {
   done
 
   step_start "3/4 end-to-end: dist/chrome and dist/firefox in real browsers"
-  # One test thread: the scenarios share two browsers and print in order.
+  # The replica servers first (portal, Key Vault, sign-in; the extension's pure Key Vault and
+  # PKCE code against them), then the browsers. One test thread: the scenarios share two
+  # browsers and print in order.
+  cargo test --profile harness --test server_smoke
   cargo test --profile harness --test e2e -- --test-threads=1 --nocapture
   step_end
 

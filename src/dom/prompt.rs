@@ -55,7 +55,7 @@ const CSS: &str = r#"
   font: 14px/20px "Segoe UI", "Segoe UI Web (West European)", -apple-system, system-ui, Roboto, sans-serif;
   color: #323130; background: #fff; border: 1px solid #edebe9; border-left: 4px solid #0078d4;
   border-radius: 4px; box-shadow: 0 6.4px 14.4px rgba(0,0,0,.13), 0 1.2px 3.6px rgba(0,0,0,.11);
-  padding: 14px 16px 12px; }
+  padding: 14px 16px 12px; max-height: calc(100vh - 32px); overflow: auto; }
 .dark .card { color: #f3f2f1; background: #252423; border-color: #3b3a39; border-left-color: #2899f5; }
 h2 { margin: 0 0 6px; font-size: 15px; font-weight: 600; display: flex; gap: 8px; align-items: center; }
 .meta { margin: 0 0 8px; color: #605e5c; overflow-wrap: anywhere; }
@@ -97,6 +97,8 @@ input[aria-invalid="true"] { border-color: #a4262c; }
 pub struct Prompt {
     host: Element,
     root: ShadowRoot,
+    /// The secret's row, to stay next to it when the prompt grows (store fields, messages).
+    anchor: Option<Element>,
     _listeners: Vec<EventListener>,
 }
 
@@ -325,9 +327,11 @@ impl Prompt {
             }
         }));
         let (h, r, b) = (host.clone(), root.clone(), copy.clone());
+        let anchor_el = anchor.cloned();
         listeners.push(on_trusted(&select, "change", move |e| {
             let v = e.target().map(|t| t.unchecked_into::<web_sys::HtmlSelectElement>().value()).unwrap_or_default();
             show_store(&h, &r, &b, &v, false);
+            place(&h, anchor_el.as_ref());
         }));
         let act = on_action;
         listeners.push(on_trusted(&elsewhere, "click", move |_| act(Action::SavedElsewhere)));
@@ -345,8 +349,7 @@ impl Prompt {
 
         doc.document_element().ok_or("no <html>")?.append_child(&host)?;
         // Now that its real height is known, move it next to the row (not over it).
-        let height = host.get_bounding_client_rect().height();
-        host.set_attribute("style", &[HOST_STYLE, " ", &placement(doc, anchor, height)].concat())?;
+        place(&host, anchor);
         // Epoch milliseconds, comparable across frames (the benchmarks read it).
         if let Some(perf) = doc.default_view().and_then(|w| w.performance()) {
             let now = perf.time_origin() + perf.now();
@@ -360,7 +363,7 @@ impl Prompt {
         if !typing {
             let _ = copy.unchecked_ref::<web_sys::HtmlElement>().focus();
         }
-        Ok(Prompt { host, root, _listeners: listeners })
+        Ok(Prompt { host, root, anchor: anchor.cloned(), _listeners: listeners })
     }
 
     /// Shows the secret's state on the prompt (and on the host, for tests and the popup).
@@ -370,6 +373,13 @@ impl Prompt {
             s.set_class_name(if ok { "status ok" } else { "status err" });
             s.set_text_content(Some(message));
         }
+        self.reposition();
+    }
+
+    /// Places the prompt again for its current height (it grew or shrank), so that all of
+    /// it, the message included, stays inside the frame's viewport.
+    pub fn reposition(&self) {
+        place(&self.host, self.anchor.as_ref());
     }
 }
 
@@ -391,6 +401,15 @@ fn epoch_ms(ms: f64) -> String {
     digits.push(b'.');
     digits.extend_from_slice(&[b'0' + (frac / 100) as u8, b'0' + (frac / 10 % 10) as u8, b'0' + (frac % 10) as u8]);
     String::from_utf8(digits).unwrap_or_default()
+}
+
+/// Positions `host` for its current height next to `anchor` (see [`placement`]).
+fn place(host: &Element, anchor: Option<&Element>) {
+    let Some(doc) = host.owner_document() else { return };
+    let height = host.get_bounding_client_rect().height();
+    // A row the portal re-rendered away has no box any more: fall back to the bottom.
+    let row = anchor.filter(|r| r.is_connected());
+    let _ = host.set_attribute("style", &[HOST_STYLE, " ", &placement(&doc, row, height)].concat());
 }
 
 fn action_for(store: &str) -> Action {
@@ -451,6 +470,7 @@ impl Prompt {
             let _ = self.host.set_attribute("data-recipient", "");
         }
         show_store(&self.host, &self.root, &button, store, has_recipient);
+        self.reposition();
         // If the prompt has focus, put it where the user's next keystroke belongs.
         let ours = self.host.owner_document().and_then(|d| d.active_element()).is_some_and(|a| a == self.host);
         if ours {
@@ -491,6 +511,7 @@ impl Prompt {
             b.set_text_content(Some("Add as new version"));
             let _ = b.unchecked_ref::<web_sys::HtmlElement>().focus();
         }
+        self.reposition();
     }
 
     /// Reads and clears the passphrase field (the caller zeroizes its copy).
@@ -510,6 +531,7 @@ impl Prompt {
         if let Ok(Some(i)) = self.root.query_selector("#so-pass") {
             let _ = i.unchecked_ref::<web_sys::HtmlElement>().focus();
         }
+        self.reposition();
     }
 
     /// Disables or enables the prompt's buttons while a store runs.
