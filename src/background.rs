@@ -25,21 +25,14 @@ thread_local! {
 /// previous instance of the worker left in `storage.session`.
 #[wasm_bindgen]
 pub async fn background_main() {
-    let stored = match platform::session_get(&JsValue::from_str(STORAGE_KEY)) {
-        Ok(p) => JsFuture::from(p).await.ok().and_then(|v| get_str(&v, STORAGE_KEY)),
-        Err(_) => None,
-    };
+    let stored = platform::session_value(STORAGE_KEY).await.and_then(|v| v.as_string());
     let strict = strict_setting().await;
     let (table, _skipped) = GuardTable::restore(stored.as_deref(), strict);
     TABLE.with(|t| *t.borrow_mut() = table);
     // How many times this worker/event page started in this browser session: lets the tests
     // prove a restart happened (a number, nothing else).
-    if let Ok(p) = platform::session_get(&JsValue::from_str("starts")) {
-        let n = JsFuture::from(p).await.ok().and_then(|v| get_f64(&v, "starts")).unwrap_or(0.0);
-        if let Ok(p) = platform::session_set(&obj(&[("starts", (n + 1.0).into())])) {
-            let _ = JsFuture::from(p).await;
-        }
-    }
+    let n = platform::session_value("starts").await.and_then(|v| v.as_f64()).unwrap_or(0.0);
+    platform::session_put("starts", (n + 1.0).into()).await;
 }
 
 async fn strict_setting() -> bool {
@@ -48,9 +41,7 @@ async fn strict_setting() -> bool {
 
 async fn persist() {
     let text = TABLE.with(|t| t.borrow().to_storage());
-    if let Ok(p) = platform::session_set(&obj(&[(STORAGE_KEY, JsValue::from_str(&text))])) {
-        let _ = JsFuture::from(p).await;
-    }
+    platform::session_put(STORAGE_KEY, JsValue::from_str(&text)).await;
 }
 
 /// Badge and top-frame arming after a change.

@@ -54,9 +54,6 @@ extern "C" {
     /// redirected to (the browser stops there; the page is never loaded).
     #[wasm_bindgen(js_namespace = ["chrome", "identity"], js_name = launchWebAuthFlow, catch)]
     pub fn launch_web_auth_flow(details: &JsValue) -> Result<js_sys::Promise, JsValue>;
-    /// `chrome.storage.session.remove(keys)`.
-    #[wasm_bindgen(js_namespace = ["chrome", "storage", "session"], js_name = remove, catch)]
-    pub fn session_remove(keys: &JsValue) -> Result<js_sys::Promise, JsValue>;
     /// `chrome.runtime.onMessage.addListener(f)`.
     #[wasm_bindgen(js_namespace = ["chrome", "runtime", "onMessage"], js_name = addListener, catch)]
     fn on_message_add(f: &js_sys::Function) -> Result<(), JsValue>;
@@ -65,12 +62,30 @@ extern "C" {
     fn on_message_remove(f: &js_sys::Function) -> Result<(), JsValue>;
 }
 
-/// One setting from `storage.sync` (settings only, never values): `None` when unset or when
-/// the storage API is unavailable.
-pub async fn sync_value(key: &str) -> Option<JsValue> {
-    let p = sync_get(&JsValue::from_str(key)).ok()?;
+/// `key`'s entry from a `storage.<area>.get` call: `None` when unset or when the storage API
+/// is unavailable.
+async fn stored_value(get: fn(&JsValue) -> Result<js_sys::Promise, JsValue>, key: &str) -> Option<JsValue> {
+    let p = get(&JsValue::from_str(key)).ok()?;
     let all = wasm_bindgen_futures::JsFuture::from(p).await.ok()?;
     js_sys::Reflect::get(&all, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+/// One setting from `storage.sync` (settings only, never values).
+pub async fn sync_value(key: &str) -> Option<JsValue> {
+    stored_value(sync_get, key).await
+}
+
+/// One entry of `storage.session` (background state: guard fingerprints, sign-in tokens, a
+/// vault's tenant; never a secret value).
+pub async fn session_value(key: &str) -> Option<JsValue> {
+    stored_value(session_get, key).await
+}
+
+/// Writes one `storage.session` entry and waits for it; a failure only loses the cache.
+pub async fn session_put(key: &str, value: JsValue) {
+    if let Ok(p) = session_set(&obj(&[(key, value)])) {
+        let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+    }
 }
 
 /// A string setting from `storage.sync` (see [`sync_value`]).

@@ -419,8 +419,20 @@ impl Ctx<'_> {
         println!("{tag} ... ok");
     }
 
-    /// Presses Enter on the prompt's main button (focused by the prompt) and waits until
-    /// the store finished; returns the prompt's state attributes.
+    /// Replaces the text of the prompt field `back` Shift+Tabs before the focused main button
+    /// (1: the secret name, 2: the vault), like a user; focus stays in that field. Keys go to
+    /// the current WebDriver frame in Firefox, hence the blade first.
+    async fn retype_prompt_field(&self, iframe: bool, back: usize, text: &str) {
+        self.s.enter_blade(iframe).await;
+        for _ in 0..back {
+            self.s.driver.action_chain().key_down(thirtyfour::Key::Shift).send_keys(thirtyfour::Key::Tab.value().to_string()).key_up(thirtyfour::Key::Shift).perform().await.unwrap();
+        }
+        self.s.driver.action_chain().key_down(thirtyfour::Key::Control).send_keys("a").key_up(thirtyfour::Key::Control).perform().await.unwrap();
+        self.keys(text).await;
+    }
+
+    /// Presses Enter where the prompt has focus (its main button, or a field just typed in)
+    /// and waits until that store run ended; returns the prompt's state attributes.
     async fn prompt_enter(&self, iframe: bool, secs: u64) -> serde_json::Value {
         self.s.enter_blade(iframe).await;
         self.s.wait_js("the prompt has focus", "return document.activeElement && document.activeElement.localName;", 10, |v| v == "shownonce-prompt").await;
@@ -516,15 +528,10 @@ impl Ctx<'_> {
         let p = self.prompt_enter(iframe, 30).await;
         assert_eq!(p["state"], "shown", "{tag}: a 409 must leave the secret unsaved");
         self.top_attr_is("data-shownonce-guard", "armed", 2).await;
-        // The user picks another name in the prompt (the field before the main button) and
-        // presses Enter there. (Keys go to the current WebDriver frame in Firefox: the blade.)
-        self.s.enter_blade(iframe).await;
-        self.s.driver.action_chain().key_down(thirtyfour::Key::Shift).send_keys(thirtyfour::Key::Tab.value().to_string()).key_up(thirtyfour::Key::Shift).perform().await.unwrap();
-        self.s.driver.action_chain().key_down(thirtyfour::Key::Control).send_keys("a").key_up(thirtyfour::Key::Control).perform().await.unwrap();
-        self.keys("ci-kv-renamed").await;
-        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
-        self.s.enter_blade(iframe).await;
-        self.s.wait_js("saved under the new name", PROMPTS, 30, |v| v[0]["state"] == "saved").await;
+        // The user picks another name in the prompt and presses Enter in that field.
+        self.retype_prompt_field(iframe, 1, "ci-kv-renamed").await;
+        let p = self.prompt_enter(iframe, 30).await;
+        assert_eq!(p["state"], "saved", "{tag}: not saved after the rename");
         assert!(self.server.kv_secrets().iter().any(|v| v.name == "ci-kv-renamed"), "{tag}: not saved under the edited name");
 
         // 6. The network fails on every attempt: bounded retries, then not saved.
@@ -565,18 +572,10 @@ impl Ctx<'_> {
             self.server.kv_clear_faults();
         }
         assert!(!self.server.kv_secrets().iter().any(|v| v.tags.get("description").map(String::as_str) == Some("ci kv refused")), "{tag}: saved despite the refusals");
-        // The user types a vault that does not exist (two fields before the main button).
-        self.s.enter_blade(iframe).await;
-        for _ in 0..2 {
-            self.s.driver.action_chain().key_down(thirtyfour::Key::Shift).send_keys(thirtyfour::Key::Tab.value().to_string()).key_up(thirtyfour::Key::Shift).perform().await.unwrap();
-        }
-        self.s.driver.action_chain().key_down(thirtyfour::Key::Control).send_keys("a").key_up(thirtyfour::Key::Control).perform().await.unwrap();
-        self.keys("nosuch-kv").await;
-        let runs = self.prompts().await[0]["runs"].as_str().and_then(|r| r.parse::<u32>().ok()).unwrap_or(0);
-        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
-        let want = (runs + 1).to_string();
-        let p = self.s.wait_js("the unknown vault failed", PROMPTS, 60, |v| v[0]["runs"].as_str() == Some(want.as_str()) && v[0]["busy"] == "false").await;
-        assert_eq!((p[0]["state"].as_str(), p[0]["outcome"].as_str()), (Some("shown"), Some("failed")), "{tag}: unknown vault");
+        // The user types a vault that does not exist.
+        self.retype_prompt_field(iframe, 2, "nosuch-kv").await;
+        let p = self.prompt_enter(iframe, 60).await;
+        assert_eq!((p["state"].as_str(), p["outcome"].as_str()), (Some("shown"), Some("failed")), "{tag}: unknown vault");
         self.top_attr_is("data-shownonce-guard", "armed", 2).await;
 
         // Nothing of the value reached extension storage or the page.

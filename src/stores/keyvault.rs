@@ -64,17 +64,10 @@ impl Session {
             let error = match http::send(req.method.as_str(), &req.url, &headers, req.body.as_deref()).await {
                 Err(_) => KvError::network(http::online()),
                 Ok(resp) => {
-                    let view = KvResponse {
-                        status: resp.status,
-                        body: &resp.body,
-                        www_authenticate: resp.www_authenticate.as_deref(),
-                        retry_after: resp.retry_after.as_deref(),
-                        retry_after_ms: resp.retry_after_ms.as_deref(),
-                    };
                     if resp.status != 401 && resp.status != 429 && resp.status < 500 {
                         return Ok(resp);
                     }
-                    map_error(&view, &self.vault, now_unix())
+                    map_error(&view(&resp), &self.vault, now_unix())
                 }
             };
             if let KvError::Unauthorized(challenge) = &error {
@@ -110,17 +103,22 @@ impl Session {
 /// The tenant a vault's challenge named, kept for the browser session (`storage.session`),
 /// so later saves sign in to the right directory without a probe first.
 async fn remember_tenant(vault: &VaultUrl, tenant: &str) {
-    let key = format!("kvtenant|{}", vault.host());
-    if let Ok(p) = platform::session_set(&platform::obj(&[(&key, wasm_bindgen::JsValue::from_str(tenant))])) {
-        let _ = wasm_bindgen_futures::JsFuture::from(p).await;
-    }
+    platform::session_put(&format!("kvtenant|{}", vault.host()), wasm_bindgen::JsValue::from_str(tenant)).await;
 }
 
 async fn known_tenant(vault: &VaultUrl) -> Option<String> {
-    let key = format!("kvtenant|{}", vault.host());
-    let p = platform::session_get(&wasm_bindgen::JsValue::from_str(&key)).ok()?;
-    let all = wasm_bindgen_futures::JsFuture::from(p).await.ok()?;
-    platform::get_str(&all, &key)
+    platform::session_value(&format!("kvtenant|{}", vault.host())).await?.as_string()
+}
+
+/// What the pure core reads of a response: status, body and the retry and challenge headers.
+fn view(resp: &http::HttpResponse) -> KvResponse<'_> {
+    KvResponse {
+        status: resp.status,
+        body: &resp.body,
+        www_authenticate: resp.www_authenticate.as_deref(),
+        retry_after: resp.retry_after.as_deref(),
+        retry_after_ms: resp.retry_after_ms.as_deref(),
+    }
 }
 
 fn random_u32() -> u32 {
@@ -161,7 +159,7 @@ impl Store for KeyVaultStore {
         // 1. Does the name exist? (Without a token yet, the vault's 401 names its tenant.)
         let list = versions_request(&vault, &name).map_err(bad_name)?;
         let resp = s.send(&list).await?;
-        let exists = interpret_versions(&KvResponse::new(resp.status, &resp.body), &vault, now_unix()).map_err(|e| failed(&e, &vault, &name))?;
+        let exists = interpret_versions(&view(&resp), &vault, now_unix()).map_err(|e| failed(&e, &vault, &name))?;
         if exists && !req.allow_new_version {
             return Err(StoreError::NeedsConfirmation(format!(
                 "Vault \"{}\" already has a secret named \"{name}\". Save this value as a new version of it (older versions stay), or change the name.",
@@ -184,13 +182,13 @@ impl Store for KeyVaultStore {
             b.zeroize();
         }
         let resp = sent?;
-        let written = interpret_put(&KvResponse::new(resp.status, &resp.body), &vault, &name, now_unix()).map_err(|e| failed(&e, &vault, &name))?;
+        let written = interpret_put(&view(&resp), &vault, &name, now_unix()).map_err(|e| failed(&e, &vault, &name))?;
         drop(resp);
 
         // 3. Read it back: saved only if the vault returns exactly what we wrote.
         let get = read_back_request(&vault, &written.name, &written.version).map_err(bad_name)?;
         let resp = s.send(&get).await?;
-        let v = interpret_read_back(&KvResponse::new(resp.status, &resp.body), &vault, &written, req.value.as_bytes(), now_unix()).map_err(|e| failed(&e, &vault, &name))?;
+        let v = interpret_read_back(&view(&resp), &vault, &written, req.value.as_bytes(), now_unix()).map_err(|e| failed(&e, &vault, &name))?;
         let short: String = v.version.chars().take(8).collect();
         let exp = if ctx.expires_unix.is_some() { " with its expiry date" } else { "" };
         Ok(Receipt { message: format!("Saved to Key Vault \"{}\" as \"{}\" (version {short}…){exp}, and verified by reading it back.", vault.name(), v.name) })

@@ -57,9 +57,7 @@ impl Account {
 }
 
 async fn load(key: &str) -> Option<Tokens> {
-    let p = platform::session_get(&JsValue::from_str(key)).ok()?;
-    let all = JsFuture::from(p).await.ok()?;
-    let entry = js_sys::Reflect::get(&all, &JsValue::from_str(key)).ok()?;
+    let entry = platform::session_value(key).await?;
     if !entry.is_object() {
         return None;
     }
@@ -76,9 +74,7 @@ async fn store(key: &str, t: Tokens) {
         ("r", t.refresh.as_deref().map(|s| JsValue::from_str(s)).unwrap_or(JsValue::NULL)),
         ("e", t.expires_at_ms.into()),
     ]);
-    if let Ok(p) = platform::session_set(&obj(&[(key, entry)])) {
-        let _ = JsFuture::from(p).await;
-    }
+    platform::session_put(key, entry).await;
     CACHE.with(|c| c.borrow_mut().insert(key.to_owned(), t));
 }
 

@@ -1736,7 +1736,7 @@ fn encode(s: &str) -> String {
 }
 
 /// Strict percent-decoding (`+` is a space); `None` if malformed or not UTF-8.
-fn decode(s: &str) -> Option<String> {
+pub(crate) fn decode(s: &str) -> Option<String> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
