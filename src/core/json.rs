@@ -500,13 +500,42 @@ mod tests {
         assert!(parse(ok.as_bytes()).is_ok());
     }
 
+    /// (pointer, length) of every string in the tree, keys and numbers included.
+    fn buffers(v: &Value, out: &mut Vec<(*const u8, usize)>) {
+        match v {
+            Value::String(s) | Value::Number(s) => out.push((s.as_ptr(), s.len())),
+            Value::Array(a) => a.iter().for_each(|e| buffers(e, out)),
+            Value::Object(o) => {
+                for (k, e) in o {
+                    out.push((k.as_ptr(), k.len()));
+                    buffers(e, out);
+                }
+            }
+            Value::Null | Value::Bool(_) => {}
+        }
+    }
+
     #[test]
     fn wipe_clears_strings() {
-        let mut v = parse(br#"{"value":"secret","n":[{"k":"x"}]}"#).unwrap();
+        let mut v = parse(br#"{"value":"secret","n":[{"k":"x"}],"num":12345}"#).unwrap();
+        let mut before = Vec::new();
+        buffers(&v, &mut before);
+        assert_eq!(before.len(), 7);
         v.wipe();
         assert_eq!(v.get("value"), None, "keys are wiped too");
         if let Value::Object(o) = &v {
             assert!(o.iter().all(|(k, _)| k.is_empty()));
+        }
+        // Wiping keeps each allocation: read the old bytes back, they must all be zero.
+        let mut after = Vec::new();
+        buffers(&v, &mut after);
+        assert_eq!(after.len(), before.len());
+        for (&(ptr, len), &(now, _)) in before.iter().zip(&after) {
+            assert_eq!(ptr, now, "a wiped string lost its allocation");
+            // SAFETY: the tree still owns this allocation (same pointer) and its first `len`
+            // bytes were initialised by the parser.
+            let old = unsafe { std::slice::from_raw_parts(ptr, len) };
+            assert!(old.iter().all(|&b| b == 0), "old bytes survive the wipe: {old:?}");
         }
     }
 }

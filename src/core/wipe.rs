@@ -29,6 +29,13 @@ pub fn wipe_string(s: &mut String) {
 mod tests {
     use super::*;
 
+    /// The `len` bytes at `ptr`: the old allocation, which wiping keeps (so it stays valid).
+    fn old_bytes(ptr: *const u8, len: usize) -> Vec<u8> {
+        // SAFETY: the caller's buffer still owns this allocation (same pointer, same capacity,
+        // checked before the call) and every byte of it was initialised before the wipe.
+        unsafe { std::slice::from_raw_parts(ptr, len) }.to_vec()
+    }
+
     #[test]
     fn wipes_bytes_and_strings() {
         let mut v = b"abc8Q~secret".to_vec();
@@ -39,5 +46,33 @@ mod tests {
         wipe_string(&mut s);
         assert!(s.is_empty());
         assert_eq!(s.capacity(), cap);
+    }
+
+    #[test]
+    fn wipe_bytes_zeroes_the_old_allocation() {
+        // Every byte of the allocation initialised, only the first 12 in use: the spare
+        // capacity still holds old secret bytes, as after a `truncate` or a shorter reuse.
+        let mut v = vec![b'S'; 64];
+        v.truncate(12);
+        v.copy_from_slice(b"abc8Q~secret");
+        let (ptr, cap) = (v.as_ptr(), v.capacity());
+        wipe_bytes(&mut v);
+        assert!(v.is_empty());
+        assert_eq!((v.as_ptr(), v.capacity()), (ptr, cap), "the allocation is kept");
+        let old = old_bytes(ptr, cap);
+        assert!(old.iter().all(|&b| b == 0), "old bytes survive the wipe: {old:?}");
+    }
+
+    #[test]
+    fn wipe_string_zeroes_the_old_allocation() {
+        let mut s = String::from_utf8(vec![b'S'; 48]).unwrap();
+        s.truncate(20);
+        s.replace_range(..12, "abc8Q~secret");
+        let (ptr, cap) = (s.as_ptr(), s.capacity());
+        wipe_string(&mut s);
+        assert!(s.is_empty());
+        assert_eq!((s.as_ptr(), s.capacity()), (ptr, cap), "the allocation is kept");
+        let old = old_bytes(ptr, cap);
+        assert!(old.iter().all(|&b| b == 0), "old bytes survive the wipe: {old:?}");
     }
 }
