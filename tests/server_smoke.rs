@@ -230,6 +230,9 @@ async fn serves_portal_with_csp_and_fresh_secrets() {
     assert_eq!(issued[0].host, "portal.azure.com");
     assert_eq!(issued[1].host, "sandbox-1.reactblade.portal.azure.net");
     assert_eq!(issued[0].end_date, "5/26/2027");
+    assert_eq!(issued[0].end_ymd, Some((2027, 5, 26)));
+    // `date -u -d 2027-05-26 +%s`
+    assert_eq!(issued[0].end_unix, Some(1_811_289_600));
     assert_eq!(issued[0].description, "e2e");
     let kinds: Vec<&str> = issued.iter().map(|i| i.kind.as_str()).collect();
     assert_eq!(

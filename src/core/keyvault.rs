@@ -12,6 +12,7 @@
 
 use std::fmt;
 
+use crate::core::date::{parse_expiry, Ymd};
 use crate::core::json::{self, Value};
 
 /// The REST API version used for every request.
@@ -293,75 +294,20 @@ pub fn derive_secret_name(app_name: &str, description: &str) -> String {
 }
 
 /// The expiry date as the portal displays it (`5/26/2027`, `26.05.2027`, `2027/05/26`,
-/// `2027-05-26`, `2027年5月26日`) as Unix seconds at 00:00 UTC of that day: the start of the
-/// day, so Key Vault never shows a later expiry than the portal. Day-first when the
-/// separator is a dot or the first number cannot be a month; month-first (en-US, the
-/// portal's default) otherwise. `None` when it is not such a date.
-pub fn expiry_unix(display: &str) -> Option<i64> {
-    let mut groups: Vec<(u32, usize)> = Vec::new();
-    let mut dot = false;
-    let mut cur: Option<(u32, usize)> = None;
-    for c in display.trim().chars() {
-        if let Some(d) = c.to_digit(10) {
-            let (v, n) = cur.unwrap_or((0, 0));
-            if n >= 4 {
-                return None;
-            }
-            cur = Some((v * 10 + d, n + 1));
-        } else {
-            if let Some(g) = cur.take() {
-                groups.push(g);
-            }
-            if c == '.' {
-                dot = true;
-            } else if !(matches!(c, '/' | '-' | ',' | '年' | '月' | '日' | '년' | '월' | '일')
-                || c.is_whitespace())
-            {
-                return None;
-            }
-        }
-    }
-    if let Some(g) = cur {
-        groups.push(g);
-    }
-    let (y, m, d) = match groups.as_slice() {
-        [(y, 4), (m, 1..=2), (d, 1..=2)] => (*y, *m, *d),
-        [(a, 1..=2), (b, 1..=2), (y, 4)] if dot || *a > 12 => (*y, *b, *a),
-        [(a, 1..=2), (b, 1..=2), (y, 4)] => (*y, *a, *b),
-        _ => return None,
-    };
-    unix_time(i32::try_from(y).ok()?, m, d, 0, 0, 0)
+/// `2027-05-26`, `2027年5月26日`, `May 26, 2027`), read by the page's language tag `locale`
+/// (see [`parse_expiry`]), as Unix seconds at 00:00 UTC of that day: the start of the day, so
+/// Key Vault never shows a later expiry than the portal. `None` when it is not such a date.
+pub fn expiry_unix(display: &str, locale: &str) -> Option<i64> {
+    parse_expiry(display, locale)?.date.unix_midnight_utc()
 }
 
 /// Unix time (seconds, UTC) of a civil date and time; `None` if out of range.
 pub fn unix_time(year: i32, month: u32, day: u32, hour: u32, min: u32, sec: u32) -> Option<i64> {
-    if !(1..=12).contains(&month)
-        || day == 0
-        || day > days_in_month(year, month)
-        || hour > 23
-        || min > 59
-        || sec > 60
-    {
+    if hour > 23 || min > 59 || sec > 60 {
         return None;
     }
-    // Howard Hinnant's days_from_civil.
-    let y = i64::from(year) - i64::from(month <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + i64::from(hour) * 3600 + i64::from(min) * 60 + i64::from(sec))
-}
-
-fn days_in_month(year: i32, month: u32) -> u32 {
-    match month {
-        4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        _ => 31,
-    }
+    let midnight = Ymd { year, month, day }.unix_midnight_utc()?;
+    Some(midnight + i64::from(hour) * 3600 + i64::from(min) * 60 + i64::from(sec))
 }
 
 /// Context stored with the secret as attributes and tags. No value here.
@@ -1203,14 +1149,28 @@ mod tests {
 
     #[test]
     fn expiry_dates() {
-        let want = unix_time(2027, 5, 26, 0, 0, 0);
-        for s in ["5/26/2027", "26.05.2027", "2027/05/26", "2027-05-26", "2027年5月26日", "26/05/2027", " 5/26/2027 "] {
-            assert_eq!(expiry_unix(s), want, "{s}");
+        // 2027-05-26T00:00:00Z (`date -u -d 2027-05-26 +%s`).
+        let want = Some(1_811_289_600);
+        for (s, locale) in [
+            ("5/26/2027", ""),
+            ("5/26/2027", "en-US"),
+            ("26.05.2027", "de-DE"),
+            ("2027/05/26", "ja-JP"),
+            ("2027-05-26", ""),
+            ("2027年5月26日", "zh-CN"),
+            ("26/05/2027", "en-GB"),
+            ("26/05/2027", ""),
+            (" 5/26/2027 ", "en-US"),
+            ("May 26, 2027", "en-US"),
+        ] {
+            assert_eq!(expiry_unix(s, locale), want, "{s} in {locale}");
         }
-        assert_eq!(expiry_unix("3/4/2027"), unix_time(2027, 3, 4, 0, 0, 0), "month first (en-US)");
-        assert_eq!(expiry_unix("3.4.2027"), unix_time(2027, 4, 3, 0, 0, 0), "day first with dots");
-        for s in ["", "soon", "13/13/2027", "2/30/2027", "5/26/27", "May 26, 2027", "12345/1/1", "1/2/3/2027"] {
-            assert_eq!(expiry_unix(s), None, "{s}");
+        // The same text, two regions: 4 March in the US, 3 April in Britain.
+        assert_eq!(expiry_unix("3/4/2027", "en-US"), Some(1_804_118_400), "month first (en-US)");
+        assert_eq!(expiry_unix("3/4/2027", "en-GB"), Some(1_806_710_400), "day first (en-GB)");
+        assert_eq!(expiry_unix("3.4.2027", "en-US"), Some(1_806_710_400), "day first with dots");
+        for s in ["", "soon", "13/13/2027", "2/30/2027", "5/26/27", "12345/1/1", "1/2/3/2027"] {
+            assert_eq!(expiry_unix(s, "en-US"), None, "{s}");
         }
     }
 

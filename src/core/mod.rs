@@ -16,6 +16,8 @@ pub mod state;
 pub mod guard;
 /// The `.env` plaintext and file name for the encrypted-file store.
 pub mod envfile;
+/// Expiry dates as the portal displays them, read by the page's regional format.
+pub mod date;
 /// Azure Key Vault request building and response mapping.
 pub mod keyvault;
 /// OAuth authorization code + PKCE, with SHA-256 and base64url.

@@ -118,6 +118,12 @@ pub struct Issued {
     pub description: String,
     /// Expiry as the page displays it (in the page language), e.g. `5/26/2027`.
     pub end_date: String,
+    /// The expiry date the replica issued (year, month, day), from the ISO `endDateTime` it
+    /// was asked for; `None` if that was not a `YYYY-MM-DD…` date.
+    pub end_ymd: Option<(i32, u32, u32)>,
+    /// 00:00 UTC of `end_ymd` in Unix seconds, counted by the replica itself (day by day,
+    /// not with the extension's date code): what Key Vault's `exp` must be.
+    pub end_unix: Option<i64>,
     /// Host the request came to (portal host, or the reactblade host in the iframe model).
     pub host: String,
     /// `current` | `legacy` | `old` | `bad` | `keyvault`.
@@ -631,12 +637,15 @@ fn add_password(input: &Value, host: &str, st: &State) -> (StatusCode, Value) {
             },
         );
     }
+    let end_ymd = iso_ymd(&end);
     st.issued.lock().unwrap().push(Issued {
         value: value.clone(),
         key_id: key_id.clone(),
         hint: hint.clone(),
         description: description.clone(),
         end_date,
+        end_ymd,
+        end_unix: end_ymd.map(|(y, m, d)| midnight_unix(y, m, d)),
         host: host.to_string(),
         kind,
         app_id,
@@ -763,6 +772,33 @@ pub(crate) fn civil(days: i64) -> (i64, u32, u32) {
 fn iso_date(days: i64) -> String {
     let (y, m, d) = civil(days);
     format!("{y:04}-{m:02}-{d:02}T00:00:00Z")
+}
+
+/// (year, month, day) of an ISO `YYYY-MM-DD…` date, if it is one that exists.
+pub(crate) fn iso_ymd(iso: &str) -> Option<(i32, u32, u32)> {
+    let b = iso.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let t = iso.get(r)?;
+        t.bytes().all(|c| c.is_ascii_digit()).then(|| t.parse().ok())?
+    };
+    let (y, m, d) = (num(0..4)? as i32, num(5..7)?, num(8..10)?);
+    ((1..=12).contains(&m) && d >= 1 && d <= month_len(y, m)).then_some((y, m, d))
+}
+
+fn month_len(y: i32, m: u32) -> u32 {
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m as usize - 1]
+}
+
+/// Unix seconds at 00:00 UTC of a date from 1970 on, by counting whole years and months
+/// (deliberately not the extension's closed formula, so the two check each other).
+pub(crate) fn midnight_unix(y: i32, m: u32, d: u32) -> i64 {
+    let year_days: i64 = (1970..y).map(|yy| if month_len(yy, 2) == 29 { 366 } else { 365 }).sum();
+    let month_days: i64 = (1..m).map(|mm| i64::from(month_len(y, mm))).sum();
+    (year_days + month_days + i64::from(d) - 1) * 86_400
 }
 
 /// `2027-05-26...` → `5/26/2027` (the English display format).
