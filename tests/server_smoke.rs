@@ -3,6 +3,8 @@
 //! response, fresh valid secrets from the replica Graph API; and the Key Vault and identity
 //! platform replicas, driven by the extension's own pure client code.
 
+#[path = "support/checksum.rs"]
+mod checksum;
 #[path = "support/keyvault.rs"]
 mod keyvault;
 #[path = "support/server.rs"]
@@ -17,7 +19,7 @@ use shownonce::core::keyvault::{self as kv, Challenge, Cloud, KvError, KvRespons
 use shownonce::core::pkce::{
     self, AuthConfig, CodeVerifier, RedirectError, TokenError, TokenResponse,
 };
-use shownonce::core::secret::checksum_suffix;
+use shownonce::core::secret::{checksum_suffix, classify_token, marvin64, SecretKind};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_rustls::rustls;
 
@@ -116,8 +118,62 @@ async fn send(
     }
 }
 
+/// The extension's verdict on a `8Q~`-shaped value: it is a current secret.
+fn core_accepts(v: &str) -> bool {
+    classify_token(v) == Some(SecretKind::Current)
+}
+
+/// Valid by the independent checksum (tests/support/checksum.rs); the extension must agree.
 fn valid_current(v: &str) -> bool {
-    v.len() == 40 && &v[3..6] == "8Q~" && checksum_suffix(&v.as_bytes()[..37]) == v.as_bytes()[37..]
+    let independent = checksum::is_valid_current(v);
+    assert_eq!(core_accepts(v), independent, "{v}: the extension and the independent checksum disagree");
+    independent
+}
+
+/// One-character changes of the vectors (to another alphabet character, the `8Q~` marker
+/// left alone) that still pass the checksum. The check is only 3 base-66 digits of a 32-bit
+/// value whose top digit is `a`..`d` (2^32 / 66^3 ≈ 14 940 possible checksums), so about 1 in
+/// 15 000 such changes collides. Found by the same Python script as the vectors: these 2 of
+/// the 21 645 changes of the 9 vectors.
+const COLLIDING_MUTATIONS: [&str; 2] = [
+    "rcP8Q~b8mm2-JcUs~XShNyJz3Y-g5tcxgF_MSbz9",
+    "~~~8Q~~~~~~R~~~~~~~~~~~~~~~~~~~~~~~~~dtE",
+];
+
+#[test]
+fn checksum_vectors_independent_of_the_extension() {
+    for (seed, data, want) in checksum::MARVIN_VECTORS {
+        assert_eq!(checksum::marvin(seed, data), want, "independent Marvin64 {seed:#x}");
+        assert_eq!(marvin64(seed, data), want, "the extension's Marvin64 {seed:#x}");
+    }
+    let vectors: Vec<&str> = std::iter::once(checksum::MS_SAMPLE).chain(checksum::PYTHON_VECTORS).collect();
+    let (mut tried, mut passed) = (0, Vec::new());
+    for v in &vectors {
+        assert!(checksum::is_valid_current(v), "independent checksum rejects {v}");
+        assert!(core_accepts(v), "the extension rejects {v}");
+        assert_eq!(checksum_suffix(&v.as_bytes()[..37]), v.as_bytes()[37..], "{v}");
+        // Every one-character change, to every other character of the alphabet.
+        for i in (0..3).chain(6..40) {
+            for &c in checksum::SECRET_CHARS {
+                if c == v.as_bytes()[i] {
+                    continue;
+                }
+                let mut m = v.as_bytes().to_vec();
+                m[i] = c;
+                let m = String::from_utf8(m).unwrap();
+                tried += 1;
+                if core_accepts(&m) {
+                    passed.push(m.clone());
+                }
+                assert_eq!(core_accepts(&m), checksum::is_valid_current(&m), "{m}");
+                if i >= 37 {
+                    assert!(!core_accepts(&m), "a changed checksum character passes: {m}");
+                }
+            }
+        }
+    }
+    assert_eq!(tried, 21_645);
+    assert_eq!(passed, COLLIDING_MUTATIONS, "one-character changes that still pass");
 }
 
 #[tokio::test]

@@ -666,7 +666,8 @@ fn make_secret(kind: &str, r: &mut Rng) -> String {
         let mut body = [0u8; 31];
         r.fill(SECRET_ALPHABET, &mut prefix);
         r.fill(SECRET_ALPHABET, &mut body);
-        shownonce::core::secret::make_current(&prefix, &body)
+        // The independent checksum (tests/support/checksum.rs), not the extension's own.
+        super::checksum::make_current(&prefix, &body)
     };
     match kind {
         "legacy" => format!(
