@@ -305,12 +305,14 @@ pub fn parse_expiry(display: &str, locale: &str) -> Option<Expiry> {
     match (a.1, b.1, c.1) {
         // Year first: ISO, Japanese/Chinese slashes, Hungarian/Korean dots, CJK markers.
         (4, 1..=2, 1..=2) => {
-            let ok = match (s1.as_slice(), s2.as_slice(), tail.as_slice()) {
-                (['-'], ['-'], []) | (['/'], ['/'], []) => true,
-                (['.'], ['.'], [] | ['.']) => true,
-                (['年'], ['月'], [] | ['日']) | (['년'], ['월'], [] | ['일']) => true,
-                _ => false,
-            };
+            let ok = matches!(
+                (s1.as_slice(), s2.as_slice(), tail.as_slice()),
+                (['-'], ['-'], [])
+                    | (['/'], ['/'], [])
+                    | (['.'], ['.'], [] | ['.'])
+                    | (['年'], ['月'], [] | ['日'])
+                    | (['년'], ['월'], [] | ['일'])
+            );
             if !ok {
                 return None;
             }
@@ -349,7 +351,7 @@ fn month_name_date(
         [m] => month_name(m)?,
         // An ordinal suffix right after the day: "3rd".
         [m, o] | [o, m] if month_name(m).is_some() && matches!(o.to_ascii_lowercase().as_str(), "st" | "nd" | "rd" | "th") => {
-            let at = toks.iter().position(|t| *t == Tok::Word(*o))?;
+            let at = toks.iter().position(|t| *t == Tok::Word(o))?;
             if at == 0 || !matches!(toks[at - 1], Tok::Num(_, 1..=2)) {
                 return None;
             }
