@@ -317,6 +317,8 @@ fn fuzz_secret() {
             let found = s.get(start..end);
             prop_assert!(found.is_some(), "range {}..{} not in {:?}", start, end, s);
             prop_assert_eq!(secret::classify_token(found.unwrap()), Some(k));
+            prop_assert!(start == 0 || s.as_bytes()[start - 1] != b'*', "value right after a '*'");
+            prop_assert!(s.as_bytes().get(end) != Some(&b'*'), "value right before a '*'");
         }
         if kind.is_some() {
             prop_assert!(!secret::is_masked(&s));
@@ -371,6 +373,10 @@ fn fuzz_grid() {
             prop_assert!(value.is_some(), "value range outside its cell");
             let value = value.unwrap();
             prop_assert!(!value.is_empty() && !value.contains('*'));
+            // A masked value (`abc******`) never matches: no `*` right before or after it.
+            let cell = cells[f.value_cell].as_bytes();
+            prop_assert!(f.start == 0 || cell[f.start - 1] != b'*', "value right after a '*'");
+            prop_assert!(cell.get(f.end) != Some(&b'*'), "value right before a '*'");
             prop_assert!(value.starts_with(f.hint));
             prop_assert!(is_sub(f.secret_id, cells[f.secret_id_cell]));
             prop_assert!(f.value_cell != f.secret_id_cell, "the Secret ID offered as the value");
