@@ -174,7 +174,7 @@ impl Store for KeyVaultStore {
             tenant_id: req.tenant_id.as_deref().unwrap_or(""),
             secret_id: &req.secret_id,
             description,
-            expires_unix: req.expires.as_deref().and_then(|e| expiry_unix(e, "")),
+            expires_unix: req.expires.as_deref().and_then(|e| expiry_unix(e, req.locale.as_deref().unwrap_or(""))),
         };
         let mut put = put_secret_request(&vault, &name, &req.value, &ctx).map_err(bad_name)?;
         let sent = s.send(&put).await;

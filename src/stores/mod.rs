@@ -47,6 +47,9 @@ pub struct SaveRequest {
     pub secret_id: String,
     /// Expiry as shown.
     pub expires: Option<String>,
+    /// The page's language tag (`document.documentElement.lang` or `navigator.language`),
+    /// which says how to read `expires` (`3/4/2027` is 4 March in en-US, 3 April in en-GB).
+    pub locale: Option<String>,
     /// Passphrase typed into the prompt (encrypted file without a recipient).
     pub passphrase: Option<Zeroizing<String>>,
     /// age X25519 recipient (`age1…`) from the options; wins over a passphrase.
@@ -73,6 +76,7 @@ impl Default for SaveRequest {
             description: String::new(),
             secret_id: String::new(),
             expires: None,
+            locale: None,
             passphrase: None,
             age_recipient: None,
             save_as: true,
@@ -93,6 +97,7 @@ impl fmt::Debug for SaveRequest {
             .field("description", &self.description)
             .field("secret_id", &self.secret_id)
             .field("expires", &self.expires)
+            .field("locale", &self.locale)
             .field(
                 "passphrase",
                 &self.passphrase.as_ref().map(|_| "<redacted>"),
@@ -199,12 +204,14 @@ mod tests {
             value: Zeroizing::new("abc8Q~value".into()),
             passphrase: Some(Zeroizing::new("hunter2".into())),
             app_name: "app".into(),
+            locale: Some("en-GB".into()),
             ..Default::default()
         };
         assert!(req.save_as, "the default asks where to save");
+        assert_eq!(SaveRequest::default().locale, None);
         let s = format!("{req:?}");
         assert!(
-            !s.contains("abc8Q~value") && !s.contains("hunter2") && s.contains("app"),
+            !s.contains("abc8Q~value") && !s.contains("hunter2") && s.contains("app") && s.contains("locale: Some(\"en-GB\")"),
             "{s}"
         );
     }
