@@ -4,6 +4,8 @@
 #   ./build.sh           build dist/chrome, dist/firefox and the two store zips
 #   ./build.sh test      build if stale, install browsers/drivers if missing, run every test
 #   ./build.sh bench     build if stale, run the benchmarks (figures only, never fails on timing)
+#   ./build.sh fuzz [N]  property-based fuzzing of every parser fed by the page or the network,
+#                        N cases per target (default 1,000,000); prints cases/s
 #
 # Pinned tools: the wasm-bindgen CLI at the exact version of the crate in Cargo.toml, and
 # npm binaryen (wasm-opt, wasm2js) + web-ext from package-lock.json. Debian's binaryen 108
@@ -81,6 +83,8 @@ assemble() { # assemble <chrome|firefox>
   local browser="$1"; local dir="dist/$1"
   rm -rf "$dir"; mkdir -p "$dir/pkg"
   cp -r extension/_locales extension/icons extension/*.js extension/*.html extension/*.css "$dir/" 2>/dev/null || true
+  # Chrome only: the offscreen document that clears the clipboard (Firefox has no offscreen API).
+  [ "$browser" = chrome ] || rm -f "$dir/offscreen.html" "$dir/offscreen.js"
   cp target/ext/content/content_bg.js target/ext/content/content_bg.wasm target/ext/content/content_bg.wasm.js "$dir/pkg/"
   cp target/ext/background/background_bg.js target/ext/background/background_bg.wasm "$dir/pkg/"
   python3 tools/manifest.py "$browser" extension/manifest.json extension/hosts.txt > "$dir/manifest.json"
@@ -159,6 +163,8 @@ run_tests() {
   step_start "1/4 native cargo test (pure core; age CLI decrypts our files)"
   cargo test --lib
   cargo test --test agefile_cli
+  # A small count here; `./build.sh fuzz` runs a million per target.
+  SO_FUZZ_CASES=2000 cargo test --profile harness --test fuzz -- --nocapture
   step_end
 
   # One driver variable at a time: with both set, the runner picks Firefox.
@@ -208,5 +214,9 @@ case "${1:-build}" in
     export CHROMIUM_BIN="${CHROMIUM_BIN:-/usr/lib/chromium/chromium}"
     CARGO_TARGET_DIR="$CARGO_TARGET_DIR_BENCH" \
       cargo test --profile harness --test bench -- --ignored --test-threads=1 --nocapture ;;
-  *) echo "usage: $0 [build|test|bench]"; exit 2 ;;
+  fuzz)
+    export PATH="$HOME/.cargo/bin:$PATH"
+    # Optimised (harness profile): the figures are cases per second of the real parsers.
+    SO_FUZZ_CASES="${2:-1000000}" cargo test --profile harness --test fuzz -- --nocapture --test-threads=1 ;;
+  *) echo "usage: $0 [build|test|bench|fuzz [N]]"; exit 2 ;;
 esac

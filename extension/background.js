@@ -19,8 +19,13 @@ const ready = (async () => {
 api.runtime.onMessage.addListener((message, sender, sendResponse) => {
   ready
     .then((g) => g.on_message(message, sender))
-    .then(sendResponse, (e) => sendResponse({ error: String(e && e.message) }));
+    .then(sendResponse, (e) => sendResponse({ error: String((e && e.message) || e) }));
   return true; // the answer is asynchronous
+});
+
+// Firefox only (Chrome clears from an offscreen document): the clipboard clear alarm.
+api.alarms?.onAlarm.addListener((alarm) => {
+  ready.then((g) => g.on_alarm(alarm.name));
 });
 
 api.tabs.onRemoved.addListener((tabId) => {

@@ -19,6 +19,7 @@ const STORAGE_KEY: &str = "guard";
 
 thread_local! {
     static TABLE: RefCell<GuardTable> = RefCell::new(GuardTable::new(false));
+    static STORE_LOG: RefCell<Vec<(String, String, String)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// One-time start-up after the wasm module is instantiated: rebuild the per-tab state a
@@ -71,6 +72,19 @@ async fn apply(event: GuardEvent) -> Outcome {
     out
 }
 
+/// A rejection the JS shim can report: an `Error` whose `message` is `m` (a plain string
+/// would reach the sender as "undefined").
+fn err(m: &str) -> JsValue {
+    js_sys::Error::new(m).into()
+}
+
+/// Whether `sender` is one of this extension's own pages (not a content script).
+fn is_extension_page(sender: &JsValue) -> bool {
+    let own = js_sys::Reflect::get(&js_sys::global(), &"location".into()).ok().and_then(|l| get_str(&l, "origin"));
+    let url = get_str(sender, "url");
+    matches!((own, url), (Some(o), Some(u)) if u.starts_with(&o) && u[o.len()..].starts_with('/'))
+}
+
 fn sender_ids(sender: &JsValue) -> Option<(u32, u32)> {
     let tab = js_sys::Reflect::get(sender, &"tab".into()).ok()?;
     let tab_id = get_f64(&tab, "id")?;
@@ -103,10 +117,12 @@ struct SaveMessage {
     vault: Option<String>,
     secret_name: Option<String>,
     allow_new_version: Option<bool>,
+    /// The page's language tag: how its dates are written (`3/4/2027` differs by region).
+    locale: Option<String>,
 }
 
 async fn save(message: &JsValue) -> JsValue {
-    use crate::stores::{save, SaveRequest, StoreError};
+    use crate::stores::{save, SaveRequest};
     use zeroize::Zeroizing;
     let fail = |m: &str| obj(&[("ok", false.into()), ("outcome", "failed".into()), ("message", JsValue::from_str(m))]);
     let Ok(m) = serde_wasm_bindgen::from_value::<SaveMessage>(message.clone()) else {
@@ -134,18 +150,71 @@ async fn save(message: &JsValue) -> JsValue {
         vault: nonempty(m.vault),
         secret_name: nonempty(m.secret_name),
         allow_new_version: m.allow_new_version == Some(true),
+        locale: nonempty(m.locale),
     };
-    match save(kind, req).await {
+    let result = save(kind, req).await;
+    let (outcome, code) = match &result {
+        Ok(_) => ("saved", "saved".to_owned()),
+        Err(e) => e.codes(),
+    };
+    log_store_run(kind.as_str(), outcome, code);
+    match result {
         Ok(r) => obj(&[("ok", true.into()), ("message", JsValue::from_str(&r.message))]),
-        Err(e) => {
-            let outcome = match e {
-                StoreError::Cancelled => "cancelled",
-                StoreError::NeedsPassphrase => "needsPassphrase",
-                StoreError::NeedsConfirmation(_) => "needsConfirmation",
-                StoreError::Failed(_) => "failed",
-            };
-            obj(&[("ok", false.into()), ("outcome", outcome.into()), ("message", JsValue::from_str(&e.user_message()))])
+        Err(e) => obj(&[("ok", false.into()), ("outcome", outcome.into()), ("message", JsValue::from_str(&e.user_message()))]),
+    }
+}
+
+/// The last store runs of this background instance: store, outcome kind and a cause code,
+/// never a message or any data. The extension's own pages read it (`storeLog`) so that a
+/// failure names its cause, in the tests' logs too.
+fn log_store_run(store: &str, outcome: &str, code: String) {
+    STORE_LOG.with(|l| {
+        let mut l = l.borrow_mut();
+        if l.len() >= 20 {
+            l.remove(0);
         }
+        l.push((store.to_owned(), outcome.to_owned(), code));
+    });
+}
+
+fn store_log() -> JsValue {
+    let list = js_sys::Array::new();
+    STORE_LOG.with(|l| {
+        for (store, outcome, code) in l.borrow().iter() {
+            list.push(&obj(&[("store", JsValue::from_str(store)), ("outcome", JsValue::from_str(outcome)), ("code", JsValue::from_str(code))]));
+        }
+    });
+    obj(&[("runs", list.into())])
+}
+
+/// Default clipboard auto-clear delay; `clipboard_clear_secs` in `storage.sync` overrides it
+/// (0 = never).
+const DEFAULT_CLEAR_SECS: f64 = 30.0;
+
+async fn clear_delay_secs() -> f64 {
+    let Some(raw) = platform::sync_value("clipboard_clear_secs").await else { return DEFAULT_CLEAR_SECS };
+    raw.as_f64().or_else(|| raw.as_string().and_then(|s| s.trim().parse::<u32>().ok().map(f64::from))).unwrap_or(DEFAULT_CLEAR_SECS)
+}
+
+/// The prompt copied a value: the extension, not the frame, owns the clear timer, so the
+/// clipboard is cleared after the delay even when the user left the page meanwhile. It
+/// clears unconditionally (reading the clipboard would need `clipboardRead`). Answers the
+/// delay in seconds (0: the user chose never).
+async fn clipboard_copied() -> Result<JsValue, JsValue> {
+    let secs = clear_delay_secs().await.clamp(0.0, 3600.0);
+    if secs > 0.0 {
+        platform::schedule_clipboard_clear(secs * 1000.0)
+            .await
+            .map_err(|_| err("ShownOnce could not arrange to clear the clipboard: clear it yourself after pasting"))?;
+    }
+    Ok(obj(&[("clearSecs", secs.into())]))
+}
+
+/// An alarm fired (Firefox: the clipboard clear, see [`platform::schedule_clipboard_clear`]).
+#[wasm_bindgen]
+pub async fn on_alarm(name: String) {
+    if name == platform::CLEAR_CLIPBOARD_ALARM {
+        let _ = platform::clear_clipboard_here().await;
     }
 }
 
@@ -160,7 +229,7 @@ pub async fn on_tab_removed(tab: f64) {
 pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, JsValue> {
     let kind = get_str(&message, "type").unwrap_or_default();
     let ids = sender_ids(&sender);
-    let fingerprint = || get_str(&message, "fp").and_then(|f| Fingerprint::new(&f)).ok_or_else(|| JsValue::from_str("ShownOnce: bad fingerprint"));
+    let fingerprint = || get_str(&message, "fp").and_then(|f| Fingerprint::new(&f)).ok_or_else(|| err("ShownOnce: bad fingerprint"));
     match (kind.as_str(), ids) {
         // A blade iframe cannot see the portal's route (cross-origin): it asks for the tab's URL.
         ("tabUrl", _) => {
@@ -175,7 +244,7 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
             Ok(obj(&[("armed", out.armed.into())]))
         }
         ("state", Some((tab, _))) => {
-            let state = get_str(&message, "state").and_then(|s| SecretState::parse(&s)).ok_or("ShownOnce: bad state")?;
+            let state = get_str(&message, "state").and_then(|s| SecretState::parse(&s)).ok_or_else(|| err("ShownOnce: bad state"))?;
             apply(GuardEvent::StateChanged { tab, fingerprint: fingerprint()?, state }).await;
             Ok(guard_reply(tab))
         }
@@ -189,11 +258,18 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
             Ok(guard_reply(tab))
         }
         ("guardState", Some((tab, _))) => Ok(guard_reply(tab)),
+        ("clipboardCopied", Some(_)) => clipboard_copied().await,
+        ("storeLog", _) if is_extension_page(&sender) => Ok(store_log()),
+        // Chrome: the offscreen document cleared the clipboard; it is not needed any more.
+        ("clipboardCleared", _) if is_extension_page(&sender) => {
+            platform::close_offscreen().await;
+            Ok(JsValue::UNDEFINED)
+        }
         // The user chose a store in the prompt: the value comes from the frame that shows it
         // and goes only into that store; nothing of it is kept here.
         ("save", Some(_)) => Ok(save(&message).await),
         ("tabSecrets", _) => {
-            let tab = get_f64(&message, "tabId").map(|t| t as u32).or(ids.map(|i| i.0)).ok_or("ShownOnce: no tab")?;
+            let tab = get_f64(&message, "tabId").map(|t| t as u32).or(ids.map(|i| i.0)).ok_or_else(|| err("ShownOnce: no tab"))?;
             let list = js_sys::Array::new();
             TABLE.with(|t| {
                 for e in t.borrow().unsaved(tab) {
@@ -209,13 +285,14 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
             Ok(obj(&[("secrets", list.into())]))
         }
         ("focusPrompt", _) => {
-            let tab = get_f64(&message, "tabId").ok_or("ShownOnce: no tab")?;
+            let tab = get_f64(&message, "tabId").ok_or_else(|| err("ShownOnce: no tab"))?;
             let frame = get_f64(&message, "frameId").unwrap_or(0.0);
             let msg = obj(&[("type", "focus".into()), ("fp", get_str(&message, "fingerprint").unwrap_or_default().into())]);
+            // The tab may be gone or its frame navigated away: say so to the popup.
             let p = platform::tabs_send_message(tab, &msg, &obj(&[("frameId", frame.into())]))?;
-            let _ = JsFuture::from(p).await;
+            JsFuture::from(p).await.map_err(|_| err("ShownOnce: that page is gone or was reloaded; its secret cannot be shown again"))?;
             Ok(obj(&[("ok", true.into())]))
         }
-        _ => Err(JsValue::from_str("ShownOnce: unknown message")),
+        _ => Err(err("ShownOnce: unknown message")),
     }
 }

@@ -137,3 +137,72 @@ impl Drop for MessageListener {
         let _ = on_message_remove(self.closure.as_ref().unchecked_ref());
     }
 }
+
+#[wasm_bindgen]
+extern "C" {
+    /// `chrome.offscreen.createDocument(params)` (Chrome only).
+    #[wasm_bindgen(js_namespace = ["chrome", "offscreen"], js_name = createDocument, catch)]
+    fn offscreen_create(params: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.offscreen.closeDocument()` (Chrome only).
+    #[wasm_bindgen(js_namespace = ["chrome", "offscreen"], js_name = closeDocument, catch)]
+    fn offscreen_close() -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.alarms.create(name, info)` (Firefox: the `alarms` permission).
+    #[wasm_bindgen(js_namespace = ["chrome", "alarms"], js_name = create, catch)]
+    fn alarms_create(name: &str, info: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// The alarm that clears the clipboard where there is no offscreen document (Firefox).
+pub const CLEAR_CLIPBOARD_ALARM: &str = "shownonce-clear-clipboard";
+
+/// Whether `chrome.<name>` exists in this context (an API of one browser only).
+fn has_api(name: &str) -> bool {
+    let chrome = js_sys::Reflect::get(&js_sys::global(), &"chrome".into()).unwrap_or(JsValue::UNDEFINED);
+    chrome.is_object() && js_sys::Reflect::get(&chrome, &JsValue::from_str(name)).is_ok_and(|v| v.is_object())
+}
+
+/// Arranges for the clipboard to be cleared in `ms`, owned by the extension rather than the
+/// page's frame, so it happens even if the tab, the frame or the background is gone by then.
+/// - Chrome: the service worker has no DOM and may be stopped at any time, so an offscreen
+///   document (reason `CLIPBOARD`) holds the timer and writes the empty string.
+/// - Firefox: no offscreen API; an alarm wakes the (possibly suspended) event page, which
+///   clears the clipboard itself ([`clear_clipboard_here`]).
+pub async fn schedule_clipboard_clear(ms: f64) -> Result<(), JsValue> {
+    if has_api("offscreen") {
+        let params = obj(&[
+            ("url", "offscreen.html".into()),
+            ("reasons", js_sys::Array::of1(&"CLIPBOARD".into()).into()),
+            ("justification", "Clear the clipboard after the delay the user chose".into()),
+        ]);
+        if let Err(e) = wasm_bindgen_futures::JsFuture::from(offscreen_create(&params)?).await {
+            // One offscreen document per extension: a previous copy's one is still open.
+            let msg = get_str(&e, "message").unwrap_or_default();
+            if !msg.contains("single offscreen") {
+                return Err(e);
+            }
+        }
+        let msg = obj(&[("target", "offscreen".into()), ("type", "clearClipboardAfter".into()), ("delayMs", ms.into())]);
+        wasm_bindgen_futures::JsFuture::from(send_message(&msg)?).await?;
+        Ok(())
+    } else {
+        let when = js_sys::Date::now() + ms;
+        let r = alarms_create(CLEAR_CLIPBOARD_ALARM, &obj(&[("when", when.into())]))?;
+        if let Ok(p) = r.dyn_into::<js_sys::Promise>() {
+            wasm_bindgen_futures::JsFuture::from(p).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Chrome: closes the offscreen document once it cleared the clipboard.
+pub async fn close_offscreen() {
+    if let Ok(p) = offscreen_close() {
+        let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+    }
+}
+
+/// Firefox's background page: writes the empty string to the clipboard (allowed without a
+/// click with the `clipboardWrite` permission). False where it was refused.
+pub async fn clear_clipboard_here() -> bool {
+    let Some(win) = web_sys::window() else { return false };
+    wasm_bindgen_futures::JsFuture::from(win.navigator().clipboard().write_text("")).await.is_ok()
+}

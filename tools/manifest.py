@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Turn extension/manifest.json (one template for both browsers) into one browser's manifest.
 
-Keys prefixed `__chrome__` / `__firefox__` are kept (without the prefix) only for that browser;
+Keys prefixed `__chrome__` / `__firefox__` are kept (without the prefix) only for that browser,
+and so are list items (strings) with such a prefix (e.g. a permission only one browser knows);
 `"__PORTAL_MATCHES__"` becomes the match-pattern list from extension/hosts.txt.
 """
 import json, sys
@@ -23,7 +24,15 @@ def transform(node):
                 out[k] = transform(v)
         return out
     if isinstance(node, list):
-        return [transform(v) for v in node]
+        out = []
+        for v in node:
+            if isinstance(v, str) and v.startswith(("__chrome__", "__firefox__")):
+                b, _, item = v[2:].partition("__")
+                if b == browser:
+                    out.append(item)
+            else:
+                out.append(transform(v))
+        return out
     if node == "__PORTAL_MATCHES__":
         return list(hosts)
     return node

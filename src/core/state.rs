@@ -155,6 +155,58 @@ pub enum SecretEvent {
     ClipboardCleared,
 }
 
+/// How a store run ended, as the background reports it to the frame that holds the secret:
+/// `ok: true`, or an outcome kind (see `stores::StoreError::codes`). A reply without a kind
+/// (the background stopped or was updated before it answered) is a failure, never a save.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreOutcome {
+    /// The store confirmed the save.
+    Saved,
+    /// The user cancelled (save-as dialog, sign-in window).
+    Cancelled,
+    /// The file store needs a passphrase first: ask for it, nothing failed.
+    NeedsPassphrase,
+    /// The store asks before it goes on (Key Vault: add a new version?).
+    NeedsConfirmation,
+    /// Anything else, including no answer at all.
+    Failed,
+}
+
+impl StoreOutcome {
+    /// Reads the background's reply: `ok` and its `outcome` kind (absent: `None`).
+    pub fn from_reply(ok: bool, kind: Option<&str>) -> StoreOutcome {
+        match (ok, kind) {
+            (true, _) => StoreOutcome::Saved,
+            (false, Some("cancelled")) => StoreOutcome::Cancelled,
+            (false, Some("needsPassphrase")) => StoreOutcome::NeedsPassphrase,
+            (false, Some("needsConfirmation")) => StoreOutcome::NeedsConfirmation,
+            (false, _) => StoreOutcome::Failed,
+        }
+    }
+
+    /// The outcome kind as the prompt records it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreOutcome::Saved => "saved",
+            StoreOutcome::Cancelled => "cancelled",
+            StoreOutcome::NeedsPassphrase => "needsPassphrase",
+            StoreOutcome::NeedsConfirmation => "needsConfirmation",
+            StoreOutcome::Failed => "failed",
+        }
+    }
+
+    /// The lifecycle event for this outcome of `store` (`reason`: the message shown). A
+    /// question (passphrase, new version) is not an event: the prompt asks and nothing moves.
+    pub fn event(self, store: StoreKind, reason: &str) -> Option<SecretEvent> {
+        match self {
+            StoreOutcome::Saved => Some(SecretEvent::StoreConfirmed { store }),
+            StoreOutcome::Cancelled => Some(SecretEvent::StoreCancelled { store }),
+            StoreOutcome::NeedsPassphrase | StoreOutcome::NeedsConfirmation => None,
+            StoreOutcome::Failed => Some(SecretEvent::StoreFailed { store, reason: reason.to_owned() }),
+        }
+    }
+}
+
 /// The pure transition: the new state after `event`. Never goes backwards.
 pub fn transition(state: SecretState, event: &SecretEvent) -> SecretState {
     let reached = match event {
@@ -272,6 +324,31 @@ impl fmt::Display for SecretState {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn store_outcomes_from_the_background() {
+        let f = StoreKind::EncryptedFile;
+        let saved = StoreOutcome::from_reply(true, None);
+        assert_eq!(saved.event(f, "x"), Some(SecretEvent::StoreConfirmed { store: f }));
+        let mut life = Lifecycle::new();
+        life.apply(&saved.event(f, "").unwrap());
+        assert_eq!(life.state(), SecretState::Saved);
+        // No kind at all (the background died mid-save) is a failure, never a save.
+        for (ok, kind) in [(false, None), (false, Some("failed")), (false, Some("")), (false, Some("saved"))] {
+            let o = StoreOutcome::from_reply(ok, kind);
+            assert_eq!(o, StoreOutcome::Failed, "{kind:?}");
+            let mut life = Lifecycle::new();
+            life.apply(&o.event(f, "gone").unwrap());
+            assert_eq!(life.state(), SecretState::Shown, "{kind:?}");
+            assert!(life.needs_guard(false));
+        }
+        assert_eq!(StoreOutcome::from_reply(false, Some("cancelled")).event(f, ""), Some(SecretEvent::StoreCancelled { store: f }));
+        assert_eq!(StoreOutcome::from_reply(false, Some("needsPassphrase")).event(f, ""), None);
+        assert_eq!(StoreOutcome::from_reply(false, Some("needsConfirmation")).event(f, ""), None);
+        for o in [StoreOutcome::Saved, StoreOutcome::Cancelled, StoreOutcome::NeedsPassphrase, StoreOutcome::NeedsConfirmation, StoreOutcome::Failed] {
+            assert_eq!(StoreOutcome::from_reply(o == StoreOutcome::Saved, Some(o.as_str())), o);
+        }
+    }
+
     use super::*;
     use SecretEvent as E;
     use SecretState as S;

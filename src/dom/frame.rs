@@ -23,7 +23,7 @@ use crate::core::detect::{detect_row, Detection, Seen};
 use crate::core::grid::{app_name_from_title, RowSnapshot};
 use crate::core::route::{classify_host, fragment_of, parse_route, HostKind, Route};
 use crate::dom::observer::Observer;
-use crate::core::state::{Lifecycle, SecretEvent, SecretState, StoreKind};
+use crate::core::state::{Lifecycle, SecretEvent, SecretState, StoreKind, StoreOutcome};
 use crate::dom::prompt::{Action, Confirm, LeaveChoice, Prompt};
 use crate::platform::{self, get_str, obj, MessageListener};
 use crate::dom::scan;
@@ -61,7 +61,6 @@ struct Frame {
     /// Navigation guard listeners, present only while armed (top frame).
     guard: Option<[EventListener; 2]>,
     confirm: Option<Confirm>,
-    clear_timer: Option<Timeout>,
     _messages: Option<MessageListener>,
     _listeners: Vec<EventListener>,
 }
@@ -137,7 +136,6 @@ pub fn start(engine: &str) {
         remote_armed: false,
         guard: None,
         confirm: None,
-        clear_timer: None,
         // Without the extension APIs (extension reloaded under the page) detection and the
         // prompt still work; only cross-frame arming and the popup are unavailable.
         _messages: MessageListener::new(on_background_message).ok(),
@@ -398,35 +396,14 @@ impl Frame {
     }
 }
 
-/// Default clipboard auto-clear delay; `clipboard_clear_secs` in `storage.sync` overrides it
-/// (0 = never).
-const DEFAULT_CLEAR_SECS: f64 = 30.0;
-
-async fn clear_delay_secs() -> f64 {
-    let Some(raw) = platform::sync_value("clipboard_clear_secs").await else { return DEFAULT_CLEAR_SECS };
-    raw.as_f64().or_else(|| raw.as_string().and_then(|s| s.trim().parse::<u32>().ok().map(f64::from))).unwrap_or(DEFAULT_CLEAR_SECS)
-}
-
-/// Clears the clipboard. It cannot check that it still holds our value (that needs the
-/// clipboardRead permission), so it clears unconditionally, as the options page says. If the
-/// browser refuses (Chromium: the page must have focus), it tries again on the next focus.
-async fn clear_clipboard() {
-    let Some(win) = web_sys::window() else { return };
-    let done = wasm_bindgen_futures::JsFuture::from(win.navigator().clipboard().write_text("")).await.is_ok();
-    with_frame(|f| {
-        f.clear_timer = None;
-        if !done {
-            let retry = EventListener::once(&win, "focus", |_| wasm_bindgen_futures::spawn_local(clear_clipboard()));
-            f._listeners.push(retry);
-        }
-        for h in &f.held {
-            if let Some(p) = &h.prompt {
-                if done && h.life.state() == SecretState::Copied {
-                    p.set_state("copied", "Copied. The clipboard has been cleared since.", true);
-                }
-            }
-        }
-    });
+/// The page's language tag, which says how it writes dates: `<html lang>` (the portal sets it
+/// to the language the user chose), else the browser's language.
+pub(crate) fn page_locale(doc: &Document) -> String {
+    let lang = doc.document_element().and_then(|e| e.get_attribute("lang")).unwrap_or_default();
+    if !lang.trim().is_empty() {
+        return lang.trim().to_owned();
+    }
+    web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_default()
 }
 
 /// Remembers the store the user just used, so the next prompt preselects it.
@@ -442,7 +419,7 @@ fn remember_store(store: &str) {
 /// background may use the downloads API; Key Vault: sign-in and the vault's host
 /// permissions live there), and applies the outcome: "saved" only once the store confirmed.
 async fn save_to(key: &str, store: StoreKind) {
-    let Some((msg, has_pass)) = with_frame(|f| {
+    let Some(msg) = with_frame(|f| {
         let h = f.held.iter().find(|h| h.key == key && !h.value.is_empty())?;
         let pass = if store == StoreKind::EncryptedFile { h.prompt.as_ref().and_then(Prompt::take_passphrase) } else { None };
         let (vault, name) = match (&h.prompt, store) {
@@ -466,6 +443,7 @@ async fn save_to(key: &str, store: StoreKind) {
             ("description", opt(&d.description)),
             ("secretId", opt(&d.secret_id)),
             ("expires", opt(&d.expires)),
+            ("locale", JsValue::from_str(&page_locale(&f.doc))),
         ]);
         if let Some(p) = &h.prompt {
             p.busy(true);
@@ -476,53 +454,44 @@ async fn save_to(key: &str, store: StoreKind) {
             };
             p.set_state(h.life.state().as_str(), doing, true);
         }
-        Some((msg, pass.is_some()))
+        Some(msg)
     })
     .flatten() else { return };
-    let _ = has_pass;
     let reply = platform::send(&msg).await;
     drop(msg); // the message object held a JS copy of the value: let it go at once
     let ok = reply.as_ref().ok().and_then(|r| js_sys::Reflect::get(r, &"ok".into()).ok()).and_then(|v| v.as_bool()) == Some(true);
     let text = reply.as_ref().ok().and_then(|r| get_str(r, "message"));
-    let outcome = reply.as_ref().ok().and_then(|r| get_str(r, "outcome")).unwrap_or_default();
+    let kind = reply.as_ref().ok().and_then(|r| get_str(r, "outcome"));
+    let outcome = StoreOutcome::from_reply(ok, kind.as_deref());
     with_frame(|f| {
         if let Some(p) = f.held.iter().find(|h| h.key == key).and_then(|h| h.prompt.as_ref()) {
             p.busy(false);
-            p.finished(if ok { "saved" } else if outcome.is_empty() { "failed" } else { &outcome });
+            p.finished(outcome.as_str());
         }
-        if ok {
+        let message = match (outcome, text) {
+            (StoreOutcome::Saved, t) => t.unwrap_or_else(|| "Saved.".into()),
+            (StoreOutcome::NeedsConfirmation, t) => t.unwrap_or_else(|| "Confirm to continue.".into()),
+            (StoreOutcome::Cancelled, _) if store == StoreKind::KeyVault => "Sign-in was cancelled: the secret is NOT saved yet. Try again, or copy it.".into(),
+            (StoreOutcome::Cancelled, _) => "The download was cancelled: the secret is NOT saved yet. Try again, or copy it.".into(),
+            (_, Some(t)) => t,
+            (_, None) => "The save was interrupted: ShownOnce's background stopped or was updated before the store answered. The secret is NOT saved; try again, or copy it.".into(),
+        };
+        if outcome == StoreOutcome::Saved {
             remember_store(store.as_str());
-            f.event(key, &SecretEvent::StoreConfirmed { store }, text.as_deref().unwrap_or("Saved."));
+            f.event(key, &SecretEvent::StoreConfirmed { store }, &message);
             return;
         }
-        if outcome == "needsConfirmation" {
-            // Not a failure: the store asks first (Key Vault: the name already exists).
-            if let Some(h) = f.held.iter().find(|h| h.key == key) {
-                if let Some(p) = &h.prompt {
-                    p.set_state(h.life.state().as_str(), text.as_deref().unwrap_or("Confirm to continue."), false);
-                    p.ask_new_version();
-                }
-            }
-            return;
-        }
-        let message = match (outcome.as_str(), &text) {
-            ("cancelled", _) if store == StoreKind::KeyVault => "Sign-in was cancelled: the secret is NOT saved yet. Try again, or copy it.".to_string(),
-            ("cancelled", _) => "The download was cancelled: the secret is NOT saved yet. Try again, or copy it.".to_string(),
-            (_, Some(t)) => t.clone(),
-            (_, None) => "The save was interrupted: ShownOnce's background stopped or was updated before the store answered. The secret is NOT saved; try again, or copy it.".to_string(),
-        };
-        let event = if outcome == "cancelled" {
-            SecretEvent::StoreCancelled { store }
-        } else {
-            SecretEvent::StoreFailed { store, reason: message.clone() }
-        };
-        if let Some(h) = f.held.iter_mut().find(|h| h.key == key) {
+        let Some(h) = f.held.iter_mut().find(|h| h.key == key) else { return };
+        if let Some(event) = outcome.event(store, &message) {
             h.life.apply(&event);
-            if let Some(p) = &h.prompt {
-                p.set_state(h.life.state().as_str(), &message, false);
-                if outcome == "needsPassphrase" {
-                    p.ask_passphrase();
-                }
+        }
+        if let Some(p) = &h.prompt {
+            // A question (new version, passphrase) is not a failure: no error colour.
+            p.set_state(h.life.state().as_str(), &message, outcome == StoreOutcome::NeedsConfirmation);
+            match outcome {
+                StoreOutcome::NeedsConfirmation => p.ask_new_version(),
+                StoreOutcome::NeedsPassphrase => p.ask_passphrase(),
+                _ => {}
             }
         }
     });
@@ -550,19 +519,15 @@ async fn act(key: &str, action: Action) {
                 return;
             }
             remember_store("clipboard");
-            let secs = clear_delay_secs().await;
-            with_frame(|f| {
-                let msg = if secs > 0.0 {
-                    "Copied. Paste it into a safe place now: the clipboard is cleared shortly."
-                } else {
-                    "Copied. Paste it into a safe place now."
-                };
-                f.event(key, &SecretEvent::CopiedByUs, msg);
-                if secs > 0.0 {
-                    let ms = (secs * 1000.0).min(3_600_000.0) as u32;
-                    f.clear_timer = Some(Timeout::new(ms, || wasm_bindgen_futures::spawn_local(clear_clipboard())));
-                }
-            });
+            // The background owns the clear timer (it outlives this frame and the tab).
+            let clear = platform::send(&obj(&[("type", "clipboardCopied".into())])).await;
+            let secs = clear.as_ref().ok().and_then(|r| platform::get_f64(r, "clearSecs"));
+            let msg = match secs {
+                Some(s) if s > 0.0 => "Copied. Paste it into a safe place now: the clipboard is cleared shortly.",
+                Some(_) => "Copied. Paste it into a safe place now.",
+                None => "Copied. ShownOnce could not arrange to clear the clipboard: clear it yourself after pasting.",
+            };
+            with_frame(|f| f.event(key, &SecretEvent::CopiedByUs, msg));
         }
         Action::SavedElsewhere => {
             with_frame(|f| f.event(key, &SecretEvent::UserConfirmedSavedElsewhere, "Marked as saved by you. ShownOnce forgot the value."));

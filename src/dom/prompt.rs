@@ -130,6 +130,13 @@ fn page_is_dark(doc: &Document) -> bool {
     !transparent && 2126 * r + 7152 * g + 722 * b < 1_000_000
 }
 
+/// The expiry written out ("3 April 2027") when its text alone reads two ways, as understood
+/// by the page's regional format; `None` when it is unambiguous or not a date.
+fn understood_date(doc: &Document, shown: &str) -> Option<String> {
+    let e = crate::core::date::parse_expiry(shown, &crate::dom::frame::page_locale(doc))?;
+    e.ambiguous.then(|| e.date.written_out())
+}
+
 /// The prompt's accessible name and description, from what the page showed.
 fn texts(d: &Detection) -> (String, String) {
     let mut name = String::from("ShownOnce: save the new client secret");
@@ -201,6 +208,12 @@ impl Prompt {
         if let Some(x) = &d.expires {
             meta.push_str(if meta.is_empty() { "Expires " } else { " · expires " });
             meta.push_str(x);
+            // `3/4/2027` reads two ways: say which date goes into a store.
+            if let Some(written) = understood_date(doc, x) {
+                meta.push_str(" (");
+                meta.push_str(&written);
+                meta.push(')');
+            }
         }
         if !meta.is_empty() {
             let m = el(doc, "p", "meta", &meta)?;

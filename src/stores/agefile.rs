@@ -328,7 +328,7 @@ pub async fn save_encrypted_file(req: SaveRequest) -> Result<super::Receipt, Sto
             message: format!("Saved {path} ({how})."),
         }),
         Err(DownloadError::Cancelled) => Err(StoreError::Cancelled),
-        Err(e) => Err(StoreError::Failed(e.user_message())),
+        Err(e) => Err(StoreError::Download(e)),
     }
 }
 

@@ -96,6 +96,24 @@ impl DownloadError {
     }
 }
 
+impl DownloadError {
+    /// A short machine code for diagnostics and tests (`interrupted:FILE_FAILED`…); no data.
+    pub fn code(&self) -> String {
+        match self {
+            DownloadError::Cancelled => "cancelled".into(),
+            DownloadError::Unavailable => "unavailable".into(),
+            DownloadError::Rejected(_) => "rejected".into(),
+            DownloadError::Interrupted(code) => {
+                // Browser error codes are upper-case identifiers; anything else is not echoed.
+                let safe = !code.is_empty() && code.len() <= 40 && code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_');
+                if safe { ["interrupted:", code].concat() } else { "interrupted".into() }
+            }
+            DownloadError::Vanished => "vanished".into(),
+            DownloadError::TimedOut => "timedOut".into(),
+        }
+    }
+}
+
 impl fmt::Display for DownloadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.user_message())
@@ -205,15 +223,10 @@ impl Drop for ObjectUrl {
     }
 }
 
-/// Saves `bytes` as `file_name` in a folder the user picks (save-as dialog, name
-/// uniquified on conflict). Resolves once the browser reports the download `complete`,
-/// with the final path when the browser tells it (else the file name).
-pub async fn save_download(bytes: Vec<u8>, file_name: &str) -> Result<String, DownloadError> {
-    save_download_with(bytes, file_name, true).await
-}
-
-/// [`save_download`], with the save-as dialog only if `save_as` (else straight into the
-/// browser's download folder: headless test browsers cannot show the dialog).
+/// Saves `bytes` as `file_name` in a folder the user picks (save-as dialog if `save_as`, else
+/// straight into the browser's download folder; name uniquified on conflict). Resolves once
+/// the browser reports the download `complete`, with the final path when the browser tells
+/// it (else the file name).
 pub async fn save_download_with(
     bytes: Vec<u8>,
     file_name: &str,

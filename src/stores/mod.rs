@@ -1,7 +1,8 @@
 //! The safe stores a detected secret can be saved to: one file per store, one trait.
 //!
 //! The background calls [`save`] (or a store's [`Store::save`]) with a [`SaveRequest`]
-//! and turns the outcome into a [`SecretEvent`] with [`outcome_event`]. Key Vault,
+//! and reports the outcome's kind ([`StoreError::codes`]) to the frame, which turns it into a
+//! lifecycle event with `core::state::StoreOutcome`. Key Vault,
 //! HashiCorp Vault/OpenBao and KeePassXC slot in as `stores/<name>.rs` + one match arm.
 //!
 //! - [`agefile`]: Store 2, the age-encrypted `.env` file (pure parts compile natively).
@@ -13,7 +14,7 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
-use crate::core::state::{SecretEvent, StoreKind};
+use crate::core::state::StoreKind;
 
 pub mod agefile;
 #[cfg(all(target_arch = "wasm32", feature = "background"))]
@@ -128,6 +129,9 @@ pub enum StoreError {
     /// The store wants the user's explicit go-ahead first (Key Vault: the name already
     /// holds a secret; saving adds a new version). The message asks the question.
     NeedsConfirmation(String),
+    /// The browser did not complete the download of the encrypted file.
+    #[cfg(all(target_arch = "wasm32", feature = "background"))]
+    Download(download::DownloadError),
     /// Anything else, as a user-facing message.
     Failed(String),
 }
@@ -142,7 +146,22 @@ impl StoreError {
                     .into()
             }
             StoreError::NeedsConfirmation(question) => question.clone(),
+            #[cfg(all(target_arch = "wasm32", feature = "background"))]
+            StoreError::Download(e) => format!("Not saved: {e}"),
             StoreError::Failed(why) => format!("Not saved: {why}"),
+        }
+    }
+
+    /// The outcome's kind for the prompt (`cancelled`, `needsPassphrase`, `needsConfirmation`,
+    /// `failed`) and a short code naming the cause for diagnostics; neither carries data.
+    pub fn codes(&self) -> (&'static str, String) {
+        match self {
+            StoreError::Cancelled => ("cancelled", "cancelled".into()),
+            StoreError::NeedsPassphrase => ("needsPassphrase", "needsPassphrase".into()),
+            StoreError::NeedsConfirmation(_) => ("needsConfirmation", "needsConfirmation".into()),
+            #[cfg(all(target_arch = "wasm32", feature = "background"))]
+            StoreError::Download(e) => ("failed", ["download:", &e.code()].concat()),
+            StoreError::Failed(_) => ("failed", "failed".into()),
         }
     }
 }
@@ -177,23 +196,6 @@ pub async fn save(kind: StoreKind, req: SaveRequest) -> Result<Receipt, StoreErr
     }
 }
 
-/// The lifecycle event for a store run's outcome. `NeedsPassphrase` is not an outcome the
-/// user sees as a failure: the prompt asks for the passphrase, so it maps to `None`.
-pub fn outcome_event(
-    store: StoreKind,
-    outcome: &Result<Receipt, StoreError>,
-) -> Option<SecretEvent> {
-    match outcome {
-        Ok(_) => Some(SecretEvent::StoreConfirmed { store }),
-        Err(StoreError::Cancelled) => Some(SecretEvent::StoreCancelled { store }),
-        Err(StoreError::NeedsPassphrase | StoreError::NeedsConfirmation(_)) => None,
-        Err(e @ StoreError::Failed(_)) => Some(SecretEvent::StoreFailed {
-            store,
-            reason: e.user_message(),
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,27 +215,6 @@ mod tests {
         assert!(
             !s.contains("abc8Q~value") && !s.contains("hunter2") && s.contains("app") && s.contains("locale: Some(\"en-GB\")"),
             "{s}"
-        );
-    }
-
-    #[test]
-    fn outcomes_map_to_events() {
-        let f = StoreKind::EncryptedFile;
-        let ok = Ok(Receipt {
-            message: "Saved".into(),
-        });
-        assert_eq!(
-            outcome_event(f, &ok),
-            Some(SecretEvent::StoreConfirmed { store: f })
-        );
-        assert_eq!(
-            outcome_event(f, &Err(StoreError::Cancelled)),
-            Some(SecretEvent::StoreCancelled { store: f })
-        );
-        assert_eq!(outcome_event(f, &Err(StoreError::NeedsPassphrase)), None);
-        let failed = outcome_event(f, &Err(StoreError::Failed("disk full".into())));
-        assert!(
-            matches!(failed, Some(SecretEvent::StoreFailed { reason, .. }) if reason.contains("disk full"))
         );
     }
 }

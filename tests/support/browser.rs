@@ -33,6 +33,29 @@ impl Browser {
     }
 }
 
+/// geckodriver's `POST /session/{id}/moz/context`: run scripts in the browser's chrome
+/// (privileged) context or back in content.
+#[derive(Debug)]
+struct MozContext(&'static str);
+
+impl thirtyfour::common::command::FormatRequestData for MozContext {
+    fn format_request(&self, session_id: &thirtyfour::SessionId) -> thirtyfour::RequestData {
+        thirtyfour::RequestData::new(http::Method::POST, format!("/session/{session_id}/moz/context"))
+            .add_body(json!({ "context": self.0 }))
+    }
+}
+
+/// What a witnessed navigation did (see [`Session::navigate_witnessed`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Witness {
+    /// The browser raised its leave-page (beforeunload) prompt.
+    Prompted,
+    /// The navigation completed and no prompt was raised.
+    Loaded,
+    /// Neither happened in time.
+    Nothing,
+}
+
 /// A running browser with the extension installed.
 pub struct Session {
     /// The WebDriver client.
@@ -350,14 +373,16 @@ impl Session {
     }
 
     /// Runs a BiDi navigation command on the top-level context (`browsingContext.reload` or
-    /// `browsingContext.navigate`) and reports whether the browser raised its leave-page
+    /// `browsingContext.navigate`) and reports what happened: the browser raised its leave-page
     /// (beforeunload) prompt, witnessed through the BiDi `browsingContext.userPromptOpened`
-    /// event (classic WebDriver would silently accept it). The prompt is answered with
-    /// `accept` (true: leave, false: stay on the page). Gives up after `secs`.
-    pub async fn navigate_witnessed(&self, method: &str, mut params: Value, accept: bool, secs: u64) -> bool {
+    /// event (classic WebDriver would silently accept it), and the prompt was answered with
+    /// `accept` (true: leave, false: stay); or the navigation completed without a prompt; or
+    /// neither within `secs` (a broken harness, never read as "no prompt").
+    pub async fn navigate_witnessed(&self, method: &str, mut params: Value, accept: bool, secs: u64) -> Witness {
         use futures_util::StreamExt;
         let bidi = self.driver.bidi().await.expect("BiDi connection");
-        let _ = bidi.session().subscribe("browsingContext.userPromptOpened").await;
+        // Without the subscription no prompt could ever be witnessed: fail, never guess.
+        bidi.session().subscribe("browsingContext.userPromptOpened").await.expect("subscribe to browsingContext.userPromptOpened");
         let mut events = bidi.subscribe_raw();
         let context = self.driver.window().await.unwrap().to_string();
         params["context"] = json!(context);
@@ -370,8 +395,17 @@ impl Session {
         tokio::pin!(deadline);
         let opened = loop {
             tokio::select! {
-                _ = &mut deadline => break false,
-                _ = &mut command => return false,
+                _ = &mut deadline => break Witness::Nothing,
+                done = &mut command => {
+                    return match done {
+                        Ok(Ok(_)) => Witness::Loaded,
+                        Ok(Err(e)) => {
+                            println!("note: the navigation failed without a leave-page prompt: {e}");
+                            Witness::Nothing
+                        }
+                        Err(e) => panic!("navigation task: {e}"),
+                    };
+                }
                 ev = events.next() => match ev {
                     Some(ev) if ev.method == "browsingContext.userPromptOpened" => {
                         assert_eq!(ev.params["type"], "beforeunload", "unexpected prompt: {}", ev.params);
@@ -379,10 +413,10 @@ impl Session {
                         bidi.send_raw("browsingContext.handleUserPrompt", json!({"context": ctx, "accept": accept}))
                             .await
                             .expect("answer the prompt");
-                        break true;
+                        break Witness::Prompted;
                     }
                     Some(_) => continue,
-                    None => break false,
+                    None => break Witness::Nothing,
                 },
             }
         };
@@ -390,8 +424,8 @@ impl Session {
         opened
     }
 
-    /// Whether `method` raises the leave-page prompt; if so, stays on the page.
-    pub async fn leave_prompt(&self, method: &str, params: Value, secs: u64) -> bool {
+    /// What `method` does to the page; a leave-page prompt is answered "stay on the page".
+    pub async fn leave_prompt(&self, method: &str, params: Value, secs: u64) -> Witness {
         self.navigate_witnessed(method, params, false, secs).await
     }
 
@@ -399,6 +433,38 @@ impl Session {
     pub async fn goto_leaving(&self, url: &str) {
         self.driver.enter_default_frame().await.ok();
         self.navigate_witnessed("browsingContext.navigate", json!({ "url": url }), true, 30).await;
+    }
+
+    /// Stops the extension's background right now, as the browser does to an idle one:
+    /// Chromium stops the service worker (CDP), Firefox terminates the event page (what
+    /// about:debugging's "Terminate background script" does, from the browser's chrome
+    /// context, which geckodriver's `--allow-system-access` allows). The next event or
+    /// message starts it again.
+    pub async fn stop_background(&self) {
+        match self.browser {
+            Browser::Chrome => {
+                let cdp = self.driver.cdp();
+                let _ = cdp.send_raw("ServiceWorker.enable", json!({})).await;
+                cdp.send_raw("ServiceWorker.stopAllWorkers", json!({})).await.expect("stop the service worker");
+            }
+            Browser::Firefox => {
+                self.driver.handle().cmd(MozContext("chrome")).await.expect("chrome context");
+                let r = self
+                    .driver
+                    .execute_async(
+                        "const done = arguments[arguments.length - 1];\
+                         const { ExtensionParent } = ChromeUtils.importESModule('resource://gre/modules/ExtensionParent.sys.mjs');\
+                         const ext = ExtensionParent.GlobalManager.getExtension(arguments[0]);\
+                         if (!ext) { done('no such add-on'); return; }\
+                         ext.terminateBackground({ disableResetIdleForTest: true }).then(() => done('ok'), (e) => done(String(e)));",
+                        vec![json!(FIREFOX_ADDON_ID)],
+                    )
+                    .await;
+                self.driver.handle().cmd(MozContext("content")).await.expect("content context");
+                let r = r.expect("terminate the background");
+                assert_eq!(r.json(), &json!("ok"), "terminate the background");
+            }
+        }
     }
 
     /// Where the browser saves downloads.

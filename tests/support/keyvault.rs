@@ -228,6 +228,10 @@ struct Inner {
     faults: VecDeque<KvFault>,
     /// Every vault connection is dropped unanswered (the network is down), token or not.
     outage: bool,
+    /// Vault requests wait (answered normally once the stall ends): a save is mid-request.
+    stall: bool,
+    /// How many requests arrived while stalled.
+    stalled: usize,
     kv_log: Vec<KvLogged>,
 }
 
@@ -265,6 +269,8 @@ impl KvState {
                 deleted: HashSet::new(),
                 faults: VecDeque::new(),
                 outage: false,
+                stall: false,
+                stalled: 0,
                 kv_log: Vec::new(),
             }),
         }
@@ -289,6 +295,17 @@ impl KvState {
     /// browser may resend a request on a fresh connection by itself; an outage drops those too).
     pub fn set_outage(&self, on: bool) {
         self.lock().outage = on;
+    }
+
+    /// Starts or ends a stall: while on, vault requests wait (60 s at most), then are answered
+    /// normally. Lets a test act while a save is in the middle of a request.
+    pub fn set_stall(&self, on: bool) {
+        self.lock().stall = on;
+    }
+
+    /// How many vault requests arrived while stalled.
+    pub fn stalled(&self) -> usize {
+        self.lock().stalled
     }
 
     /// Drops every queued fault not consumed yet.
@@ -1049,6 +1066,21 @@ async fn vault(
     req: Request<Incoming>,
     st: &KvState,
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
+    // A stalled vault: the request waits until the test ends the stall (bounded).
+    let mut counted = false;
+    for _ in 0..1200 {
+        {
+            let mut i = st.lock();
+            if !i.stall {
+                break;
+            }
+            if !counted {
+                i.stalled += 1;
+                counted = true;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let method = req.method().clone();
     let path_and_query = req
         .uri()

@@ -305,6 +305,16 @@ impl ReplicaServer {
         self.state.kv.set_outage(on)
     }
 
+    /// Starts or ends a vault stall: requests wait until it ends (a save is mid-request).
+    pub fn kv_stall(&self, on: bool) {
+        self.state.kv.set_stall(on);
+    }
+
+    /// How many vault requests arrived while stalled (see [`ReplicaServer::kv_stall`]).
+    pub fn kv_stalled(&self) -> usize {
+        self.state.kv.stalled()
+    }
+
     /// Drops every queued vault fault not consumed yet.
     pub fn kv_clear_faults(&self) {
         self.state.kv.clear_faults()
