@@ -28,6 +28,10 @@ api.alarms?.onAlarm.addListener((alarm) => {
   ready.then((g) => g.on_alarm(alarm.name));
 });
 
+api.storage.onChanged.addListener((changes, area) => {
+  ready.then((g) => g.on_storage_changed(changes, area));
+});
+
 api.tabs.onRemoved.addListener((tabId) => {
   ready.then((g) => g.on_tab_removed(tabId));
 });

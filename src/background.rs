@@ -218,6 +218,24 @@ pub async fn on_alarm(name: String) {
     }
 }
 
+/// A setting changed. Strict mode applies at once to every tab's guard and badge (not only
+/// after the next start of the background).
+#[wasm_bindgen]
+pub async fn on_storage_changed(changes: JsValue, area: String) {
+    let touched = js_sys::Reflect::get(&changes, &"strict_guard".into()).is_ok_and(|c| !c.is_undefined());
+    if area != "sync" || !touched {
+        return;
+    }
+    let strict = strict_setting().await;
+    let outcomes = TABLE.with(|t| t.borrow_mut().set_strict(strict));
+    if outcomes.is_empty() {
+        return;
+    }
+    for out in outcomes {
+        publish(out).await;
+    }
+}
+
 /// A tab was closed: forget it.
 #[wasm_bindgen]
 pub async fn on_tab_removed(tab: f64) {

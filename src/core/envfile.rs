@@ -97,7 +97,6 @@ pub fn is_guid(s: &str) -> bool {
 pub fn is_safe_secret(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= MAX_SECRET_LEN
-        && !s.starts_with('~')
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~'))
 }
@@ -161,13 +160,17 @@ pub fn build_env_file(input: &EnvFileInput<'_>) -> Result<Vec<u8>, EnvFileError>
         ("AZURE_TENANT_ID=", input.tenant_id),
         ("AZURE_CLIENT_SECRET=", input.secret),
     ];
+    // A value starting with `~` (Azure's alphabet allows it: about 1 secret in 66) is written
+    // in single quotes, so that no shell sourcing the file treats it as a tilde prefix; dotenv
+    // readers strip the quotes. The alphabet has no `'`, so the quotes are always safe.
+    let quoted = |v: &str| v.starts_with('~');
     let len = comments
         .iter()
         .map(|(k, v)| 2 + k.len() + v.len() + 1)
         .sum::<usize>()
         + vars
             .iter()
-            .map(|(k, v)| k.len() + v.len() + 1)
+            .map(|(k, v)| k.len() + v.len() + 1 + if quoted(v) { 2 } else { 0 })
             .sum::<usize>();
     let mut out = Vec::with_capacity(len);
     for (k, v) in &comments {
@@ -178,7 +181,13 @@ pub fn build_env_file(input: &EnvFileInput<'_>) -> Result<Vec<u8>, EnvFileError>
     }
     for (k, v) in &vars {
         out.extend_from_slice(k.as_bytes());
-        out.extend_from_slice(v.as_bytes());
+        if quoted(v) {
+            out.push(b'\'');
+            out.extend_from_slice(v.as_bytes());
+            out.push(b'\'');
+        } else {
+            out.extend_from_slice(v.as_bytes());
+        }
         out.push(b'\n');
     }
     debug_assert_eq!(out.len(), len);
@@ -311,6 +320,34 @@ mod tests {
         assert!(text.lines().nth(2).unwrap().chars().count() <= MAX_COMMENT_CHARS + 15);
     }
 
+    /// Azure's alphabet allows a leading `~` (about 1 secret in 66). Such a value used to be
+    /// refused, so the file store failed for it every time; it is now single-quoted, and a
+    /// shell sourcing the file gets the exact value.
+    #[test]
+    fn leading_tilde_is_quoted_and_sources_exactly() {
+        let secret = "~6~8Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzblP";
+        let text = String::from_utf8(build_env_file(&input("d", secret)).unwrap()).unwrap();
+        assert!(text.lines().any(|l| l == format!("AZURE_CLIENT_SECRET='{secret}'")), "{text}");
+        let plain = String::from_utf8(build_env_file(&input("d", SECRET)).unwrap()).unwrap();
+        assert!(plain.lines().any(|l| l == format!("AZURE_CLIENT_SECRET={SECRET}")), "{plain}");
+        for (i, (value, file)) in [(secret, &text), (SECRET, &plain)].into_iter().enumerate() {
+            let dir = std::env::temp_dir().join(format!("so-env-{}-{i}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join("x.env");
+            std::fs::write(&path, file).unwrap();
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(r#". "$1" && printf %s "$AZURE_CLIENT_SECRET""#)
+                .arg("sh")
+                .arg(&path)
+                .env("HOME", &dir)
+                .output()
+                .unwrap();
+            let _ = std::fs::remove_dir_all(&dir);
+            assert_eq!(String::from_utf8_lossy(&out.stdout), value, "sourced by sh");
+        }
+    }
+
     #[test]
     fn validates_values() {
         for bad in [
@@ -320,7 +357,6 @@ mod tests {
             "a\"b",
             "new\nline",
             "$(rm -rf)",
-            "~user",
             "back\\slash",
             "a#b",
             "é",

@@ -194,13 +194,16 @@ impl GuardTable {
         self.strict
     }
 
-    /// Changes strict mode; returns the tabs whose badge/arming must be refreshed.
-    pub fn set_strict(&mut self, strict: bool) -> Vec<u32> {
+    /// Changes strict mode (the user switched it in the options); returns each tab's new
+    /// arming and badge, to publish (empty when nothing changed).
+    pub fn set_strict(&mut self, strict: bool) -> Vec<Outcome> {
         if self.strict == strict {
             return Vec::new();
         }
         self.strict = strict;
-        self.tabs.keys().copied().collect()
+        let mut tabs: Vec<u32> = self.tabs.keys().copied().collect();
+        tabs.sort_unstable();
+        tabs.into_iter().map(|tab| Outcome { tab, changed: true, armed: self.armed(tab), badge: self.badge_count(tab) }).collect()
     }
 
     /// Applies one event.
@@ -322,15 +325,6 @@ impl GuardTable {
     /// All entries of a tab, tombstones included.
     pub fn entries(&self, tab: u32) -> &[GuardEntry] {
         self.tabs.get(&tab).map(Vec::as_slice).unwrap_or(&[])
-    }
-
-    /// Tabs that are armed now (to restore badges after a restart).
-    pub fn armed_tabs(&self) -> Vec<u32> {
-        self.tabs
-            .keys()
-            .copied()
-            .filter(|&t| self.armed(t))
-            .collect()
     }
 
     /// Serialises the table for `storage.session`: a header line, a `strict` line,
@@ -557,9 +551,10 @@ mod tests {
         t.apply(detected(1, 0, "a"));
         assert!(t.apply(state(1, "a", S::Copied)).armed);
         assert!(t.armed(1));
-        assert_eq!(t.set_strict(false), vec![1]);
+        assert!(t.set_strict(true).is_empty(), "no change, nothing to publish");
+        assert_eq!(t.set_strict(false), vec![Outcome { tab: 1, changed: true, armed: false, badge: 0 }]);
         assert!(!t.armed(1));
-        t.set_strict(true);
+        assert_eq!(t.set_strict(true), vec![Outcome { tab: 1, changed: true, armed: true, badge: 1 }]);
         assert!(t.armed(1));
         let o = t.apply(state(1, "a", S::Saved));
         assert!(!o.armed);
@@ -634,7 +629,6 @@ mod tests {
             .map(|e| e.fingerprint.as_str())
             .collect();
         assert_eq!(list, ["a", "b"], "oldest first");
-        assert_eq!(t.armed_tabs(), vec![3]);
     }
 
     #[test]

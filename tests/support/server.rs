@@ -703,6 +703,15 @@ fn make_secret(kind: &str, r: &mut Rng) -> String {
                 }
             }
         }
+        // A current secret whose first character is `~` (Azure's alphabet allows it).
+        "tilde" => {
+            let mut prefix = [0u8; 3];
+            let mut body = [0u8; 31];
+            r.fill(SECRET_ALPHABET, &mut prefix);
+            r.fill(SECRET_ALPHABET, &mut body);
+            prefix[0] = b'~';
+            super::checksum::make_current(&prefix, &body)
+        }
         _ => current(r),
     }
 }
