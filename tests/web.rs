@@ -88,10 +88,24 @@ async fn a_new_row_gives_exactly_one_prompt_without_the_value() {
     assert_eq!(p[0].get_attribute("data-hint").as_deref(), Some(&v[..3]));
     let desc = p[0].get_attribute("aria-description").unwrap();
     assert!(desc.contains("deploy key") && desc.contains("5/26/2027"), "{desc}");
-    // The prompt's UI is in a closed shadow root and the value is nowhere outside the row.
-    assert!(p[0].shadow_root().is_none(), "closed shadow root");
+    // The prompt's UI is in a closed shadow root: there is one (a second attach fails) and
+    // the page cannot open it.
+    assert!(p[0].shadow_root().is_none(), "the shadow root must be closed");
+    let again = web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open);
+    assert!(p[0].attach_shadow(&again).is_err(), "the prompt has no shadow root at all");
+    // The value is nowhere the page can read outside its own cell: markup and attributes,
+    // rendered text, form fields' current values, title and URL.
     let outside = root.outer_html().matches(&v).count();
     assert_eq!(outside, 1, "the value appears only in the page's own cell");
+    let body = document().body().unwrap();
+    assert_eq!(body.inner_text().matches(&v).count(), 1, "rendered text");
+    let fields = document().query_selector_all("input, textarea, select").unwrap();
+    for i in 0..fields.length() {
+        let f = fields.item(i).unwrap();
+        let value = js_sys::Reflect::get(&f, &"value".into()).unwrap().as_string().unwrap_or_default();
+        assert!(!value.contains(&v), "a form field holds the value");
+    }
+    assert!(!document().title().contains(&v) && !document().url().unwrap().contains(&v), "title / URL");
     neg.remove();
     pos.remove();
 }
