@@ -285,7 +285,16 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
         }
         // The user chose a store in the prompt: the value comes from the frame that shows it
         // and goes only into that store; nothing of it is kept here.
-        ("save", Some(_)) => Ok(save(&message).await),
+        ("save", Some((tab, _))) => {
+            let reply = save(&message).await;
+            // The store confirmed: record it here too, so the guard and badge are right even
+            // if the frame that asked is gone by now (blade closed or re-rendered mid-save).
+            let saved = js_sys::Reflect::get(&reply, &"ok".into()).ok().and_then(|v| v.as_bool()) == Some(true);
+            if let (true, Some(fp)) = (saved, get_str(&message, "fp").and_then(|f| Fingerprint::new(&f))) {
+                apply(GuardEvent::StateChanged { tab, fingerprint: fp, state: SecretState::Saved }).await;
+            }
+            Ok(reply)
+        }
         ("tabSecrets", _) => {
             let tab = get_f64(&message, "tabId").map(|t| t as u32).or(ids.map(|i| i.0)).ok_or_else(|| err("ShownOnce: no tab"))?;
             let list = js_sys::Array::new();

@@ -431,6 +431,7 @@ async fn save_to(key: &str, store: StoreKind) {
         let opt = |v: &Option<String>| v.as_deref().map(JsValue::from_str).unwrap_or(JsValue::NULL);
         let msg = obj(&[
             ("type", "save".into()),
+            ("fp", JsValue::from_str(&h.key)),
             ("store", store.as_str().into()),
             ("vault", JsValue::from_str(&vault)),
             ("secretName", JsValue::from_str(&name)),

@@ -607,9 +607,16 @@ fn add_password(input: &Value, host: &str, st: &State) -> (StatusCode, Value) {
             .unwrap_or("")
             .to_string()
     };
+    let app_id = s("appId");
     let kind = match s("kind").as_str() {
         "" => "current".to_string(),
-        k @ ("current" | "legacy" | "old" | "bad" | "keyvault") => k.to_string(),
+        k @ ("current" | "legacy" | "old" | "bad" | "keyvault" | "tilde") => k.to_string(),
+        // The app's first secret has a bad checksum, the next ones are good: a negative that
+        // a later positive proves was read (detection batches run in order).
+        "bad_then_current" => {
+            let first = !st.issued.lock().unwrap().iter().any(|i| i.app_id == app_id);
+            if first { "bad" } else { "current" }.to_string()
+        }
         _ => return (StatusCode::BAD_REQUEST, json!({"error": "unknown kind"})),
     };
     let description = s("displayName");
@@ -622,7 +629,6 @@ fn add_password(input: &Value, host: &str, st: &State) -> (StatusCode, Value) {
         d if !d.is_empty() => d,
         _ => en_date(&end),
     };
-    let app_id = s("appId");
 
     let (value, key_id) = {
         let mut rng = st.rng.lock().unwrap();
