@@ -704,6 +704,372 @@ impl Ctx<'_> {
     }
 }
 
+/// Decrypts a passphrase `.env.age` with the real `age -d`, typing the passphrase into the
+/// terminal it reads it from (a pty, as tests/agefile_cli.rs does). Returns the plaintext.
+fn age_decrypt_with_passphrase(file: &std::path::Path, passphrase: &str) -> Result<String, String> {
+    const PTY: &str = r#"
+import os, pty, sys, time
+file, out = sys.argv[1], sys.argv[2]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("age", ["age", "-d", "-o", out, file])
+buf, deadline = b"", time.time() + 60
+while b"passphrase" not in buf.lower():
+    if time.time() > deadline:
+        sys.exit("no passphrase prompt: " + buf.decode(errors="replace"))
+    try:
+        chunk = os.read(fd, 1024)
+    except OSError:
+        break
+    if not chunk:
+        break
+    buf += chunk
+os.write(fd, os.environ["AGE_TEST_PASSPHRASE"].encode() + b"\n")
+rest = b""
+while True:
+    try:
+        chunk = os.read(fd, 1024)
+    except OSError:
+        break
+    if not chunk:
+        break
+    rest += chunk
+_, status = os.waitpid(pid, 0)
+sys.stderr.write(rest.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+    let out_file = file.with_extension("decrypted");
+    let _ = std::fs::remove_file(&out_file);
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(PTY)
+        .arg(file)
+        .arg(&out_file)
+        .env("AGE_TEST_PASSPHRASE", passphrase)
+        .output()
+        .map_err(|e| format!("python3 runs the pty helper: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("age -d failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let text = std::fs::read_to_string(&out_file).map_err(|e| e.to_string());
+    let _ = std::fs::remove_file(&out_file);
+    text
+}
+
+/// The prompt host's height in the current frame (the host is what the page can see; the
+/// collapsed reminder is a small pill, the expanded prompt a card): collapsed below 80 px.
+const HOST_HEIGHT: &str = "const p = document.querySelector('shownonce-prompt'); return p ? p.getBoundingClientRect().height : null;";
+
+/// The toolbar badge of the other tab (the portal), read from an extension page: the
+/// extension has no `tabs` permission, but `tabs.query` still gives tab ids.
+const BADGE: &str = "return (async () => { const me = await chrome.tabs.getCurrent(); \
+    const tabs = (await chrome.tabs.query({})).filter(t => t.id !== me.id); \
+    if (tabs.length !== 1) return {error: 'expected one other tab, found ' + tabs.length}; \
+    const tabId = tabs[0].id; \
+    return {tabId, text: await chrome.action.getBadgeText({tabId}), color: Array.from(await chrome.action.getBadgeBackgroundColor({tabId}))}; })();";
+
+impl Ctx<'_> {
+    /// Opens the extension page `page` in a second tab, polls `script` there until `done`
+    /// accepts it (or fails after `secs`), closes the tab and returns to the portal tab.
+    async fn wait_in_ext_tab(&self, page: &str, what: &str, script: &str, secs: u64, done: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+        self.s.driver.enter_default_frame().await.ok();
+        let portal = self.s.driver.window().await.unwrap();
+        let tab = self.s.driver.new_tab().await.unwrap();
+        self.s.driver.switch_to_window(tab).await.unwrap();
+        let url = self.s.extension_url(page).await;
+        self.s.goto_leaving(&url).await;
+        let v = self.s.wait_js(what, script, secs, done).await;
+        self.s.driver.close_window().await.unwrap();
+        self.s.driver.switch_to_window(portal).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        v
+    }
+
+    /// Waits until the portal tab's badge reads `text` (colour checked when non-empty).
+    async fn badge_is(&self, tag: &str, text: &str) -> serde_json::Value {
+        let want = text.to_string();
+        let v = self.wait_in_ext_tab("options.html", &format!("badge {text:?}"), BADGE, 30, |v| v["text"].as_str() == Some(want.as_str())).await;
+        if !text.is_empty() {
+            assert_eq!(v["color"], json!([164, 38, 44, 255]), "{tag}: badge colour is not #a4262c: {v}");
+        }
+        v
+    }
+
+    /// The prompt in the blade has focus (the host is the active element of its document).
+    async fn prompt_focused(&self, iframe: bool) {
+        self.s.enter_blade(iframe).await;
+        self.s.wait_js("the prompt has focus", "return document.activeElement && document.activeElement.localName;", 20, |v| v == "shownonce-prompt").await;
+    }
+
+    async fn host_height(&self, iframe: bool, what: &str, collapsed: bool) -> f64 {
+        self.s.enter_blade(iframe).await;
+        let v = self.s.wait_js(what, HOST_HEIGHT, 20, |v| v.as_f64().is_some_and(|h| if collapsed { h > 0.0 && h < 80.0 } else { h >= 80.0 })).await;
+        v.as_f64().unwrap()
+    }
+
+    /// ux 1: a detection sets the portal tab's badge to "1" in #a4262c; our Copy clears it.
+    async fn ux_badge(&self, iframe: bool) {
+        let tag = self.tag(iframe, "ux: toolbar badge counts the unsaved secret");
+        self.armed_blade_for(iframe, "", &fresh_app(), "ux badge").await;
+        self.badge_is(&tag, "1").await;
+        self.prompt_focused(iframe).await;
+        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
+        self.s.wait_js("state copied", PROMPTS, 20, |v| v[0]["state"] == "copied").await;
+        self.top_attr_is("data-shownonce-guard", "off", 20).await;
+        self.badge_is(&tag, "").await;
+        println!("{tag} ... ok");
+    }
+
+    /// ux 2: the toolbar popup (opened in a background tab, so the portal stays the active
+    /// tab it asks about) lists the unsaved secret, and its Show prompt expands the
+    /// collapsed prompt and gives it focus: the next Enter copies.
+    async fn ux_popup_show_prompt(&self, iframe: bool) {
+        let tag = self.tag(iframe, "ux: popup lists the secret, Show prompt expands it");
+        let app = fresh_app();
+        self.armed_blade_for(iframe, "", &app, "ux popup").await;
+        self.prompt_focused(iframe).await;
+        self.keys(&thirtyfour::Key::Escape.value().to_string()).await;
+        self.host_height(iframe, "the prompt collapsed to its pill", true).await;
+        let url = self.s.extension_url("popup.html").await;
+        let popup = self.s.open_background_tab(&url).await;
+        let list = self
+            .s
+            .wait_in_context(&popup, "the popup's list", "JSON.stringify(Array.from(document.querySelectorAll('#secrets li')).map(li => li.textContent))", 30, |v| v != "[]")
+            .await;
+        let items: Vec<String> = serde_json::from_str(&list).unwrap();
+        assert_eq!(items.len(), 1, "{tag}: the popup lists {items:?}");
+        assert!(items[0].contains("ux popup"), "{tag}: the popup does not name the secret: {items:?}");
+        assert!(items[0].contains("Not copied"), "{tag}: the popup does not say it is not copied: {items:?}");
+        let clicked = self.s.eval_in_context(&popup, "(() => { const b = document.querySelector('#secrets button'); if (!b) return 'no button'; b.click(); return 'clicked'; })()").await;
+        assert_eq!(clicked.as_deref(), Some("clicked"), "{tag}: no Show prompt button");
+        self.host_height(iframe, "Show prompt expanded the prompt", false).await;
+        // The popup closes itself once the prompt was shown, or shows an error.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let err = self.s.eval_in_context(&popup, "(() => { const e = document.getElementById('popup-error'); return e && !e.hidden ? e.textContent : ''; })()").await;
+        assert!(err.as_deref().unwrap_or("").is_empty(), "{tag}: the popup reports {err:?}");
+        self.s.close_context(&popup).await;
+        self.prompt_focused(iframe).await;
+        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
+        self.s.wait_js("state copied", PROMPTS, 20, |v| v[0]["state"] == "copied").await;
+        self.top_attr_is("data-shownonce-guard", "off", 20).await;
+        println!("{tag} ... ok");
+    }
+
+    /// ux 3: the options page refuses an invalid age recipient and client ID (error shown,
+    /// storage.sync unchanged) and saves a valid recipient and a clipboard delay.
+    async fn ux_options_validation(&self) {
+        let tag = "e2e ux: options page validates before saving".to_string();
+        let tag = format!("{tag} [{}/{}]", self.s.browser.name(), self.csp.param());
+        let dir = std::env::temp_dir().join(format!("so-ux-{}-{}", self.s.browser.name(), std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let key = dir.join("key.txt");
+        let _ = std::fs::remove_file(&key);
+        let out = std::process::Command::new("age-keygen").arg("-o").arg(&key).output().expect("age-keygen (Debian package age)");
+        assert!(out.status.success(), "age-keygen failed");
+        let keytext = std::fs::read_to_string(&key).unwrap();
+        let public = keytext.lines().find_map(|l| l.strip_prefix("# public key: ")).unwrap().trim().to_string();
+        let _ = std::fs::remove_dir_all(&dir);
+
+        self.s.driver.enter_default_frame().await.ok();
+        let portal = self.s.driver.window().await.unwrap();
+        let tab = self.s.driver.new_tab().await.unwrap();
+        self.s.driver.switch_to_window(tab).await.unwrap();
+        let url = self.s.extension_url("options.html").await;
+        self.s.goto_leaving(&url).await;
+        let sync = "return chrome.storage.sync.get(null).then(r => JSON.stringify(r));";
+        // The page has filled the form (the delay select has its options).
+        self.s.wait_js("options page ready", "return document.querySelectorAll('#clipboard_clear_secs option').length;", 20, |v| v.as_u64().unwrap_or(0) > 0).await;
+        let tab_key = thirtyfour::Key::Tab.value().to_string();
+        let field_state = |id: &str| {
+            format!("const f = document.getElementById('{id}'), e = document.getElementById('{id}-error'); return JSON.stringify({{invalid: f.getAttribute('aria-invalid'), error: e.hidden ? '' : e.textContent, status: document.getElementById('status').textContent}});")
+        };
+        for (id, bad) in [("age_recipient", "age1notakey"), ("keyvault_client_id", "not-a-guid")] {
+            let before = self.s.js(sync, vec![]).await;
+            let el = self.s.driver.find(thirtyfour::By::Id(id)).await.unwrap();
+            el.click().await.unwrap();
+            el.send_keys(format!("{bad}{tab_key}")).await.unwrap();
+            let st = self.s.wait_js(&format!("an error on {id}"), &field_state(id), 20, |v| v.as_str().is_some_and(|s| s.contains("\"invalid\":\"true\""))).await;
+            let st: serde_json::Value = serde_json::from_str(st.as_str().unwrap()).unwrap();
+            assert!(!st["error"].as_str().unwrap_or("").trim().is_empty(), "{tag}: {id}: no error text: {st}");
+            assert!(st["status"].as_str().unwrap_or("").contains("Not saved"), "{tag}: {id}: status {st}");
+            // Give a wrong write every chance to land before checking it did not.
+            tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+            assert_eq!(self.s.js(sync, vec![]).await, before, "{tag}: {id}: storage.sync changed after an invalid value");
+            // Put the field back as it was (empty), which is valid.
+            el.click().await.unwrap();
+            self.s.driver.action_chain().key_down(thirtyfour::Key::Control).send_keys("a").key_up(thirtyfour::Key::Control).send_keys(thirtyfour::Key::Backspace.value().to_string()).send_keys(tab_key.clone()).perform().await.unwrap();
+            self.s.wait_js(&format!("{id} error cleared"), &field_state(id), 20, |v| v.as_str().is_some_and(|s| s.contains("\"invalid\":null"))).await;
+        }
+        // A valid recipient is saved as typed (trimmed).
+        let el = self.s.driver.find(thirtyfour::By::Id("age_recipient")).await.unwrap();
+        el.click().await.unwrap();
+        el.send_keys(format!(" {public} {tab_key}")).await.unwrap();
+        let want = public.clone();
+        self.s
+            .wait_js("the recipient saved", "return chrome.storage.sync.get('age_recipient').then(r => r.age_recipient || null);", 20, |v| v.as_str() == Some(want.as_str()))
+            .await;
+        let st = self.s.js(&field_state("age_recipient"), vec![]).await;
+        assert!(st.as_str().unwrap().contains("\"invalid\":null"), "{tag}: valid recipient still marked: {st}");
+        // The delay is a fixed list: picking 10 s saves it.
+        let select = self.s.driver.find(thirtyfour::By::Id("clipboard_clear_secs")).await.unwrap();
+        thirtyfour::components::SelectElement::new(&select).await.unwrap().select_by_value("10").await.unwrap();
+        self.s
+            .wait_js("the delay saved", "return chrome.storage.sync.get('clipboard_clear_secs').then(r => r.clipboard_clear_secs === undefined ? null : String(r.clipboard_clear_secs));", 20, |v| v == "10")
+            .await;
+        // Reset.
+        self.s.js("return chrome.storage.sync.set({age_recipient: '', clipboard_clear_secs: '30'});", vec![]).await;
+        self.s.driver.close_window().await.unwrap();
+        self.s.driver.switch_to_window(portal).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        println!("{tag} ... ok");
+    }
+
+    /// ux 4: strict mode switched in the options while a copied secret is on the page: the
+    /// top frame re-arms at once (no reload), a reload asks; switched off again: disarmed.
+    async fn ux_strict_at_run_time(&self, iframe: bool) {
+        let tag = self.tag(iframe, "ux: strict mode switched at run time re-arms and disarms");
+        self.armed_blade_for(iframe, "", &fresh_app(), "ux strict").await;
+        self.prompt_focused(iframe).await;
+        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
+        self.s.wait_js("state copied", PROMPTS, 20, |v| v[0]["state"] == "copied").await;
+        self.top_attr_is("data-shownonce-guard", "off", 20).await;
+        // The options page writes the checkbox as the string "true".
+        self.set_setting("strict_guard", json!("true")).await;
+        self.top_attr_is("data-shownonce-guard", "armed", 30).await;
+        self.badge_is(&tag, "1").await;
+        let w = self.s.leave_prompt("browsingContext.reload", json!({}), 30).await;
+        if w != Witness::Prompted {
+            self.set_setting("strict_guard", json!("false")).await;
+            panic!("{tag}: strict mode on, copied only: reload gave {w:?}, not the leave-page prompt");
+        }
+        self.set_setting("strict_guard", json!("false")).await;
+        self.top_attr_is("data-shownonce-guard", "off", 30).await;
+        self.badge_is(&tag, "").await;
+        assert_eq!(self.s.leave_prompt("browsingContext.reload", json!({}), 30).await, Witness::Loaded, "{tag}: still guarded after strict mode was switched off");
+        println!("{tag} ... ok");
+    }
+
+    /// ux 5: "I saved it elsewhere" by keyboard (Tab from the focused Copy, Enter): confirmed,
+    /// guard off.
+    async fn ux_saved_elsewhere(&self, iframe: bool) {
+        let tag = self.tag(iframe, "ux: I saved it elsewhere (keyboard) disarms");
+        self.armed_blade_for(iframe, "", &fresh_app(), "ux elsewhere").await;
+        self.prompt_focused(iframe).await;
+        self.keys(&format!("{}{}", thirtyfour::Key::Tab.value(), thirtyfour::Key::Enter.value())).await;
+        let p = self.s.wait_js("state confirmed", PROMPTS, 20, |v| v[0]["state"] != "shown").await;
+        assert_eq!(p[0]["state"], "confirmed", "{tag}: {p}");
+        self.top_attr_is("data-shownonce-guard", "off", 20).await;
+        assert_eq!(self.s.leave_prompt("browsingContext.reload", json!({}), 30).await, Witness::Loaded, "{tag}: still guarded after the confirmation");
+        println!("{tag} ... ok");
+    }
+
+    /// ux 6: Escape collapses the prompt to its pill (the guard stays armed); Enter on the
+    /// pill, and a click on it, expand it again with focus on Copy (the next Enter copies).
+    async fn ux_hide_and_pill(&self, iframe: bool) {
+        let tag = self.tag(iframe, "ux: Hide (Esc) keeps the guard, the pill expands again");
+        self.armed_blade_for(iframe, "", &fresh_app(), "ux pill").await;
+        self.prompt_focused(iframe).await;
+        let open_h = self.host_height(iframe, "the prompt expanded", false).await;
+        self.keys(&thirtyfour::Key::Escape.value().to_string()).await;
+        let pill_h = self.host_height(iframe, "the prompt collapsed", true).await;
+        assert!(pill_h < open_h, "{tag}: {pill_h} vs {open_h}");
+        self.top_attr_is("data-shownonce-guard", "armed", 5).await;
+        assert_eq!(self.s.leave_prompt("browsingContext.reload", json!({}), 30).await, Witness::Prompted, "{tag}: hidden prompt, but no leave-page prompt");
+        // Enter on the pill (it has the focus after Esc).
+        self.prompt_focused(iframe).await;
+        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
+        self.host_height(iframe, "Enter on the pill expanded the prompt", false).await;
+        assert_eq!(self.prompts().await[0]["state"], "shown", "{tag}: expanding must not act");
+        // Collapse again, then click the pill.
+        self.keys(&thirtyfour::Key::Escape.value().to_string()).await;
+        self.host_height(iframe, "collapsed again", true).await;
+        let host = self.s.driver.find(thirtyfour::By::Css("shownonce-prompt")).await.unwrap();
+        host.click().await.unwrap();
+        self.host_height(iframe, "a click on the pill expanded the prompt", false).await;
+        // Focus is back on the primary button: Enter copies.
+        self.prompt_focused(iframe).await;
+        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
+        self.s.wait_js("state copied", PROMPTS, 20, |v| v[0]["state"] == "copied").await;
+        self.top_attr_is("data-shownonce-guard", "off", 20).await;
+        println!("{tag} ... ok");
+    }
+
+    /// ux 7: selecting the value in the portal's own row and pressing Ctrl+C counts as copied.
+    async fn ux_ctrl_c(&self, iframe: bool) {
+        let tag = self.tag(iframe, "ux: Ctrl+C of the selected value disarms");
+        self.armed_blade_for(iframe, "", &fresh_app(), "ux ctrlc").await;
+        let value = self.server.issued().last().unwrap().value.clone();
+        self.s.enter_blade(iframe).await;
+        // Select the portal's own cell text (the page's content), like a triple-click would.
+        let sel = self
+            .s
+            .js(
+                "const cell = Array.from(document.querySelectorAll('[data-testid=secret-row] .so-value-text')).find(c => c.textContent.includes(arguments[0])); \
+                 if (!cell) return 'no cell'; const r = document.createRange(); r.selectNodeContents(cell); const s = getSelection(); s.removeAllRanges(); s.addRange(r); return s.toString() === arguments[0] ? 'ok' : 'selected ' + s.toString().length;",
+                vec![json!(value)],
+            )
+            .await;
+        assert_eq!(sel, "ok", "{tag}: could not select the value cell");
+        assert_eq!(self.prompts().await[0]["state"], "shown", "{tag}");
+        self.s.driver.action_chain().key_down(thirtyfour::Key::Control).send_keys("c").key_up(thirtyfour::Key::Control).perform().await.expect("copy");
+        self.s.wait_js("state copied", PROMPTS, 20, |v| v[0]["state"] == "copied").await;
+        self.top_attr_is("data-shownonce-guard", "off", 20).await;
+        self.s.enter_blade(iframe).await;
+        assert_eq!(self.paste().await, value, "{tag}: Ctrl+C did not copy the value");
+        println!("{tag} ... ok");
+    }
+
+    /// ux 8: no recipient in the options: the file store asks for a passphrase in the prompt;
+    /// typed there, Enter saves into the download folder, and `age -d` with that passphrase
+    /// (typed into its terminal) gives the .env with the value.
+    async fn ux_passphrase_file(&self, iframe: bool) {
+        let tag = self.tag(iframe, "ux: passphrase file, decrypted by age -d");
+        self.set_setting("age_recipient", json!("")).await;
+        self.set_setting("default_store", json!("file")).await;
+        self.set_setting("file_save_as", json!("false")).await;
+        let before: Vec<_> = std::fs::read_dir(self.s.downloads()).unwrap().flatten().map(|e| e.path()).collect();
+        self.armed_blade_for(iframe, "", &fresh_app(), "ux passphrase").await;
+        let issued = self.server.issued().last().cloned().unwrap();
+        self.s.enter_blade(iframe).await;
+        self.s.wait_js("file store preselected", PROMPTS, 20, |v| v[0]["store"] == "file").await;
+        self.prompt_focused(iframe).await;
+        let passphrase = format!("ux pass {}", &fresh_app()[..8]);
+        self.keys(&passphrase).await;
+        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
+        // scrypt (2^17) runs in the background: generous on a loaded machine.
+        let p = self.s.wait_js("the store run ended", PROMPTS, 120, |v| v[0]["runs"].is_string() && v[0]["busy"] == "false").await;
+        let log = if p[0]["state"] != "saved" { self.store_log().await } else { json!(null) };
+        self.set_setting("default_store", json!("clipboard")).await;
+        self.set_setting("file_save_as", json!("true")).await;
+        assert_eq!((p[0]["state"].as_str(), p[0]["outcome"].as_str(), p[0]["runs"].as_str()), (Some("saved"), Some("saved"), Some("1")), "{tag}: {}; store log {log}", p[0]);
+        self.top_attr_is("data-shownonce-guard", "off", 20).await;
+        let file = std::fs::read_dir(self.s.downloads())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| !before.contains(p) && p.to_string_lossy().ends_with(".env.age"))
+            .unwrap_or_else(|| panic!("{tag}: no .env.age in {}", self.s.downloads().display()));
+        let env = age_decrypt_with_passphrase(&file, &passphrase).unwrap_or_else(|e| panic!("{tag}: {e}"));
+        assert!(env.lines().any(|l| l == format!("AZURE_CLIENT_SECRET={}", issued.value)), "{tag}: no AZURE_CLIENT_SECRET line");
+        // Another passphrase does not open it.
+        assert!(age_decrypt_with_passphrase(&file, "not the passphrase").is_err(), "{tag}: a wrong passphrase decrypted the file");
+        println!("{tag} ... ok");
+    }
+
+    /// ux 9: closing the tab with an unsaved secret raises the leave-page prompt; "stay"
+    /// keeps the tab and its guard.
+    async fn ux_tab_close(&self, iframe: bool) {
+        let tag = self.tag(iframe, "ux: closing the tab asks first");
+        self.armed_blade_for(iframe, "", &fresh_app(), "ux close").await;
+        let w = self.s.close_witnessed(false, 30).await;
+        assert_eq!(w, Witness::Prompted, "{tag}: closing the tab raised no leave-page prompt");
+        self.top_attr_is("data-shownonce-guard", "armed", 20).await;
+        self.s.enter_blade(iframe).await;
+        assert_eq!(self.prompts().await.len(), 1, "{tag}: the prompt is gone after staying");
+        println!("{tag} ... ok");
+    }
+}
+
 async fn run(browser: Browser, csp: Csp) {
     let server = ReplicaServer::start();
     // Firefox: a short event-page idle timeout, so the restart scenario can happen.
@@ -712,7 +1078,7 @@ async fn run(browser: Browser, csp: Csp) {
     let ctx = Ctx { s: &s, server: &server, csp };
     // SO_E2E_ONLY=<group> runs one group while developing; CI runs them all.
     let only = std::env::var("SO_E2E_ONLY").unwrap_or_default();
-    const GROUPS: [&str; 6] = ["frames", "detect", "guard", "copy", "file", "keyvault"];
+    const GROUPS: [&str; 7] = ["frames", "detect", "guard", "copy", "file", "keyvault", "ux"];
     for o in only.split(',').filter(|o| !o.is_empty()) {
         assert!(GROUPS.contains(&o), "SO_E2E_ONLY: unknown group {o:?} (groups: {GROUPS:?})");
     }
@@ -741,6 +1107,41 @@ async fn run(browser: Browser, csp: Csp) {
         // The store runs in the background, the same for both frame models: the iframe one.
         if want("keyvault") && iframe {
             ctx.key_vault(iframe).await;
+        }
+        // What the user sees around the prompt (toolbar badge, popup, options page, strict
+        // mode, keyboard paths): the iframe model only, to keep the suite's time down.
+        if want("ux") && iframe {
+            // SO_E2E_UX=<scenario>[,…] runs some of them while developing (badge, popup,
+            // options, strict, elsewhere, pill, ctrlc, passphrase, close).
+            let ux = std::env::var("SO_E2E_UX").unwrap_or_default();
+            let on = |n: &str| ux.is_empty() || ux.split(',').any(|o| o == n);
+            if on("badge") {
+                ctx.ux_badge(iframe).await;
+            }
+            if on("popup") {
+                ctx.ux_popup_show_prompt(iframe).await;
+            }
+            if on("options") {
+                ctx.ux_options_validation().await;
+            }
+            if on("strict") {
+                ctx.ux_strict_at_run_time(iframe).await;
+            }
+            if on("elsewhere") {
+                ctx.ux_saved_elsewhere(iframe).await;
+            }
+            if on("pill") {
+                ctx.ux_hide_and_pill(iframe).await;
+            }
+            if on("ctrlc") {
+                ctx.ux_ctrl_c(iframe).await;
+            }
+            if on("passphrase") {
+                ctx.ux_passphrase_file(iframe).await;
+            }
+            if on("close") {
+                ctx.ux_tab_close(iframe).await;
+            }
         }
     }
     let _ = json!(null);

@@ -490,3 +490,111 @@ impl Session {
         path
     }
 }
+
+/// Helpers for the `ux` e2e group: extension pages in background tabs (BiDi), and closing
+/// the tab with its leave-page prompt witnessed.
+impl Session {
+    /// Opens `url` in a new *background* tab (the current tab stays the active one, as it is
+    /// while the user looks at the toolbar popup) and returns its BiDi context id once the
+    /// page loaded.
+    pub async fn open_background_tab(&self, url: &str) -> String {
+        let bidi = self.driver.bidi().await.expect("BiDi connection");
+        let r = bidi
+            .send_raw("browsingContext.create", json!({"type": "tab", "background": true}))
+            .await
+            .expect("browsingContext.create (background tab)");
+        let context = r["context"].as_str().or_else(|| r["result"]["context"].as_str()).unwrap_or_else(|| panic!("no context in {r}")).to_string();
+        bidi.send_raw("browsingContext.navigate", json!({"context": context, "url": url, "wait": "complete"}))
+            .await
+            .expect("load the page in the background tab");
+        context
+    }
+
+    /// Evaluates `expression` (awaited if it is a promise) in the top document of BiDi
+    /// `context` and returns its string result (`None` for any other type or an exception).
+    pub async fn eval_in_context(&self, context: &str, expression: &str) -> Option<String> {
+        let bidi = self.driver.bidi().await.expect("BiDi connection");
+        let r = bidi
+            .send_raw(
+                "script.evaluate",
+                json!({"expression": expression, "target": {"context": context}, "awaitPromise": true, "resultOwnership": "none"}),
+            )
+            .await
+            .ok()?;
+        let res = if r.get("result").is_some_and(|x| x.get("type").is_some()) { &r["result"] } else { &r["result"]["result"] };
+        (res["type"] == "string").then(|| res["value"].as_str().unwrap_or_default().to_string())
+    }
+
+    /// Polls [`Session::eval_in_context`] until `done` accepts its result, or fails after `secs`.
+    pub async fn wait_in_context(&self, context: &str, what: &str, expression: &str, secs: u64, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let v = self.eval_in_context(context, expression).await;
+            if let Some(v) = v.as_deref().filter(|v| done(v)) {
+                return v.to_string();
+            }
+            if Instant::now() > deadline {
+                panic!("timed out after {secs}s waiting for {what}; last value: {v:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Closes BiDi `context` if it is still open (errors ignored: it may have closed itself).
+    pub async fn close_context(&self, context: &str) {
+        if let Ok(bidi) = self.driver.bidi().await {
+            let _ = tokio::time::timeout(Duration::from_secs(15), bidi.send_raw("browsingContext.close", json!({"context": context}))).await;
+        }
+    }
+
+    /// Closes the current top-level tab like a user (`browsingContext.close` with
+    /// `promptUnload: true`) and reports what happened: the browser raised its leave-page
+    /// prompt (answered with `accept`: true closes the tab, false keeps it), or the tab
+    /// closed without one ([`Witness::Loaded`]), or neither within `secs`.
+    pub async fn close_witnessed(&self, accept: bool, secs: u64) -> Witness {
+        use futures_util::StreamExt;
+        self.driver.enter_default_frame().await.ok();
+        let bidi = self.driver.bidi().await.expect("BiDi connection");
+        bidi.session().subscribe("browsingContext.userPromptOpened").await.expect("subscribe to browsingContext.userPromptOpened");
+        bidi.session().subscribe("browsingContext.contextDestroyed").await.expect("subscribe to browsingContext.contextDestroyed");
+        let mut events = bidi.subscribe_raw();
+        let context = self.driver.window().await.unwrap().to_string();
+        let sender = bidi.clone();
+        let ctx = context.clone();
+        let mut command = tokio::spawn(async move { sender.send_raw("browsingContext.close", json!({"context": ctx, "promptUnload": true})).await });
+        let deadline = tokio::time::sleep(Duration::from_secs(secs));
+        tokio::pin!(deadline);
+        let mut command_done = false;
+        let seen = loop {
+            tokio::select! {
+                biased;
+                ev = events.next() => match ev {
+                    Some(ev) if ev.method == "browsingContext.userPromptOpened" && ev.params["context"] == context.as_str() => {
+                        assert_eq!(ev.params["type"], "beforeunload", "unexpected prompt: {}", ev.params);
+                        bidi.send_raw("browsingContext.handleUserPrompt", json!({"context": context, "accept": accept}))
+                            .await
+                            .expect("answer the prompt");
+                        break Witness::Prompted;
+                    }
+                    Some(ev) if ev.method == "browsingContext.contextDestroyed" && ev.params["context"] == context.as_str() => break Witness::Loaded,
+                    Some(_) => continue,
+                    None => break Witness::Nothing,
+                },
+                done = &mut command, if !command_done => {
+                    command_done = true;
+                    match done {
+                        // Closed, and no prompt came first.
+                        Ok(Ok(_)) => break Witness::Loaded,
+                        Ok(Err(e)) => println!("note: browsingContext.close failed: {e}"),
+                        Err(e) => panic!("close task: {e}"),
+                    }
+                }
+                _ = &mut deadline => break Witness::Nothing,
+            }
+        };
+        if !command_done {
+            let _ = tokio::time::timeout(Duration::from_secs(10), command).await;
+        }
+        seen
+    }
+}
