@@ -823,6 +823,11 @@ impl Ctx<'_> {
     /// ux 2: the toolbar popup (opened in a background tab, so the portal stays the active
     /// tab it asks about) lists the unsaved secret, and its Show prompt expands the
     /// collapsed prompt and gives it focus: the next Enter copies.
+    ///
+    /// Fails in Firefox as of this writing: Firefox frame ids of the blade iframe exceed
+    /// u32, and the background stores `sender.frameId as u32` (src/background.rs
+    /// `sender_ids`), which saturates to 4294967295; `focusPrompt` then messages a frame
+    /// that does not exist and the popup says "Could not show the prompt".
     async fn ux_popup_show_prompt(&self, iframe: bool) {
         let tag = self.tag(iframe, "ux: popup lists the secret, Show prompt expands it");
         let app = fresh_app();
@@ -842,11 +847,31 @@ impl Ctx<'_> {
         assert!(items[0].contains("Not copied"), "{tag}: the popup does not say it is not copied: {items:?}");
         let clicked = self.s.eval_in_context(&popup, "(() => { const b = document.querySelector('#secrets button'); if (!b) return 'no button'; b.click(); return 'clicked'; })()").await;
         assert_eq!(clicked.as_deref(), Some("clicked"), "{tag}: no Show prompt button");
-        self.host_height(iframe, "Show prompt expanded the prompt", false).await;
-        // The popup closes itself once the prompt was shown, or shows an error.
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        let err = self.s.eval_in_context(&popup, "(() => { const e = document.getElementById('popup-error'); return e && !e.hidden ? e.textContent : ''; })()").await;
-        assert!(err.as_deref().unwrap_or("").is_empty(), "{tag}: the popup reports {err:?}");
+        // The prompt expands, or the popup says why it could not show it.
+        self.s.enter_blade(iframe).await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let h = self.s.js(HOST_HEIGHT, vec![]).await;
+            if h.as_f64().is_some_and(|h| h >= 80.0) {
+                break;
+            }
+            let err = self.s.eval_in_context(&popup, "(() => { const e = document.getElementById('popup-error'); return e && !e.hidden ? e.textContent : ''; })()").await;
+            if !err.as_deref().unwrap_or("").is_empty() {
+                // What the background answers the same request, for the failure message.
+                let why = self
+                    .s
+                    .eval_in_context(
+                        &popup,
+                        "(async () => { const [t] = await chrome.tabs.query({active: true, currentWindow: true}); const s = await chrome.runtime.sendMessage({type: 'tabSecrets', tabId: t.id}); \
+                         let r; try { r = await chrome.runtime.sendMessage({type: 'focusPrompt', tabId: t.id, frameId: s.secrets[0].frameId, fingerprint: s.secrets[0].fingerprint}); } catch (e) { r = 'rejected: ' + e.message; } \
+                         return JSON.stringify({tab: t.id, frameId: s.secrets[0].frameId, focusPrompt: r}); })()",
+                    )
+                    .await;
+                panic!("{tag}: the popup reports {err:?}; focusPrompt again: {why:?}");
+            }
+            assert!(std::time::Instant::now() < deadline, "{tag}: Show prompt did not expand the prompt (host height {h})");
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
         self.s.close_context(&popup).await;
         self.prompt_focused(iframe).await;
         self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
@@ -1061,8 +1086,20 @@ impl Ctx<'_> {
     async fn ux_tab_close(&self, iframe: bool) {
         let tag = self.tag(iframe, "ux: closing the tab asks first");
         self.armed_blade_for(iframe, "", &fresh_app(), "ux close").await;
+        // Not the window's last tab: closing that one would end the window (and the session).
+        let portal = self.s.driver.window().await.unwrap();
+        let spare = self.s.driver.new_tab().await.unwrap();
+        self.s.driver.switch_to_window(portal.clone()).await.unwrap();
         let w = self.s.close_witnessed(false, 30).await;
+        if w == Witness::Loaded {
+            // The tab is gone: carry on in the spare one, then fail.
+            self.s.driver.switch_to_window(spare).await.unwrap();
+            panic!("{tag}: the tab closed without a leave-page prompt");
+        }
         assert_eq!(w, Witness::Prompted, "{tag}: closing the tab raised no leave-page prompt");
+        self.s.driver.switch_to_window(spare).await.unwrap();
+        self.s.driver.close_window().await.unwrap();
+        self.s.driver.switch_to_window(portal).await.unwrap();
         self.top_attr_is("data-shownonce-guard", "armed", 20).await;
         self.s.enter_blade(iframe).await;
         assert_eq!(self.prompts().await.len(), 1, "{tag}: the prompt is gone after staying");
@@ -1118,9 +1155,6 @@ async fn run(browser: Browser, csp: Csp) {
             if on("badge") {
                 ctx.ux_badge(iframe).await;
             }
-            if on("popup") {
-                ctx.ux_popup_show_prompt(iframe).await;
-            }
             if on("options") {
                 ctx.ux_options_validation().await;
             }
@@ -1141,6 +1175,10 @@ async fn run(browser: Browser, csp: Csp) {
             }
             if on("close") {
                 ctx.ux_tab_close(iframe).await;
+            }
+            // Last: it fails in Firefox today (see ux_popup_show_prompt), without hiding the others.
+            if on("popup") {
+                ctx.ux_popup_show_prompt(iframe).await;
             }
         }
     }
