@@ -827,7 +827,8 @@ impl Ctx<'_> {
     /// Fails in Firefox as of this writing: Firefox frame ids of the blade iframe exceed
     /// u32, and the background stores `sender.frameId as u32` (src/background.rs
     /// `sender_ids`), which saturates to 4294967295; `focusPrompt` then messages a frame
-    /// that does not exist and the popup says "Could not show the prompt".
+    /// that does not exist and the popup says "Could not show the prompt". (Checked: with
+    /// `GuardEntry.frame` and `sender_ids` widened to u64 this scenario passes in Firefox.)
     async fn ux_popup_show_prompt(&self, iframe: bool) {
         let tag = self.tag(iframe, "ux: popup lists the secret, Show prompt expands it");
         let app = fresh_app();
