@@ -85,11 +85,12 @@ fn is_extension_page(sender: &JsValue) -> bool {
     matches!((own, url), (Some(o), Some(u)) if u.starts_with(&o) && u[o.len()..].starts_with('/'))
 }
 
-fn sender_ids(sender: &JsValue) -> Option<(u32, u32)> {
+fn sender_ids(sender: &JsValue) -> Option<(u32, u64)> {
     let tab = js_sys::Reflect::get(sender, &"tab".into()).ok()?;
     let tab_id = get_f64(&tab, "id")?;
     let frame = get_f64(sender, "frameId").unwrap_or(0.0);
-    Some((tab_id as u32, frame as u32))
+    // Firefox's frame ids exceed 32 bits (they are exact in an f64).
+    Some((tab_id as u32, frame as u64))
 }
 
 fn guard_reply(tab: u32) -> JsValue {
@@ -295,7 +296,9 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
             }
             Ok(reply)
         }
-        ("tabSecrets", _) => {
+        // The popup's questions: only the extension's own pages may ask about or act on a tab
+        // (a content script of one tab must not reach another).
+        ("tabSecrets", _) if is_extension_page(&sender) => {
             let tab = get_f64(&message, "tabId").map(|t| t as u32).or(ids.map(|i| i.0)).ok_or_else(|| err("ShownOnce: no tab"))?;
             let list = js_sys::Array::new();
             TABLE.with(|t| {
@@ -311,13 +314,19 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
             });
             Ok(obj(&[("secrets", list.into())]))
         }
-        ("focusPrompt", _) => {
+        ("focusPrompt", _) if is_extension_page(&sender) => {
             let tab = get_f64(&message, "tabId").ok_or_else(|| err("ShownOnce: no tab"))?;
             let frame = get_f64(&message, "frameId").unwrap_or(0.0);
             let msg = obj(&[("type", "focus".into()), ("fp", get_str(&message, "fingerprint").unwrap_or_default().into())]);
             // The tab may be gone or its frame navigated away: say so to the popup.
             let p = platform::tabs_send_message(tab, &msg, &obj(&[("frameId", frame.into())]))?;
-            JsFuture::from(p).await.map_err(|_| err("ShownOnce: that page is gone or was reloaded; its secret cannot be shown again"))?;
+            let gone = || err("ShownOnce: that page is gone or was reloaded; its secret cannot be shown again");
+            let answer = JsFuture::from(p).await.map_err(|_| gone())?;
+            // The frame answers whether it still shows that secret's prompt.
+            let shown = js_sys::Reflect::get(&answer, &"ok".into()).ok().and_then(|v| v.as_bool()) == Some(true);
+            if !shown {
+                return Err(gone());
+            }
             Ok(obj(&[("ok", true.into())]))
         }
         _ => Err(err("ShownOnce: unknown message")),

@@ -116,15 +116,20 @@ pub async fn send(message: &JsValue) -> Result<JsValue, JsValue> {
 /// A `runtime.onMessage` listener that is removed when dropped.
 #[must_use = "the listener is removed when dropped"]
 pub struct MessageListener {
-    closure: Closure<dyn FnMut(JsValue, JsValue) -> JsValue>,
+    closure: Closure<dyn FnMut(JsValue, JsValue, JsValue) -> JsValue>,
 }
 
 impl MessageListener {
-    /// Listens for messages sent to this context (`(message, sender)`; the answer is not used).
+    /// Listens for messages sent to this context: `f(message, sender)` returns the answer,
+    /// sent back at once (without an answer Chrome rejects the sender's promise, so a request
+    /// that was carried out would read as a failure).
     /// Fails when the extension APIs are gone (extension reloaded or updated under the page).
-    pub fn new(mut f: impl FnMut(JsValue, JsValue) + 'static) -> Result<MessageListener, JsValue> {
-        let closure = Closure::<dyn FnMut(JsValue, JsValue) -> JsValue>::new(move |m, s| {
-            f(m, s);
+    pub fn new(mut f: impl FnMut(JsValue, JsValue) -> JsValue + 'static) -> Result<MessageListener, JsValue> {
+        let closure = Closure::<dyn FnMut(JsValue, JsValue, JsValue) -> JsValue>::new(move |m, s, respond: JsValue| {
+            let answer = f(m, s);
+            if let Some(respond) = respond.dyn_ref::<js_sys::Function>() {
+                let _ = respond.call1(&JsValue::UNDEFINED, &answer);
+            }
             JsValue::UNDEFINED
         });
         on_message_add(closure.as_ref().unchecked_ref())?;
@@ -140,12 +145,6 @@ impl Drop for MessageListener {
 
 #[wasm_bindgen]
 extern "C" {
-    /// `chrome.offscreen.createDocument(params)` (Chrome only).
-    #[wasm_bindgen(js_namespace = ["chrome", "offscreen"], js_name = createDocument, catch)]
-    fn offscreen_create(params: &JsValue) -> Result<js_sys::Promise, JsValue>;
-    /// `chrome.offscreen.closeDocument()` (Chrome only).
-    #[wasm_bindgen(js_namespace = ["chrome", "offscreen"], js_name = closeDocument, catch)]
-    fn offscreen_close() -> Result<js_sys::Promise, JsValue>;
     /// `chrome.alarms.create(name, info)` (Firefox: the `alarms` permission).
     #[wasm_bindgen(js_namespace = ["chrome", "alarms"], js_name = create, catch)]
     fn alarms_create(name: &str, info: &JsValue) -> Result<JsValue, JsValue>;
@@ -154,10 +153,19 @@ extern "C" {
 /// The alarm that clears the clipboard where there is no offscreen document (Firefox).
 pub const CLEAR_CLIPBOARD_ALARM: &str = "shownonce-clear-clipboard";
 
-/// Whether `chrome.<name>` exists in this context (an API of one browser only).
-fn has_api(name: &str) -> bool {
-    let chrome = js_sys::Reflect::get(&js_sys::global(), &"chrome".into()).unwrap_or(JsValue::UNDEFINED);
-    chrome.is_object() && js_sys::Reflect::get(&chrome, &JsValue::from_str(name)).is_ok_and(|v| v.is_object())
+/// `chrome.<name>` where this browser has it (an API of one browser only), else `None`.
+/// Looked up at run time rather than bound: the Firefox build then names no Chrome-only API,
+/// which addons-linter would flag.
+fn api(name: &str) -> Option<JsValue> {
+    let chrome = js_sys::Reflect::get(&js_sys::global(), &"chrome".into()).ok().filter(JsValue::is_object)?;
+    js_sys::Reflect::get(&chrome, &JsValue::from_str(name)).ok().filter(JsValue::is_object)
+}
+
+/// Calls `chrome.<api>.<method>(args…)` and awaits the promise it returns.
+async fn call_api(api_obj: &JsValue, method: &str, args: &js_sys::Array) -> Result<JsValue, JsValue> {
+    let f: js_sys::Function = js_sys::Reflect::get(api_obj, &JsValue::from_str(method))?.dyn_into()?;
+    let p: js_sys::Promise = f.apply(api_obj, args)?.dyn_into()?;
+    wasm_bindgen_futures::JsFuture::from(p).await
 }
 
 /// Arranges for the clipboard to be cleared in `ms`, owned by the extension rather than the
@@ -167,13 +175,13 @@ fn has_api(name: &str) -> bool {
 /// - Firefox: no offscreen API; an alarm wakes the (possibly suspended) event page, which
 ///   clears the clipboard itself ([`clear_clipboard_here`]).
 pub async fn schedule_clipboard_clear(ms: f64) -> Result<(), JsValue> {
-    if has_api("offscreen") {
+    if let Some(offscreen) = api("offscreen") {
         let params = obj(&[
             ("url", "offscreen.html".into()),
             ("reasons", js_sys::Array::of1(&"CLIPBOARD".into()).into()),
             ("justification", "Clear the clipboard after the delay the user chose".into()),
         ]);
-        if let Err(e) = wasm_bindgen_futures::JsFuture::from(offscreen_create(&params)?).await {
+        if let Err(e) = call_api(&offscreen, "createDocument", &js_sys::Array::of1(&params)).await {
             // One offscreen document per extension: a previous copy's one is still open.
             let msg = get_str(&e, "message").unwrap_or_default();
             if !msg.contains("single offscreen") {
@@ -195,8 +203,8 @@ pub async fn schedule_clipboard_clear(ms: f64) -> Result<(), JsValue> {
 
 /// Chrome: closes the offscreen document once it cleared the clipboard.
 pub async fn close_offscreen() {
-    if let Ok(p) = offscreen_close() {
-        let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+    if let Some(offscreen) = api("offscreen") {
+        let _ = call_api(&offscreen, "closeDocument", &js_sys::Array::new()).await;
     }
 }
 

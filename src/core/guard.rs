@@ -52,8 +52,9 @@ impl Fingerprint {
 /// One secret the background knows about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GuardEntry {
-    /// Frame that showed it (webextension frame id; 0 is the top frame).
-    pub frame: u32,
+    /// Frame that showed it (webextension frame id; 0 is the top frame). 64 bits: Firefox's
+    /// frame ids do not fit in 32.
+    pub frame: u64,
     /// Which secret.
     pub fingerprint: Fingerprint,
     /// What the popup shows (app and description), control characters removed.
@@ -74,7 +75,7 @@ pub enum GuardEvent {
         /// Tab id.
         tab: u32,
         /// Frame id.
-        frame: u32,
+        frame: u64,
         /// Which secret.
         fingerprint: Fingerprint,
         /// App and description, for the popup.
@@ -96,7 +97,7 @@ pub enum GuardEvent {
         /// Tab id.
         tab: u32,
         /// Frame id.
-        frame: u32,
+        frame: u64,
     },
     /// The top frame committed a cross-document navigation (the user left for real).
     TabNavigatedAway {
@@ -260,7 +261,7 @@ impl GuardTable {
     fn detected(
         &mut self,
         tab: u32,
-        frame: u32,
+        frame: u64,
         fingerprint: Fingerprint,
         label: String,
         at_ms: u64,
@@ -498,13 +499,13 @@ mod tests {
         Fingerprint::new(s).unwrap()
     }
 
-    fn detected(tab: u32, frame: u32, f: &str) -> GuardEvent {
+    fn detected(tab: u32, frame: u64, f: &str) -> GuardEvent {
         G::Detected {
             tab,
             frame,
             fingerprint: fp(f),
             label: format!("app — {f}"),
-            at_ms: 1_700_000_000_000 + frame as u64,
+            at_ms: 1_700_000_000_000 + frame,
         }
     }
 
@@ -543,6 +544,19 @@ mod tests {
         assert!(!t.armed(8), "other tabs unaffected");
         let o = t.apply(state(7, "abc:1", S::Copied));
         assert!(o.changed && !o.armed && o.badge == 0);
+    }
+
+    /// Firefox's frame ids exceed 32 bits: kept exactly, also through `storage.session`
+    /// (they were cut to u32::MAX, so the popup's Show prompt went to no frame).
+    #[test]
+    fn firefox_frame_ids_are_kept_exactly() {
+        let big: u64 = (1 << 32) + 17;
+        let mut t = GuardTable::new(false);
+        t.apply(detected(2, big, "a"));
+        assert_eq!(t.entries(2)[0].frame, big);
+        let (back, skipped) = GuardTable::restore(Some(&t.to_storage()), false);
+        assert_eq!(skipped, 0);
+        assert_eq!(back.entries(2)[0].frame, big);
     }
 
     #[test]

@@ -547,19 +547,27 @@ fn apply_guard_message(reply: &JsValue) {
 }
 
 /// Messages the background sends to this frame.
-fn on_background_message(message: JsValue, _sender: JsValue) {
-    match get_str(&message, "type").as_deref() {
-        Some("guard") => apply_guard_message(&message),
+fn on_background_message(message: JsValue, _sender: JsValue) -> JsValue {
+    let done = match get_str(&message, "type").as_deref() {
+        Some("guard") => {
+            apply_guard_message(&message);
+            true
+        }
+        // The popup's "Show prompt": answers whether this frame still shows that secret.
         Some("focus") => {
             let fp = get_str(&message, "fp").unwrap_or_default();
-            with_frame(|f| {
-                if let Some(p) = f.held.iter().find(|h| h.key == fp).and_then(|h| h.prompt.as_ref()) {
+            with_frame(|f| match f.held.iter().find(|h| h.key == fp).and_then(|h| h.prompt.as_ref()) {
+                Some(p) => {
                     p.focus();
+                    true
                 }
-            });
+                None => false,
+            })
+            .unwrap_or(false)
         }
-        _ => {}
-    }
+        _ => false,
+    };
+    obj(&[("ok", done.into())])
 }
 
 fn install_guard() -> Option<[EventListener; 2]> {
