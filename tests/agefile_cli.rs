@@ -12,6 +12,10 @@ use shownonce::stores::agefile::{self, AgeKey, SCRYPT_LOG_N};
 use shownonce::stores::SaveRequest;
 use zeroize::Zeroizing;
 
+#[path = "support/age_pty.rs"]
+mod age_pty;
+use age_pty::age_decrypt_with_passphrase;
+
 const SECRET: &str = "abc8Q~Zx.y-z_0123456789ABCDEFGHIJKLmnopq";
 const CLIENT: &str = "11111111-2222-3333-4444-555555555555";
 const TENANT: &str = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
@@ -121,49 +125,6 @@ fn age_cli_decrypts_a_file_encrypted_to_an_age_keygen_recipient() {
     assert!(!out.status.success());
 }
 
-/// `age -d` with the passphrase typed into a pseudo-terminal. The passphrase goes to the
-/// helper through its environment, not its command line.
-fn age_decrypt_with_passphrase(file: &Path, out: &Path, passphrase: &str) -> Output {
-    const PTY: &str = r#"
-import os, pty, sys, time
-file, out = sys.argv[1], sys.argv[2]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp("age", ["age", "-d", "-o", out, file])
-buf, deadline = b"", time.time() + 30
-while b"passphrase" not in buf.lower():
-    if time.time() > deadline:
-        sys.exit("no passphrase prompt: " + buf.decode(errors="replace"))
-    try:
-        chunk = os.read(fd, 1024)
-    except OSError:
-        break
-    if not chunk:
-        break
-    buf += chunk
-os.write(fd, os.environ["AGE_TEST_PASSPHRASE"].encode() + b"\n")
-rest = b""
-while True:
-    try:
-        chunk = os.read(fd, 1024)
-    except OSError:
-        break
-    if not chunk:
-        break
-    rest += chunk
-_, status = os.waitpid(pid, 0)
-sys.stderr.write(rest.decode(errors="replace"))
-sys.exit(os.waitstatus_to_exitcode(status))
-"#;
-    Command::new("python3")
-        .arg("-c")
-        .arg(PTY)
-        .arg(file)
-        .arg(out)
-        .env("AGE_TEST_PASSPHRASE", passphrase)
-        .output()
-        .expect("python3 runs the pty helper")
-}
 
 #[test]
 fn age_cli_decrypts_a_passphrase_file_typed_into_a_tty() {

@@ -757,49 +757,11 @@ impl Ctx<'_> {
 }
 
 /// Decrypts a passphrase `.env.age` with the real `age -d`, typing the passphrase into the
-/// terminal it reads it from (a pty, as tests/agefile_cli.rs does). Returns the plaintext.
+/// terminal it reads it from (tests/support/age_pty.rs). Returns the plaintext.
 fn age_decrypt_with_passphrase(file: &std::path::Path, passphrase: &str) -> Result<String, String> {
-    const PTY: &str = r#"
-import os, pty, sys, time
-file, out = sys.argv[1], sys.argv[2]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp("age", ["age", "-d", "-o", out, file])
-buf, deadline = b"", time.time() + 60
-while b"passphrase" not in buf.lower():
-    if time.time() > deadline:
-        sys.exit("no passphrase prompt: " + buf.decode(errors="replace"))
-    try:
-        chunk = os.read(fd, 1024)
-    except OSError:
-        break
-    if not chunk:
-        break
-    buf += chunk
-os.write(fd, os.environ["AGE_TEST_PASSPHRASE"].encode() + b"\n")
-rest = b""
-while True:
-    try:
-        chunk = os.read(fd, 1024)
-    except OSError:
-        break
-    if not chunk:
-        break
-    rest += chunk
-_, status = os.waitpid(pid, 0)
-sys.stderr.write(rest.decode(errors="replace"))
-sys.exit(os.waitstatus_to_exitcode(status))
-"#;
     let out_file = file.with_extension("decrypted");
     let _ = std::fs::remove_file(&out_file);
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(PTY)
-        .arg(file)
-        .arg(&out_file)
-        .env("AGE_TEST_PASSPHRASE", passphrase)
-        .output()
-        .map_err(|e| format!("python3 runs the pty helper: {e}"))?;
+    let out = support::age_pty::age_decrypt_with_passphrase(file, &out_file, passphrase);
     if !out.status.success() {
         return Err(format!("age -d failed: {}", String::from_utf8_lossy(&out.stderr)));
     }
@@ -876,11 +838,8 @@ impl Ctx<'_> {
     /// tab it asks about) lists the unsaved secret, and its Show prompt expands the
     /// collapsed prompt and gives it focus: the next Enter copies.
     ///
-    /// Fails in Firefox as of this writing: Firefox frame ids of the blade iframe exceed
-    /// u32, and the background stores `sender.frameId as u32` (src/background.rs
-    /// `sender_ids`), which saturates to 4294967295; `focusPrompt` then messages a frame
-    /// that does not exist and the popup says "Could not show the prompt". (Checked: with
-    /// `GuardEntry.frame` and `sender_ids` widened to u64 this scenario passes in Firefox.)
+    /// Firefox's frame ids of the blade iframe exceed 32 bits; this scenario found that the
+    /// background cut them to u32::MAX, so Show prompt reached no frame there.
     async fn ux_popup_show_prompt(&self, iframe: bool) {
         let tag = self.tag(iframe, "ux: popup lists the secret, Show prompt expands it");
         let app = fresh_app();
@@ -1233,7 +1192,6 @@ async fn run(browser: Browser, csp: Csp) {
             if on("close") {
                 ctx.ux_tab_close(iframe).await;
             }
-            // Last: it fails in Firefox today (see ux_popup_show_prompt), without hiding the others.
             if on("popup") {
                 ctx.ux_popup_show_prompt(iframe).await;
             }
