@@ -60,6 +60,39 @@ fn reads_knockout_and_fluent_rows() {
     fluent.remove();
 }
 
+/// An expiry that reads two ways is written out as the page's regional format understands
+/// it (en-GB: day first), before anything goes into a store; an unambiguous one is not.
+#[wasm_bindgen_test]
+async fn an_ambiguous_expiry_is_written_out_by_the_page_locale() {
+    shownonce::dom::frame::start("wasm");
+    let root = document().document_element().unwrap();
+    let lang = root.get_attribute("lang");
+    root.set_attribute("lang", "en-GB").unwrap();
+    let v = secret(7);
+    let id = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
+    let row = html(&format!("<table><tr><td>uk key</td><td>3/4/2027</td><td>{v}</td><td>{id}</td></tr></table>"));
+    sleep(300).await;
+    let p = prompts().into_iter().find(|p| p.get_attribute("data-secret-id").as_deref() == Some(id)).expect("a prompt");
+    let desc = p.get_attribute("aria-description").unwrap();
+    assert!(desc.contains("Expires: 3/4/2027 (3 April 2027)"), "{desc}");
+    let v2 = secret(8);
+    let id2 = "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e";
+    let row2 = html(&format!("<table><tr><td>uk key 2</td><td>25/4/2027</td><td>{v2}</td><td>{id2}</td></tr></table>"));
+    sleep(300).await;
+    let p2 = prompts().into_iter().find(|p| p.get_attribute("data-secret-id").as_deref() == Some(id2)).expect("a second prompt");
+    let desc2 = p2.get_attribute("aria-description").unwrap();
+    assert!(desc2.contains("Expires: 25/4/2027. "), "unambiguous dates stay as shown: {desc2}");
+    match lang {
+        Some(l) => root.set_attribute("lang", &l).unwrap(),
+        None => root.remove_attribute("lang").unwrap(),
+    }
+    row.remove();
+    row2.remove();
+    // Leave no prompt behind for the other tests of this page.
+    p.remove();
+    p2.remove();
+}
+
 #[wasm_bindgen_test]
 async fn a_new_row_gives_exactly_one_prompt_without_the_value() {
     shownonce::dom::frame::start("wasm");

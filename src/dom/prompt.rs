@@ -138,7 +138,7 @@ fn understood_date(doc: &Document, shown: &str) -> Option<String> {
 }
 
 /// The prompt's accessible name and description, from what the page showed.
-fn texts(d: &Detection) -> (String, String) {
+fn texts(doc: &Document, d: &Detection) -> (String, String) {
     let mut name = String::from("ShownOnce: save the new client secret");
     if let Some(app) = d.app_name.as_deref().or(d.app_id.as_deref()) {
         name.push_str(" of ");
@@ -153,6 +153,11 @@ fn texts(d: &Detection) -> (String, String) {
     if let Some(x) = &d.expires {
         desc.push_str("Expires: ");
         desc.push_str(x);
+        if let Some(written) = understood_date(doc, x) {
+            desc.push_str(" (");
+            desc.push_str(&written);
+            desc.push(')');
+        }
         desc.push_str(". ");
     }
     desc.push_str("Value starting ");
@@ -173,7 +178,7 @@ impl Prompt {
     /// Shows the prompt for `d` in `doc`. `on_action` receives the user's (trusted) choices.
     pub fn show(doc: &Document, d: &Detection, anchor: Option<&Element>, on_action: Rc<dyn Fn(Action)>) -> Result<Prompt, JsValue> {
         let host = doc.create_element("shownonce-prompt")?;
-        let (name, desc) = texts(d);
+        let (name, desc) = texts(doc, d);
         host.set_attribute("role", "alertdialog")?;
         host.set_attribute("aria-label", &name)?;
         host.set_attribute("aria-description", &desc)?;
