@@ -534,7 +534,9 @@ impl Ctx<'_> {
         assert_eq!(p["state"], "shown", "{tag}: a 403 must leave the secret unsaved");
         assert_eq!(puts(self.server), 1, "{tag}: a 403 is not retried");
         assert!(self.server.kv_secrets().is_empty(), "{tag}: the vault holds something after a 403");
-        self.s.screenshot("kv-403").await;
+        if iframe {
+            self.s.screenshot("kv-403").await;
+        }
         self.top_attr_is("data-shownonce-guard", "armed", 2).await;
 
         // 3. Throttled once (429 + Retry-After): retried, then saved and verified.
@@ -573,7 +575,9 @@ impl Ctx<'_> {
         assert_eq!(p["state"], "shown", "{tag}: an existing name must not be overwritten silently");
         assert_eq!(p["confirm"], "version", "{tag}: no new-version question");
         assert_eq!(self.server.kv_secrets().len(), 1, "{tag}: written before the user agreed");
-        self.s.screenshot("kv-new-version").await;
+        if iframe {
+            self.s.screenshot("kv-new-version").await;
+        }
         // The token expired meanwhile (revoked): the refresh token renews it silently.
         self.server.kv_revoke_tokens();
         let p = self.prompt_enter(iframe, 30).await;
@@ -1199,6 +1203,32 @@ async fn run(browser: Browser, csp: Csp) {
     }
     let _ = json!(null);
     s.quit().await;
+}
+
+/// Key Vault in the shell model (the blade drawn in the portal's own document, where the
+/// prompt knows the app's display name), permissive CSP: its own browser and replica, so the
+/// scenario's request and sign-in counts start from zero as in the iframe run.
+async fn run_key_vault_shell(browser: Browser) {
+    let only = std::env::var("SO_E2E_ONLY").unwrap_or_default();
+    if !only.is_empty() && !only.split(',').any(|o| o == "keyvault") {
+        return;
+    }
+    let server = ReplicaServer::start();
+    let idle = (browser == Browser::Firefox).then_some(2000);
+    let s = Session::start_opts(browser, &server, idle).await;
+    let ctx = Ctx { s: &s, server: &server, csp: Csp::Permissive };
+    ctx.key_vault(false).await;
+    s.quit().await;
+}
+
+#[tokio::test]
+async fn chrome_key_vault_shell() {
+    run_key_vault_shell(Browser::Chrome).await;
+}
+
+#[tokio::test]
+async fn firefox_key_vault_shell() {
+    run_key_vault_shell(Browser::Firefox).await;
 }
 
 #[tokio::test]
