@@ -190,6 +190,17 @@ impl Ctx<'_> {
         let html = self.s.js("return document.documentElement.outerHTML.split(arguments[0]).length - 1;", vec![json!(issued.value)]).await;
         let in_rows = self.s.js("return Array.from(document.querySelectorAll('[data-testid=secret-row]')).map(r => r.textContent).join('').split(arguments[0]).length - 1;", vec![json!(issued.value)]).await;
         assert_eq!(html, in_rows, "{tag}: the value appears outside the portal's own row");
+        // outerHTML shows neither closed shadow roots nor form fields' current values.
+        let elsewhere = "const v = arguments[0]; const fields = Array.from(document.querySelectorAll('input, textarea, select')).filter(f => f.value.includes(v)).length; \
+            return fields + (document.title.includes(v) ? 1 : 0) + (location.href.includes(v) ? 1 : 0);";
+        assert_eq!(self.s.js(elsewhere, vec![json!(issued.value)]).await, json!(0), "{tag}: the value is in a form field, the title or the URL");
+        if self.s.browser == Browser::Chrome && !iframe {
+            // Chromium's DevTools DOM, closed shadow roots included (the prompt's own UI): the
+            // value is in the portal's row and nowhere else.
+            let tree = self.s.driver.cdp().send_raw("DOM.getDocument", json!({"depth": -1, "pierce": true})).await.expect("DOM.getDocument");
+            let seen = tree.to_string().matches(issued.value.as_str()).count();
+            assert_eq!(json!(seen), in_rows, "{tag}: the value appears in the DOM outside the portal's own row (shadow roots included)");
+        }
         self.s.driver.enter_default_frame().await.unwrap();
         println!("{tag} ... ok");
     }
