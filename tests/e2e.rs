@@ -630,16 +630,7 @@ impl Ctx<'_> {
         // prompt says the save was interrupted, nothing counts as saved, the guard stays armed,
         // and the retry (which starts the background again) saves it.
         self.armed_blade_for(iframe, "", &app, "ci kv restart").await;
-        let before = self.server.kv_stalled();
-        self.server.kv_stall(true);
-        self.s.enter_blade(iframe).await;
-        self.s.wait_js("the prompt has focus", "return document.activeElement && document.activeElement.localName;", 10, |v| v == "shownonce-prompt").await;
-        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while self.server.kv_stalled() == before {
-            assert!(std::time::Instant::now() < deadline, "{tag}: the save never reached the vault");
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        self.save_into_stalled_vault(iframe, &tag).await;
         self.s.stop_background().await;
         self.s.enter_blade(iframe).await;
         let p = self.s.wait_js("the interrupted store run ended", PROMPTS, 30, |v| v[0]["runs"] == "1" && v[0]["busy"] == "false").await;
@@ -655,16 +646,7 @@ impl Ctx<'_> {
         // guard and the badge are right although the frame that asked is gone.
         if iframe {
             self.armed_blade_for(iframe, "", &app, "ci kv frame gone").await;
-            let before = self.server.kv_stalled();
-            self.server.kv_stall(true);
-            self.s.enter_blade(iframe).await;
-            self.s.wait_js("the prompt has focus", "return document.activeElement && document.activeElement.localName;", 10, |v| v == "shownonce-prompt").await;
-            self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-            while self.server.kv_stalled() == before {
-                assert!(std::time::Instant::now() < deadline, "{tag}: the save never reached the vault");
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
+            self.save_into_stalled_vault(iframe, &tag).await;
             self.s.driver.enter_default_frame().await.unwrap();
             self.s.js("document.querySelector('iframe[data-testid=blade-frame]:not([hidden])').remove();", vec![]).await;
             self.server.kv_stall(false);
@@ -710,6 +692,21 @@ impl Ctx<'_> {
         self.no_value_in_storage(&tag).await;
         self.set_setting("default_store", json!("clipboard")).await;
         println!("{tag} ... ok");
+    }
+
+    /// Stalls the vault, starts a save with Enter in the prompt, and returns once the save's
+    /// request waits at the vault (the caller then acts mid-save and ends the stall).
+    async fn save_into_stalled_vault(&self, iframe: bool, tag: &str) {
+        let before = self.server.kv_stalled();
+        self.server.kv_stall(true);
+        self.s.enter_blade(iframe).await;
+        self.s.wait_js("the prompt has focus", "return document.activeElement && document.activeElement.localName;", 10, |v| v == "shownonce-prompt").await;
+        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while self.server.kv_stalled() == before {
+            assert!(std::time::Instant::now() < deadline, "{tag}: the save never reached the vault");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 
     /// Reads the clipboard: a trusted Ctrl+V into a scratch textarea of the test's own, whose
