@@ -400,6 +400,8 @@ pub async fn options_main() -> Result<(), JsValue> {
     storage_on_changed(on_changed.as_ref().unchecked_ref())?;
     // The page-lifetime listener: the browser drops it with the document.
     on_changed.forget();
+    // Filled and listening: a change made from now on is validated and saved.
+    form.set_attribute("aria-busy", "false")?;
     Ok(())
 }
 

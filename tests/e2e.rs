@@ -926,8 +926,10 @@ impl Ctx<'_> {
         let url = self.s.extension_url("options.html").await;
         self.s.goto_leaving(&url).await;
         let sync = "return chrome.storage.sync.get(null).then(r => JSON.stringify(r));";
-        // The page has filled the form (the delay select has its options).
-        self.s.wait_js("options page ready", "return document.querySelectorAll('#clipboard_clear_secs option').length;", 20, |v| v.as_u64().unwrap_or(0) > 0).await;
+        // The page has read the settings, filled the form and listens for changes (it says so
+        // with aria-busy; the delay list alone is drawn before the settings are read, and keys
+        // typed before the listeners exist were never validated: a red CI run).
+        self.s.wait_js("options page ready", "return document.getElementById('settings').getAttribute('aria-busy');", 20, |v| v == "false").await;
         let tab_key = thirtyfour::Key::Tab.value().to_string();
         let field_state = |id: &str| {
             format!("const f = document.getElementById('{id}'), e = document.getElementById('{id}-error'); return JSON.stringify({{invalid: f.getAttribute('aria-invalid'), error: e.hidden ? '' : e.textContent, status: document.getElementById('status').textContent}});")
