@@ -123,6 +123,23 @@ const PROMPTS: &str = "return Array.from(document.querySelectorAll('shownonce-pr
     hint: p.dataset.hint, id: p.dataset.secretId, kind: p.dataset.kind, state: p.dataset.state, store: p.dataset.store, busy: p.getAttribute('aria-busy'),\
     confirm: p.dataset.confirm || null, outcome: p.dataset.outcome || null, runs: p.dataset.runs || null, role: p.getAttribute('role'), name: p.getAttribute('aria-label'), desc: p.getAttribute('aria-description')}));";
 
+/// Where the value (`arguments[0]`) is in the current document: `rows` counts it in the markup
+/// of the portal's secret rows and of open shadow roots inside them, `rowFields` in those rows'
+/// text boxes, `outside` anywhere else (markup, open shadow roots, form fields, title, URL).
+const VALUE_PLACES: &str = "const v = arguments[0]; const count = (s) => s.split(v).length - 1; \
+    const walk = (root, acc, inRow) => { for (const e of root.querySelectorAll('*')) { const r = inRow || !!e.closest('[data-testid=secret-row]'); \
+      if ((e.tagName === 'INPUT' || e.tagName === 'TEXTAREA') && e.value.includes(v)) acc[r ? 'rowFields' : 'outside'] += 1; \
+      if (e.shadowRoot) { acc[r ? 'rows' : 'outside'] += count(e.shadowRoot.innerHTML); walk(e.shadowRoot, acc, r); } } return acc; }; \
+    const acc = walk(document, { rows: 0, rowFields: 0, outside: 0 }, false); \
+    const rows = Array.from(document.querySelectorAll('[data-testid=secret-row]')).map(r => count(r.outerHTML)).reduce((a, b) => a + b, 0); \
+    acc.rows += rows; acc.outside += count(document.documentElement.outerHTML) - rows + count(document.title) + count(location.href); return acc;";
+
+/// Boxes (top, bottom, left, right) of our prompt hosts and of the secret rows that show a
+/// value (the ones with the portal's copy button for it).
+const BOXES: &str = "const b = (e) => { const r = e.getBoundingClientRect(); return [r.top, r.bottom, r.left, r.right]; }; \
+    return { hosts: Array.from(document.querySelectorAll('shownonce-prompt')).map(b), \
+      rows: Array.from(document.querySelectorAll('[data-testid=secret-row]')).filter(r => r.querySelector('[data-testid=copy-value]')).map(b) };";
+
 fn fresh_app() -> String {
     // A new app per scenario, so the replica's list starts with its two masked secrets only.
     let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
@@ -186,20 +203,20 @@ impl Ctx<'_> {
         // its client id, which a blade iframe learns from the tab's route via the background.
         let want_app = if iframe { app.clone() } else { "Contoso Billing API".to_string() };
         assert!(name_s.contains(&want_app), "{tag}: app {want_app:?} in {name_s:?}");
-        // The value never reaches the page's DOM through us.
-        let html = self.s.js("return document.documentElement.outerHTML.split(arguments[0]).length - 1;", vec![json!(issued.value)]).await;
-        let in_rows = self.s.js("return Array.from(document.querySelectorAll('[data-testid=secret-row]')).map(r => r.textContent).join('').split(arguments[0]).length - 1;", vec![json!(issued.value)]).await;
-        assert_eq!(html, in_rows, "{tag}: the value appears outside the portal's own row");
-        // outerHTML shows neither closed shadow roots nor form fields' current values.
-        let elsewhere = "const v = arguments[0]; const fields = Array.from(document.querySelectorAll('input, textarea, select')).filter(f => f.value.includes(v)).length; \
-            return fields + (document.title.includes(v) ? 1 : 0) + (location.href.includes(v) ? 1 : 0);";
-        assert_eq!(self.s.js(elsewhere, vec![json!(issued.value)]).await, json!(0), "{tag}: the value is in a form field, the title or the URL");
+        // The value never reaches the page's DOM through us: outside the portal's own rows it
+        // is in no markup, form field, open shadow root, title or URL (outerHTML shows neither
+        // shadow roots nor fields' current values, hence the walk).
+        let places = self.s.js(VALUE_PLACES, vec![json!(issued.value)]).await;
+        assert_eq!(places["outside"], json!(0), "{tag}: the value appears outside the portal's own row: {places}");
+        assert!(places["rows"].as_u64().unwrap_or(0) + places["rowFields"].as_u64().unwrap_or(0) >= 1, "{tag}: the walk did not find the value in its row: {places}");
         if self.s.browser == Browser::Chrome && !iframe {
             // Chromium's DevTools DOM, closed shadow roots included (the prompt's own UI): the
-            // value is in the portal's row and nowhere else.
+            // value is in the portal's row (its markup, open shadow roots and text boxes, whose
+            // current value DevTools reports too) and nowhere else.
             let tree = self.s.driver.cdp().send_raw("DOM.getDocument", json!({"depth": -1, "pierce": true})).await.expect("DOM.getDocument");
-            let seen = tree.to_string().matches(issued.value.as_str()).count();
-            assert_eq!(json!(seen), in_rows, "{tag}: the value appears in the DOM outside the portal's own row (shadow roots included)");
+            let seen = tree.to_string().matches(issued.value.as_str()).count() as u64;
+            let in_row = places["rows"].as_u64().unwrap_or(0) + places["rowFields"].as_u64().unwrap_or(0);
+            assert_eq!(seen, in_row, "{tag}: the value appears in the DOM outside the portal's own row: {places}");
         }
         self.s.driver.enter_default_frame().await.unwrap();
         println!("{tag} ... ok");
@@ -223,8 +240,51 @@ impl Ctx<'_> {
             assert!(last_two.iter().any(|id| p["id"] == id.as_str()), "{tag}: {p}");
         }
         assert_ne!(got[0]["id"], got[1]["id"], "{tag}");
-        self.s.driver.enter_default_frame().await.unwrap();
+        // One card at a time: the earlier prompt became a reminder; the card covers neither
+        // secret's row (value and copy button), and nothing of ours overlaps anything of ours.
+        let boxes = self.s.js(BOXES, vec![]).await;
+        let rect = |v: &serde_json::Value| [0, 1, 2, 3].map(|i| v[i].as_f64().unwrap_or(f64::NAN));
+        let overlap = |a: [f64; 4], b: [f64; 4]| a[0] < b[1] && b[0] < a[1] && a[2] < b[3] && b[2] < a[3];
+        let hosts: Vec<[f64; 4]> = boxes["hosts"].as_array().unwrap().iter().map(rect).collect();
+        let rows: Vec<[f64; 4]> = boxes["rows"].as_array().unwrap().iter().map(rect).collect();
+        assert_eq!((hosts.len(), rows.len()), (2, 2), "{tag}: {boxes}");
+        let cards: Vec<_> = hosts.iter().filter(|h| h[1] - h[0] >= 80.0).collect();
+        assert_eq!(cards.len(), 1, "{tag}: one card, one reminder: {boxes}");
+        assert!(!overlap(hosts[0], hosts[1]), "{tag}: the prompts overlap: {boxes}");
+        for r in &rows {
+            assert!(!overlap(*cards[0], *r), "{tag}: the card covers a secret's row: {boxes}");
+        }
+        self.s.screenshot(if iframe { "two-secrets-iframe" } else { "two-secrets-shell" }).await;
+        self.s.enter_blade(iframe).await;
+        // The guard stays armed until every secret is handled: copying one (the portal's copy
+        // button of the newest row) leaves it armed; copying the other disarms it.
+        self.click_nth("copy-value", 0).await;
+        self.s.wait_js("one copied", PROMPTS, 10, |v| v.as_array().is_some_and(|a| a.iter().filter(|p| p["state"] == "copied").count() == 1)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        self.top_attr_is("data-shownonce-guard", "armed", 2).await;
+        self.s.enter_blade(iframe).await;
+        self.click_nth("copy-value", 1).await;
+        self.s.wait_js("both copied", PROMPTS, 10, |v| v.as_array().is_some_and(|a| a.iter().all(|p| p["state"] == "copied"))).await;
+        self.top_attr_is("data-shownonce-guard", "off", 10).await;
         println!("{tag} ... ok");
+    }
+
+    /// Clicks (a real click) the `n`-th element with `data-testid=id` in the current frame;
+    /// retried while the replica re-renders its rows under the click.
+    async fn click_nth(&self, id: &str, n: usize) {
+        let mut last = String::new();
+        for _ in 0..50 {
+            let all = self.s.driver.find_all(thirtyfour::By::Css(format!("[data-testid={id}]"))).await.unwrap_or_default();
+            match all.get(n) {
+                Some(e) => match e.click().await {
+                    Ok(()) => return,
+                    Err(err) => last = err.to_string(),
+                },
+                None => last = format!("{} found", all.len()),
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("could not click {id} #{n}: {last}");
     }
 
     /// Negative scenarios: no prompt at all. With `control`, a good secret added afterwards
@@ -265,6 +325,8 @@ impl Ctx<'_> {
         self.detects(iframe, "Entra admin center", "entra.microsoft.com", "", tail).await;
         self.detects(iframe, "legacy 7Q~ secret", "ms.portal.azure.com", "&so_kind=legacy", "?x=1").await;
         self.detects(iframe, "pre-2021 secret in the fresh row", "portal.azure.com", "&so_kind=old", tail).await;
+        self.detects(iframe, "value in a read-only text box", "portal.azure.com", "&so_render=input", tail).await;
+        self.detects(iframe, "value in a web component's open shadow root", "portal.azure.com", "&so_render=shadow", tail).await;
         self.two_in_a_row_rerendered(iframe).await;
         let app = fresh_app();
         self.no_prompt(iframe, "bad checksum", "portal.azure.com", "&so_kind=bad_then_current", &cred_hash(&app), "credentials", Some("add"), true).await;
@@ -372,6 +434,54 @@ impl Ctx<'_> {
         self.top_attr_is("data-shownonce-guard", "off", 10).await;
         assert!(self.background_starts().await > starts, "{tag}: the background did not restart in between");
         assert_eq!(self.s.leave_prompt("browsingContext.reload", json!({}), 10).await, Witness::Loaded, "{tag}: reload still blocked after copying");
+        println!("{tag} ... ok");
+    }
+
+    /// The value drawn another way than as text (a read-only text box; a web component with an
+    /// open shadow root): a copy of it there disarms the guard as a copy of the text does.
+    async fn guard_disarmed_in_other_renderings(&self, iframe: bool) {
+        let esc = thirtyfour::Key::Escape.value().to_string();
+        // Ctrl+A, Ctrl+C in the text box: the selection is the field's, not the document's.
+        let tag = self.tag(iframe, "guard: Ctrl+C in a read-only text box disarms");
+        self.armed_blade_for(iframe, "&so_render=input", &fresh_app(), "box ctrlc").await;
+        let value = self.server.issued().last().unwrap().value.clone();
+        self.s.enter_blade(iframe).await;
+        // The prompt took focus: collapse it (Esc) so it covers nothing; that disarms nothing.
+        self.s.wait_js("the prompt has focus", "return document.activeElement && document.activeElement.localName;", 5, |v| v == "shownonce-prompt").await;
+        self.keys(&esc).await;
+        let field = self.s.driver.find(thirtyfour::By::Css("[data-testid=value-box]")).await.expect("the replica's text box");
+        field.click().await.expect("click into the text box");
+        self.s.wait_js("the text box has focus", "return document.activeElement && document.activeElement.dataset.testid;", 5, |v| v == "value-box").await;
+        assert_eq!(self.prompts().await[0]["state"], "shown", "{tag}");
+        self.top_attr_is("data-shownonce-guard", "armed", 5).await;
+        self.s.enter_blade(iframe).await;
+        self.s.driver.action_chain().key_down(thirtyfour::Key::Control).send_keys("a").send_keys("c").key_up(thirtyfour::Key::Control).perform().await.expect("copy");
+        self.s.wait_js("state copied", PROMPTS, 20, |v| v[0]["state"] == "copied").await;
+        self.top_attr_is("data-shownonce-guard", "off", 20).await;
+        self.s.enter_blade(iframe).await;
+        assert_eq!(self.paste().await, value, "{tag}: Ctrl+C did not copy the value");
+        println!("{tag} ... ok");
+
+        // The portal's copy button inside the component's shadow root (a real click on it).
+        let tag = self.tag(iframe, "guard: the copy button inside a web component disarms");
+        self.armed_blade_for(iframe, "&so_render=shadow", &fresh_app(), "shadow copy").await;
+        self.s.enter_blade(iframe).await;
+        self.s.wait_js("the prompt has focus", "return document.activeElement && document.activeElement.localName;", 5, |v| v == "shownonce-prompt").await;
+        self.keys(&esc).await;
+        // (Found by script: geckodriver does not search from a shadow root reference.)
+        let button = self
+            .s
+            .driver
+            .execute("return document.querySelector('so-copyable-text').shadowRoot.querySelector('[data-testid=copy-value]');", vec![])
+            .await
+            .and_then(|r| r.element())
+            .expect("the web component's copy button");
+        assert_eq!(self.prompts().await[0]["state"], "shown", "{tag}");
+        self.top_attr_is("data-shownonce-guard", "armed", 5).await;
+        self.s.enter_blade(iframe).await;
+        button.click().await.expect("click the copy button");
+        self.s.wait_js("state copied", PROMPTS, 20, |v| v[0]["state"] == "copied").await;
+        self.top_attr_is("data-shownonce-guard", "off", 20).await;
         println!("{tag} ... ok");
     }
 
@@ -1160,6 +1270,7 @@ async fn run(browser: Browser, csp: Csp) {
         if want("guard") {
             ctx.guard_blocks_leaving(iframe).await;
             ctx.guard_disarmed_by_portal_copy(iframe).await;
+            ctx.guard_disarmed_in_other_renderings(iframe).await;
         }
         if want("copy") {
             ctx.our_copy_and_clear(iframe).await;

@@ -34,6 +34,52 @@ fn prompts() -> Vec<web_sys::Element> {
     (0..list.length()).map(|i| list.item(i).unwrap().dyn_into().unwrap()).collect()
 }
 
+/// The value as the user sees it, drawn other ways than as text: a read-only text box whose
+/// value is set as a property only, a text area, an open shadow root (also nested); the
+/// values of password and hidden fields are not read (they show nothing).
+#[wasm_bindgen_test]
+fn reads_text_boxes_and_open_shadow_roots() {
+    let (a, b, c, d) = (secret(11), secret(12), secret(13), secret(14));
+    let row_html = "<table role=grid><tr class=fxc-gc-row><td>ci</td><td>5/26/2027</td><td class=v></td><td>{GUID}</td></tr></table>".replace("{GUID}", GUID);
+    let read = |fill: &dyn Fn(&web_sys::Element)| {
+        let t = html(&row_html);
+        fill(&t.query_selector(".v").unwrap().unwrap());
+        let row = t.query_selector(".fxc-gc-row").unwrap().unwrap();
+        let cell = shownonce::dom::scan::read_row(&row).unwrap().cells[2].to_string();
+        t.remove();
+        cell
+    };
+    let input = |kind: &str, v: &str| {
+        let i: web_sys::HtmlInputElement = document().create_element("input").unwrap().dyn_into().unwrap();
+        i.set_type(kind);
+        i.set_read_only(true);
+        i.set_value(v);
+        i
+    };
+    assert!(read(&|cell| { cell.append_child(&input("text", &a)).unwrap(); }).contains(&a), "text box");
+    assert!(read(&|cell| {
+        let t: web_sys::HtmlTextAreaElement = document().create_element("textarea").unwrap().dyn_into().unwrap();
+        t.set_value(&b);
+        cell.append_child(&t).unwrap();
+    })
+    .contains(&b), "text area");
+    assert!(read(&|cell| {
+        let host = document().create_element("span").unwrap();
+        let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).unwrap();
+        let inner = document().create_element("span").unwrap();
+        let inner_root = inner.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).unwrap();
+        inner_root.set_text_content(Some(&c));
+        root.append_child(&inner).unwrap();
+        cell.append_child(&host).unwrap();
+    })
+    .contains(&c), "nested open shadow roots");
+    let hidden = read(&|cell| {
+        cell.append_child(&input("password", &d)).unwrap();
+        cell.append_child(&input("hidden", &d)).unwrap();
+    });
+    assert!(!hidden.contains(&d), "password and hidden fields show nothing");
+}
+
 #[wasm_bindgen_test]
 fn reads_knockout_and_fluent_rows() {
     let v = secret(1);
@@ -91,6 +137,25 @@ async fn an_ambiguous_expiry_is_written_out_by_the_page_locale() {
     // Leave no prompt behind for the other tests of this page.
     p.remove();
     p2.remove();
+}
+
+/// A row drawn first with an empty text box whose `value` attribute is filled afterwards (as
+/// a framework updates it): the attribute change alone is noticed and gives the prompt.
+#[wasm_bindgen_test]
+async fn a_text_box_filled_later_gives_a_prompt() {
+    shownonce::dom::frame::start("wasm");
+    let v = secret(21);
+    let id = "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f";
+    let t = html(&format!("<table><tr><td>boxed key</td><td>5/26/2027</td><td><input readonly></td><td>{id}</td></tr></table>"));
+    sleep(300).await;
+    let ours = || prompts().into_iter().find(|p| p.get_attribute("data-secret-id").as_deref() == Some(id));
+    assert!(ours().is_none(), "an empty text box shows nothing");
+    t.query_selector("input").unwrap().unwrap().set_attribute("value", &v).unwrap();
+    sleep(300).await;
+    let p = ours().expect("a prompt once the text box shows the value");
+    assert_eq!(p.get_attribute("data-hint").as_deref(), Some(&v[..3]));
+    t.remove();
+    p.remove();
 }
 
 #[wasm_bindgen_test]

@@ -21,6 +21,7 @@ use zeroize::Zeroizing;
 
 use crate::core::detect::{detect_row, Detection, Seen};
 use crate::core::grid::{app_name_from_title, RowSnapshot};
+use crate::core::layout::{layout, Size, Span};
 use crate::core::route::{classify_host, fragment_of, parse_route, HostKind, Route};
 use crate::dom::observer::Observer;
 use crate::core::state::{Lifecycle, SecretEvent, SecretState, StoreKind, StoreOutcome};
@@ -105,6 +106,8 @@ pub fn start(engine: &str) {
     // own copy button in the value's row. Trusted events only.
     listeners.push(EventListener::new(&doc, "copy", |e| {
         if e.is_trusted() {
+            // Chromium and Firefox both include a selection inside a text box here (the e2e
+            // "Ctrl+C in a read-only text box" checks it).
             let sel = web_sys::window().and_then(|w| w.get_selection().ok().flatten()).map(|s| Zeroizing::new(String::from(s.to_string())));
             if let Some(sel) = sel {
                 with_frame(|f| f.copied_if(|v| sel.contains(v), SecretEvent::CopiedByKeyboard));
@@ -115,10 +118,17 @@ pub fn start(engine: &str) {
         if !e.is_trusted() {
             return;
         }
+        // The button may be inside a web component's shadow root: the event's target is then
+        // the component (in the row), the button only in the composed path.
         let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
-        let Some(button) = target.closest("button,[role=button]").ok().flatten() else { return };
-        let Some(row) = button.closest(scan::ROW_SEL).ok().flatten() else { return };
-        let text = Zeroizing::new(row.text_content().unwrap_or_default());
+        let path = e.composed_path();
+        let is_button = |el: &Element| el.matches("button,[role=button]").unwrap_or(false);
+        let pressed = (0..path.length().min(32)).filter_map(|i| path.get(i).dyn_into::<Element>().ok()).take_while(|el| el != &target).any(|el| is_button(&el));
+        if !pressed && target.closest("button,[role=button]").ok().flatten().is_none() {
+            return;
+        }
+        let Some(row) = target.closest(scan::ROW_SEL).ok().flatten() else { return };
+        let text = scan::visible_text(&row);
         with_frame(|f| f.copied_if(|v| text.contains(v), SecretEvent::CopiedByPortal));
     }));
     let frame = Frame {
@@ -368,6 +378,52 @@ impl Frame {
         self.rearm();
     }
 
+    /// Places every prompt of this frame (see `core::layout`). `expanded`: the user just
+    /// expanded that secret's prompt, so the others collapse to their reminders (one card at a
+    /// time: two would take the same place).
+    fn relayout(&mut self, expanded: Option<&str>) {
+        if let Some(key) = expanded {
+            for h in self.held.iter().filter(|h| h.key != key) {
+                if let Some(p) = &h.prompt {
+                    p.set_collapsed(true);
+                }
+            }
+        }
+        // A portal that re-renders its grid replaces the rows: find each secret's row again
+        // (the one that shows its value), so no prompt covers it.
+        if self.held.iter().any(|h| h.prompt.as_ref().is_some_and(|p| !p.has_row())) {
+            let mut found = Vec::new();
+            if let Some(body) = self.doc.body() {
+                scan::rows_for(&body, &mut found, scan::MAX_ROWS_PER_NODE);
+            }
+            for h in self.held.iter_mut().filter(|h| !h.value.is_empty()) {
+                let Some(p) = h.prompt.as_mut().filter(|p| !p.has_row()) else { continue };
+                if let Some(row) = found.iter().find(|r| scan::visible_text(r).contains(h.value.as_str())) {
+                    p.set_row(row.clone());
+                }
+            }
+        }
+        let rows: Vec<Span> = self.held.iter().filter_map(|h| h.prompt.as_ref()?.row_span()).collect();
+        let win = self.doc.default_view();
+        let dim = |v: Option<JsValue>| v.and_then(|v| v.as_f64()).unwrap_or(0.0);
+        let view = Size {
+            height: dim(win.as_ref().and_then(|w| w.inner_height().ok())),
+            width: dim(win.as_ref().and_then(|w| w.inner_width().ok())),
+        };
+        let prompts: Vec<&Prompt> = self.held.iter().filter_map(|h| h.prompt.as_ref()).collect();
+        // One card: the newest expanded prompt (the others were collapsed when it opened).
+        let card = prompts.iter().rev().find(|p| !p.collapsed()).copied();
+        let pills: Vec<&Prompt> = prompts.iter().filter(|p| card.is_none_or(|c| !std::ptr::eq(c, **p))).copied().collect();
+        let sizes: Vec<Size> = pills.iter().map(|p| p.size()).collect();
+        let (card_at, pills_at) = layout(&rows, view, card.map(Prompt::size), &sizes);
+        if let (Some(c), Some(at)) = (card, card_at) {
+            c.place(at);
+        }
+        for (p, at) in pills.iter().zip(pills_at) {
+            p.place(at);
+        }
+    }
+
     fn show_prompt(&mut self, i: usize, row: Option<&Element>) {
         let key = self.held[i].key.clone();
         let on_action: Rc<dyn Fn(Action)> = Rc::new(move |a| {
@@ -375,9 +431,26 @@ impl Frame {
             // Handlers run outside the batch: never while FRAME is borrowed.
             wasm_bindgen_futures::spawn_local(async move { act(&key, a).await });
         });
-        match Prompt::show(&self.doc, &self.held[i].detection, row, on_action) {
+        let key = self.held[i].key.clone();
+        let relayout: crate::dom::prompt::Relayout = Rc::new(move |expanded| {
+            let key = key.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                with_frame(|f| f.relayout(expanded.then_some(key.as_str())));
+            });
+        });
+        match Prompt::show(&self.doc, &self.held[i].detection, row, on_action, relayout) {
             Ok(p) => {
+                // One card at a time: the earlier ones become reminders, unless the user is
+                // busy in one (then the new one waits as a reminder).
+                let busy = self.held.iter().filter_map(|h| h.prompt.as_ref()).any(Prompt::in_use);
+                for other in self.held.iter().filter_map(|h| h.prompt.as_ref()) {
+                    if !other.in_use() {
+                        other.set_collapsed(true);
+                    }
+                }
+                p.set_collapsed(busy);
                 self.held[i].prompt = Some(p);
+                self.relayout(None);
                 let key = self.held[i].key.clone();
                 // The user's last store and whether files go to an age key (settings only).
                 wasm_bindgen_futures::spawn_local(async move {
@@ -559,6 +632,7 @@ fn on_background_message(message: JsValue, _sender: JsValue) -> JsValue {
             with_frame(|f| match f.held.iter().find(|h| h.key == fp).and_then(|h| h.prompt.as_ref()) {
                 Some(p) => {
                     p.focus();
+                    f.relayout(Some(&fp));
                     true
                 }
                 None => false,
@@ -622,8 +696,14 @@ async fn leave_choice(choice: LeaveChoice, url: String, key: Option<String>, tra
         LeaveChoice::Stay => {
             with_frame(|f| {
                 f.confirm = None;
-                if let Some(p) = f.held.iter().find_map(|h| h.prompt.as_ref()) {
-                    p.focus();
+                // Back to the newest secret still unsaved (else the newest shown).
+                let unsaved = f.held.iter().rev().find(|h| h.prompt.is_some() && h.life.needs_guard(false));
+                let newest = unsaved.or_else(|| f.held.iter().rev().find(|h| h.prompt.is_some())).map(|h| h.key.clone());
+                if let Some(key) = newest {
+                    if let Some(p) = f.held.iter().find(|h| h.key == key).and_then(|h| h.prompt.as_ref()) {
+                        p.focus();
+                    }
+                    f.relayout(Some(&key));
                 }
             });
         }

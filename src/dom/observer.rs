@@ -12,13 +12,14 @@ pub struct Observer {
 }
 
 impl Observer {
-    /// Observes `target`'s subtree (child lists and text) and hands every record's changed
+    /// Observes `target`'s subtree (child lists, text, `value` attributes) and hands every record's changed
     /// nodes to `on_nodes`, which must only queue them.
     pub fn new(target: &Node, mut on_nodes: impl FnMut(Node) + 'static) -> Result<Observer, JsValue> {
         let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |records: js_sys::Array| {
             for record in records.iter() {
                 let record: MutationRecord = record.unchecked_into();
-                if record.type_() == "characterData" {
+                // Text changed in place, or a text box's value attribute (React writes it).
+                if record.type_() != "childList" {
                     if let Some(t) = record.target() {
                         on_nodes(t);
                     }
@@ -37,6 +38,8 @@ impl Observer {
         init.set_child_list(true);
         init.set_subtree(true);
         init.set_character_data(true);
+        // Only `value`: any other attribute change would wake the batch for nothing.
+        init.set_attribute_filter(&js_sys::Array::of1(&JsValue::from_str("value")));
         observer.observe_with_options(target, &init)?;
         Ok(Observer { observer, _callback: callback })
     }

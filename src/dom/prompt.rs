@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Event, KeyboardEvent, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 use crate::core::detect::Detection;
+use crate::core::layout::{Place, Size, Span};
 
 /// What the user asked for in the prompt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,29 +26,14 @@ pub enum Action {
 }
 
 const HOST_STYLE: &str = "all: initial !important; position: fixed !important; \
-right: 16px !important; z-index: 2147483647 !important; \
+z-index: 2147483647 !important; \
 display: block !important; visibility: visible !important; opacity: 1 !important;";
 
 
-/// Vertical placement: just below the secret's row if it fits, else just above it, else the
-/// bottom of the frame — never over the row itself, where the portal's own copy button is.
-fn placement(doc: &Document, row: Option<&Element>, height: f64) -> String {
-    let vh = doc.default_view().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).unwrap_or(0.0);
-    let px = |v: f64| {
-        let mut s = (v.max(0.0) as u32).to_string();
-        s.push_str("px !important;");
-        s
-    };
-    if let Some(r) = row.map(Element::get_bounding_client_rect) {
-        if r.bottom() + 8.0 + height <= vh {
-            return ["top: ", &px(r.bottom() + 8.0)].concat();
-        }
-        if r.top() - 8.0 - height >= 0.0 {
-            return ["bottom: ", &px(vh - r.top() + 8.0)].concat();
-        }
-    }
-    "bottom: 16px !important;".to_string()
-}
+/// Asks the frame to lay its prompts out again (they grew, shrank, collapsed or expanded);
+/// `true` when the user just expanded this prompt, so the frame collapses the others. The
+/// frame runs it later, never inside the caller (which may hold the frame's state).
+pub type Relayout = Rc<dyn Fn(bool)>;
 
 const CSS: &str = r#"
 :host { all: initial; }
@@ -55,7 +41,7 @@ const CSS: &str = r#"
   font: 14px/20px "Segoe UI", "Segoe UI Web (West European)", -apple-system, system-ui, Roboto, sans-serif;
   color: #323130; background: #fff; border: 1px solid #edebe9; border-left: 4px solid #0078d4;
   border-radius: 4px; box-shadow: 0 6.4px 14.4px rgba(0,0,0,.13), 0 1.2px 3.6px rgba(0,0,0,.11);
-  padding: 14px 16px 12px; max-height: calc(100vh - 32px); overflow: auto; }
+  padding: 14px 16px 12px; max-height: var(--so-max-height, calc(100vh - 32px)); overflow: auto; }
 .dark .card { color: #f3f2f1; background: #252423; border-color: #3b3a39; border-left-color: #2899f5; }
 h2 { margin: 0 0 6px; font-size: 15px; font-weight: 600; display: flex; gap: 8px; align-items: center; }
 .meta { margin: 0 0 8px; color: #605e5c; overflow-wrap: anywhere; }
@@ -97,8 +83,11 @@ input[aria-invalid="true"] { border-color: #a4262c; }
 pub struct Prompt {
     host: Element,
     root: ShadowRoot,
-    /// The secret's row, to stay next to it when the prompt grows (store fields, messages).
+    /// The card and the reminder ("pill"); `collapsed` on it shows the reminder only.
+    wrap: Element,
+    /// The secret's row: no prompt of the frame may cover it (see `core::layout`).
     anchor: Option<Element>,
+    relayout: Relayout,
     _listeners: Vec<EventListener>,
 }
 
@@ -176,13 +165,14 @@ fn on_trusted(target: &web_sys::EventTarget, kind: &'static str, f: impl Fn(&Eve
 
 impl Prompt {
     /// Shows the prompt for `d` in `doc`. `on_action` receives the user's (trusted) choices.
-    pub fn show(doc: &Document, d: &Detection, anchor: Option<&Element>, on_action: Rc<dyn Fn(Action)>) -> Result<Prompt, JsValue> {
+    /// `relayout` is how it asks the frame to place the frame's prompts again.
+    pub fn show(doc: &Document, d: &Detection, anchor: Option<&Element>, on_action: Rc<dyn Fn(Action)>, relayout: Relayout) -> Result<Prompt, JsValue> {
         let host = doc.create_element("shownonce-prompt")?;
         let (name, desc) = texts(doc, d);
         host.set_attribute("role", "alertdialog")?;
         host.set_attribute("aria-label", &name)?;
         host.set_attribute("aria-description", &desc)?;
-        host.set_attribute("style", &[HOST_STYLE, " bottom: 16px !important;"].concat())?;
+        host.set_attribute("style", &[HOST_STYLE, " bottom: 16px !important; right: 16px !important;"].concat())?;
         // Fingerprint parts only (the page shows them itself): lets tests and the popup match.
         host.set_attribute("data-hint", &d.hint)?;
         host.set_attribute("data-kind", d.kind.as_str())?;
@@ -344,30 +334,34 @@ impl Prompt {
                 act2(Action::SaveFile);
             }
         }));
-        let (h, r, b) = (host.clone(), root.clone(), copy.clone());
-        let anchor_el = anchor.cloned();
+        let (h, r, b, re) = (host.clone(), root.clone(), copy.clone(), relayout.clone());
         listeners.push(on_trusted(&select, "change", move |e| {
             let v = e.target().map(|t| t.unchecked_into::<web_sys::HtmlSelectElement>().value()).unwrap_or_default();
             show_store(&h, &r, &b, &v, false);
-            place(&h, anchor_el.as_ref());
+            re(false);
         }));
         let act = on_action;
         listeners.push(on_trusted(&elsewhere, "click", move |_| act(Action::SavedElsewhere)));
-        let (w, pl) = (wrap.clone(), pill.clone());
-        listeners.push(on_trusted(&later, "click", move |_| collapse(&w, true, &pl)));
-        let (w, c) = (wrap.clone(), copy.clone());
-        listeners.push(on_trusted(&pill, "click", move |_| collapse(&w, false, &c)));
-        let (w, pl) = (wrap.clone(), pill.clone());
+        let (w, pl, re) = (wrap.clone(), pill.clone(), relayout.clone());
+        listeners.push(on_trusted(&later, "click", move |_| {
+            collapse(&w, true, &pl);
+            re(false);
+        }));
+        let (w, c, re) = (wrap.clone(), copy.clone(), relayout.clone());
+        listeners.push(on_trusted(&pill, "click", move |_| {
+            collapse(&w, false, &c);
+            re(true);
+        }));
+        let (w, pl, re) = (wrap.clone(), pill.clone(), relayout.clone());
         listeners.push(on_trusted(&root, "keydown", move |e| {
             if e.unchecked_ref::<KeyboardEvent>().key() == "Escape" {
                 e.prevent_default();
                 collapse(&w, true, &pl);
+                re(false);
             }
         }));
 
         doc.document_element().ok_or("no <html>")?.append_child(&host)?;
-        // Now that its real height is known, move it next to the row (not over it).
-        place(&host, anchor);
         // Epoch milliseconds, comparable across frames (the benchmarks read it).
         if let Some(perf) = doc.default_view().and_then(|w| w.performance()) {
             let now = perf.time_origin() + perf.now();
@@ -376,12 +370,13 @@ impl Prompt {
         // Take focus only when the user is not typing somewhere (never steal keystrokes).
         let typing = doc.active_element().is_some_and(|a| {
             let t = a.tag_name();
-            t == "INPUT" || t == "TEXTAREA" || t == "SELECT" || a.has_attribute("contenteditable")
+            // Also in another of our prompts: the user is busy with that secret.
+            t == "INPUT" || t == "TEXTAREA" || t == "SELECT" || t == "SHOWNONCE-PROMPT" || a.has_attribute("contenteditable")
         });
         if !typing {
             let _ = copy.unchecked_ref::<web_sys::HtmlElement>().focus();
         }
-        Ok(Prompt { host, root, anchor: anchor.cloned(), _listeners: listeners })
+        Ok(Prompt { host, root, wrap, anchor: anchor.cloned(), relayout, _listeners: listeners })
     }
 
     /// Shows the secret's state on the prompt (and on the host, for tests and the popup).
@@ -394,10 +389,73 @@ impl Prompt {
         self.reposition();
     }
 
-    /// Places the prompt again for its current height (it grew or shrank), so that all of
-    /// it, the message included, stays inside the frame's viewport.
+    /// Asks the frame to place its prompts again for this one's current height (it grew or
+    /// shrank), so that all of it, the message included, stays inside the frame's viewport.
     pub fn reposition(&self) {
-        place(&self.host, self.anchor.as_ref());
+        (self.relayout)(false);
+    }
+
+    /// The secret's row as it is now on the page (`None` once the portal re-rendered it away).
+    pub fn row_span(&self) -> Option<Span> {
+        let r = self.anchor.as_ref().filter(|r| r.is_connected())?.get_bounding_client_rect();
+        Some(Span { top: r.top(), bottom: r.bottom() })
+    }
+
+    /// Whether the secret's row is still on the page.
+    pub fn has_row(&self) -> bool {
+        self.anchor.as_ref().is_some_and(|r| r.is_connected())
+    }
+
+    /// The secret's row again, after the portal re-rendered the old one away.
+    pub fn set_row(&mut self, row: Element) {
+        self.anchor = Some(row);
+    }
+
+    /// Whether only the reminder shows.
+    pub fn collapsed(&self) -> bool {
+        self.wrap.class_list().contains("collapsed")
+    }
+
+    /// Collapses or expands without moving focus (the frame doing it to the other prompts).
+    pub fn set_collapsed(&self, yes: bool) {
+        let _ = self.wrap.class_list().toggle_with_force("collapsed", yes);
+    }
+
+    /// Whether the user is in this prompt (focus inside it) or a store is running from it:
+    /// the frame then leaves it as it is.
+    pub fn in_use(&self) -> bool {
+        let focused = self.host.owner_document().and_then(|d| d.active_element()).is_some_and(|a| a == self.host);
+        focused || self.host.get_attribute("aria-busy").as_deref() == Some("true")
+    }
+
+    /// Places the prompt (fixed to the frame's viewport). A squeezed card scrolls inside: its
+    /// height limit goes in through a custom property, which the page's `all: initial` cannot
+    /// reset and an inline `!important` keeps from the page's own rules.
+    pub fn place(&self, at: Place) {
+        let px = |v: f64| {
+            let mut s = (v.max(0.0) as u32).to_string();
+            s.push_str("px !important;");
+            s
+        };
+        let mut style = [HOST_STYLE, " top: ", &px(at.top), " right: ", &px(at.right)].concat();
+        if let Some(m) = at.max_height {
+            style.push_str(" --so-max-height: ");
+            style.push_str(&px(m));
+        }
+        let _ = self.host.set_attribute("style", &style);
+    }
+
+    /// The prompt's full size (a squeezed card's whole content), card or reminder.
+    pub fn size(&self) -> Size {
+        let r = self.host.get_bounding_client_rect();
+        let mut height = r.height();
+        if !self.collapsed() {
+            if let Ok(Some(card)) = self.root.query_selector(".card") {
+                // The content's height plus the card's 1 px top and bottom borders.
+                height = height.max(f64::from(card.scroll_height()) + 2.0);
+            }
+        }
+        Size { height, width: r.width() }
     }
 }
 
@@ -419,15 +477,6 @@ fn epoch_ms(ms: f64) -> String {
     digits.push(b'.');
     digits.extend_from_slice(&[b'0' + (frac / 100) as u8, b'0' + (frac / 10 % 10) as u8, b'0' + (frac % 10) as u8]);
     String::from_utf8(digits).unwrap_or_default()
-}
-
-/// Positions `host` for its current height next to `anchor` (see [`placement`]).
-fn place(host: &Element, anchor: Option<&Element>) {
-    let Some(doc) = host.owner_document() else { return };
-    let height = host.get_bounding_client_rect().height();
-    // A row the portal re-rendered away has no box any more: fall back to the bottom.
-    let row = anchor.filter(|r| r.is_connected());
-    let _ = host.set_attribute("style", &[HOST_STYLE, " ", &placement(&doc, row, height)].concat());
 }
 
 fn action_for(store: &str) -> Action {
@@ -661,9 +710,7 @@ impl Drop for Confirm {
 impl Prompt {
     /// Expands the prompt (if collapsed) and moves focus to it: the popup's "Show prompt".
     pub fn focus(&self) {
-        if let Ok(Some(w)) = self.root.query_selector("div") {
-            let _ = w.class_list().remove_1("collapsed");
-        }
+        self.set_collapsed(false);
         if let Ok(Some(b)) = self.root.query_selector("button.primary") {
             let _ = b.unchecked_ref::<web_sys::HtmlElement>().focus();
         }

@@ -3,8 +3,10 @@
 //! Selectors cover both frame models seen on the portal: Knockout grids in the shell
 //! (`table`/`tr`/`td`, `fxc-gc-*`) and Fluent UI DetailsList in reactblade iframes
 //! (`[role=row]`, `[data-automationid=DetailsRowCell]`). Labels are never needed.
+//! A cell's text is what the user sees in it: text nodes, the value of a read-only text box,
+//! and text drawn inside an open shadow root (web components); see [`visible_text`].
 use wasm_bindgen::JsCast;
-use web_sys::{Element, Node};
+use web_sys::{Element, HtmlInputElement, HtmlTextAreaElement, Node, NodeList};
 use zeroize::Zeroizing;
 
 /// Anything that can be a grid row.
@@ -63,7 +65,56 @@ pub fn worth_reading(row: &Element, fresh: bool) -> bool {
     if fresh {
         return true;
     }
-    row.text_content().is_some_and(|t| t.contains("Q~"))
+    visible_text(row).contains("Q~")
+}
+
+/// Elements looked at below one cell (a cell holds a handful; a hostile page may nest more).
+const MAX_DEEP_ELEMENTS: u32 = 256;
+/// Shadow roots nested in shadow roots, at most.
+const MAX_SHADOW_DEPTH: u32 = 4;
+
+/// The text a user sees in `el`: its text nodes, then the value of each text box or text
+/// area below it, then the text inside each open shadow root below it, separated by spaces
+/// (the core finds a secret inside a cell's text, so separators never join two values).
+/// Closed shadow roots cannot be read by any extension; password and hidden fields show
+/// nothing. An existing field's value changed only through its `value` property causes no
+/// DOM mutation: such a row is read when anything else in it changes.
+pub fn visible_text(el: &Element) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(el.text_content().unwrap_or_default());
+    // Most cells have no element below them that could hide text: skip the walk.
+    if el.first_element_child().is_some() {
+        if let Ok(list) = el.query_selector_all("*") {
+            append_hidden_text(&list, &mut out, 0);
+        }
+    }
+    out
+}
+
+fn append_hidden_text(list: &NodeList, out: &mut Zeroizing<String>, depth: u32) {
+    let push = |out: &mut Zeroizing<String>, text: &str| {
+        if !text.trim().is_empty() {
+            out.push(' ');
+            out.push_str(text);
+        }
+    };
+    for i in 0..list.length().min(MAX_DEEP_ELEMENTS) {
+        let Some(e) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
+        if let Some(input) = e.dyn_ref::<HtmlInputElement>() {
+            if matches!(input.type_().as_str(), "text" | "search" | "url" | "") {
+                push(out, &Zeroizing::new(input.value()));
+            }
+        } else if let Some(area) = e.dyn_ref::<HtmlTextAreaElement>() {
+            push(out, &Zeroizing::new(area.value()));
+        }
+        if depth < MAX_SHADOW_DEPTH {
+            if let Some(root) = e.shadow_root() {
+                push(out, &Zeroizing::new(root.text_content().unwrap_or_default()));
+                if let Ok(inner) = root.query_selector_all("*") {
+                    append_hidden_text(&inner, out, depth + 1);
+                }
+            }
+        }
+    }
 }
 
 /// Reads a row's top-level cells (a cell nested in another cell is part of it).
@@ -77,7 +128,7 @@ pub fn read_row(row: &Element) -> Option<RowText> {
             .and_then(|p| p.closest(CELL_SEL).ok().flatten())
             .is_some_and(|outer| row.contains(Some(&outer)));
         if !nested {
-            cells.push(Zeroizing::new(cell.text_content().unwrap_or_default()));
+            cells.push(visible_text(&cell));
         }
     }
     if cells.len() < 2 {

@@ -2,7 +2,7 @@
 // - 'ko': the shell's own document, portal "Knockout" classes (fxs-*, azc-*, fxc-gc-*), a <table role=grid>;
 // - 'fluent': a reactblade iframe, Fluent UI DetailsList markup (ms-DetailsList, ms-DetailsRow, DetailsRowCell).
 // Each renderer takes (root, ctx) and returns a dispose function. ctx:
-//   { style, appId, appName, existing, kind, rerender, kv: {vault, name, version}, title,
+//   { style, appId, appName, existing, kind, render, rerender, kv: {vault, name, version}, title,
 //     navigate(hash), notify(key), ready(blade), inserted({insertedAt, adds}) }
 // The drawing document's <html> gets data-replica-adds and data-replica-value-inserted-at
 // (performance.timeOrigin + performance.now(), set right after a fresh value enters the DOM).
@@ -10,6 +10,18 @@
 
 const Blades = (() => {
   const { el, t, icon } = SO;
+
+  // A copyable text drawn as a web component with an open shadow root (so_render=shadow).
+  if (!customElements.get('so-copyable-text')) {
+    customElements.define('so-copyable-text', class extends HTMLElement {
+      constructor() { super(); this.attachShadow({ mode: 'open' }); }
+      setValue(text, button) {
+        // Sized like the text rendering (.so-value), so the button stays inside its cell.
+        const style = el('style', {}, ':host { display: inline-flex; align-items: center; gap: 2px; max-width: 100%; font-family: Consolas, "Courier New", monospace; font-size: 12px; } span { overflow-wrap: anywhere; min-width: 0; } button { flex: none; border: 0; background: transparent; width: 28px; height: 28px; color: #0078d4; cursor: pointer; }');
+        this.shadowRoot.replaceChildren(style, el('span', { part: 'text' }, text), button);
+      }
+    });
+  }
 
   /** Marks the drawing document for tests/benchmarks (page world, harmless). */
   function mark(name, value) { document.documentElement.dataset[name] = String(value); }
@@ -117,13 +129,33 @@ const Blades = (() => {
       }
     }
 
+    /**
+     * The other ways the portal draws a copyable value (so_render):
+     * - 'input': a read-only text box (Fluent TextField / azc-textBox); the value is set as a
+     *   property only, as a framework does, so it is in no attribute and no text node;
+     * - 'shadow': a web component whose open shadow root holds the text and its own copy button.
+     */
+    function freshValue(full) {
+      if (ctx.render === 'shadow') {
+        const c = document.createElement('so-copyable-text');
+        c.setValue(full, copyButton(full, 'copy-value', ctx.style));
+        return c;
+      }
+      const input = el('input', {
+        type: 'text', readonly: true, 'aria-label': t('value'), 'data-testid': 'value-box',
+        class: ko ? 'azc-input azc-textBox so-value-box' : 'ms-TextField-field so-value-box',
+      });
+      input.value = full;
+      return el('div', { class: ko ? 'azc-copyableLabel so-value' : 'so-value' }, input, copyButton(full, 'copy-value', ctx.style));
+    }
+
     function row(c, i) {
       const full = st.fresh.get(c.keyId);
       const valueText = full !== undefined ? full : c.hint + '*'.repeat(18);
       const cells = [
         ['description', el('span', {}, c.displayName || '')],
         ['expires', el('span', {}, SO.formatIso(c.endDateTime))],
-        ['value', el('div', { class: ko ? 'azc-copyableLabel so-value' : 'so-value' },
+        ['value', full !== undefined && ctx.render !== 'text' ? freshValue(full) : el('div', { class: ko ? 'azc-copyableLabel so-value' : 'so-value' },
           el('span', { class: 'so-value-text' }, valueText),
           full !== undefined ? copyButton(full, 'copy-value', ctx.style) : null)],
         ['secretId', el('div', { class: ko ? 'azc-copyableLabel so-value' : 'so-value' },

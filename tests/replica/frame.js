@@ -22,6 +22,7 @@
     appName: p.get('so_app') || 'Contoso Billing API',
     existing: p.get('so_existing') !== '0',
     kind: p.get('so_kind') || 'current',
+    render: p.get('so_render') || 'text',
     rerender: p.get('so_rerender') === '1',
     title: p.get('title') || '',
     kv: { vault: p.get('vault') || 'contoso-kv', name: p.get('name') || 'app-secret', version: p.get('version') || '' },

@@ -193,7 +193,7 @@
       }
       closeFrame();
       const ctx = {
-        style: 'ko', appId: r.appId, appName, existing, kind: p.get('so_kind') || 'current', rerender: p.get('so_rerender') === '1',
+        style: 'ko', appId: r.appId, appName, existing, kind: p.get('so_kind') || 'current', render: p.get('so_render') || 'text', rerender: p.get('so_rerender') === '1',
         title: `${appName} | ${label}`, navigate: (hash) => { location.hash = hash; }, notify, ready,
         inserted: () => { /* the blade marks this document itself */ },
       };
