@@ -43,8 +43,10 @@ need_cmd_or_apt() { # need_cmd_or_apt <command> <package...>
 ensure_build_tools() {
   step_start "build tools"
   command -v rustup >/dev/null || { echo "rustup is required (https://rustup.rs)"; exit 1; }
-  rustup target list --installed | grep -qx "$TARGET" || rustup target add "$TARGET"
-  if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
+  # No `grep -q` after a pipe: it stops reading at the first match, the writer may then die of
+  # SIGPIPE, and pipefail turns that into "not installed" (geckodriver: 13 in 300 runs here).
+  rustup target list --installed | grep -x "$TARGET" >/dev/null || rustup target add "$TARGET"
+  if ! wasm-bindgen --version 2>/dev/null | grep " $WASM_BINDGEN_VERSION\$" >/dev/null; then
     # No --locked: the CLI's lockfile names a crate version the registry lacks.
     cargo install wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION" --force
   fi
@@ -148,7 +150,7 @@ ensure_test_tools() {
   need_cmd_or_apt firefox-esr firefox-esr
   need_cmd_or_apt age age
   need_cmd_or_apt openssl openssl
-  if ! geckodriver --version 2>/dev/null | grep -q "geckodriver $GECKODRIVER_VERSION"; then
+  if ! geckodriver --version 2>/dev/null | grep "geckodriver $GECKODRIVER_VERSION" >/dev/null; then
     cargo install geckodriver --version "=$GECKODRIVER_VERSION" --force
   fi
   step_end
