@@ -32,6 +32,8 @@ use crate::dom::scan;
 const MAX_QUEUE: usize = 512;
 const MAX_ROWS_PER_BATCH: usize = 200;
 const BATCH_BUDGET_MS: f64 = 8.0;
+/// How long a blade iframe waits for the tab's route before reading rows without it.
+const ROUTE_WAIT_MS: u32 = 3000;
 
 /// A secret this frame detected: the value lives only here.
 struct Held {
@@ -59,6 +61,9 @@ struct Frame {
     held: Vec<Held>,
     /// The background says another frame of this tab holds an unsaved secret (top frame).
     remote_armed: bool,
+    /// A blade iframe waits for the route (its app id goes into a detection) before reading
+    /// rows; its observer already queues them, so a row added meanwhile stays fresh.
+    route_pending: bool,
     /// Navigation guard listeners, present only while armed (top frame).
     guard: Option<[EventListener; 2]>,
     confirm: Option<Confirm>,
@@ -144,6 +149,7 @@ pub fn start(engine: &str) {
         seen: Seen::new(),
         held: Vec::new(),
         remote_armed: false,
+        route_pending: !top,
         guard: None,
         confirm: None,
         // Without the extension APIs (extension reloaded under the page) detection and the
@@ -163,14 +169,27 @@ pub fn start(engine: &str) {
         });
     } else {
         // A blade iframe learns the portal route (app id; Key Vault or not) from the
-        // background, which knows the tab's URL. Without an answer it still watches.
+        // background, which knows the tab's URL. It watches from now on: a row added while a
+        // sleeping background wakes up to answer is fresh (old-format secrets count only in
+        // fresh rows). Without an answer within ROUTE_WAIT_MS it reads rows anyway.
+        with_frame(Frame::route_changed);
         wasm_bindgen_futures::spawn_local(async {
             let url = crate::platform::ask("tabUrl").await.ok().and_then(|r| crate::platform::get_str(&r, "url"));
             with_frame(|f| {
                 f.route = url.as_deref().map(|u| parse_route(fragment_of(u)));
+                f.route_pending = false;
                 f.route_changed();
+                f.schedule();
             });
         });
+        Timeout::new(ROUTE_WAIT_MS, || {
+            with_frame(|f| {
+                if std::mem::take(&mut f.route_pending) {
+                    f.schedule();
+                }
+            });
+        })
+        .forget();
     }
 }
 
@@ -235,6 +254,9 @@ impl Frame {
 
     fn run_batch(&mut self) {
         self.batch = None;
+        if self.route_pending {
+            return; // the queue waits; the route's answer (or ROUTE_WAIT_MS) schedules a batch
+        }
         if self.doc.hidden() {
             // Nothing is shown to the user in a hidden document; look again when it is.
             self.batch = Some(Timeout::new(500, || with_frame(Frame::run_batch).unwrap_or(())));
