@@ -676,7 +676,7 @@ fn add_password(input: &Value, host: &str, st: &State) -> (StatusCode, Value) {
     )
 }
 
-fn make_secret(kind: &str, r: &mut Rng) -> String {
+pub(crate) fn make_secret(kind: &str, r: &mut Rng) -> String {
     let current = |r: &mut Rng| {
         let mut prefix = [0u8; 3];
         let mut body = [0u8; 31];
@@ -691,11 +691,16 @@ fn make_secret(kind: &str, r: &mut Rng) -> String {
             r.chars(SECRET_ALPHABET, 3),
             r.chars(SECRET_ALPHABET, 31)
         ),
-        // 2020-era shape: 34 characters, letters/digits with `.-_~` mixed in, no `Q~` marker.
+        // 2020-era shape: 34 characters, letters/digits with `.-_~` mixed in, no `Q~` marker,
+        // and lower case, upper case and a digit: the shape the extension documents it takes
+        // (a fresh row's letters-only token is as likely a description). Drawn without the
+        // digit rule, 1 value in 200 lacked one and a CI run failed on it.
         "old" => loop {
             let v = r.chars(SECRET_ALPHABET, 34);
             let punct = v.bytes().filter(|b| b".-_~".contains(b)).count();
-            if !v.contains("Q~") && (3..=8).contains(&punct) {
+            let has = |f: fn(&u8) -> bool| v.as_bytes().iter().any(f);
+            let mixed = has(u8::is_ascii_lowercase) && has(u8::is_ascii_uppercase) && has(u8::is_ascii_digit);
+            if !v.contains("Q~") && (3..=8).contains(&punct) && mixed {
                 break v;
             }
         },
