@@ -20,7 +20,12 @@ const STORAGE_KEY: &str = "guard";
 thread_local! {
     static TABLE: RefCell<GuardTable> = RefCell::new(GuardTable::new(false));
     static STORE_LOG: RefCell<Vec<(String, String, String)>> = const { RefCell::new(Vec::new()) };
+    /// One-time tokens of prompt frames a content script is opening: (token, tab).
+    static PROMPT_TOKENS: RefCell<Vec<(String, u32)>> = const { RefCell::new(Vec::new()) };
 }
+
+/// Prompt tokens kept at most (a page cannot make a content script open more than a few).
+const MAX_PROMPT_TOKENS: usize = 64;
 
 /// One-time start-up after the wasm module is instantiated: rebuild the per-tab state a
 /// previous instance of the worker left in `storage.session`.
@@ -277,6 +282,32 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
             Ok(guard_reply(tab))
         }
         ("guardState", Some((tab, _))) => Ok(guard_reply(tab)),
+        // A content script is opening a prompt frame (extension/prompt.html) in this tab: the
+        // frame will present this token. Memory only: a restarted background forgets it, and
+        // the content script then opens the frame again with a new one.
+        ("promptToken", Some((tab, _))) if !is_extension_page(&sender) => {
+            let token = get_str(&message, "token").filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit())).ok_or_else(|| err("ShownOnce: bad token"))?;
+            PROMPT_TOKENS.with(|t| {
+                let mut t = t.borrow_mut();
+                if t.len() >= MAX_PROMPT_TOKENS {
+                    t.remove(0);
+                }
+                t.push((token, tab));
+            });
+            Ok(obj(&[("ok", true.into())]))
+        }
+        // The prompt frame proves a content script of its tab opened it (one use): a copy of
+        // prompt.html a page embedded itself has no such token and shows nothing.
+        ("claimPrompt", _) if is_extension_page(&sender) => {
+            let token = get_str(&message, "token").unwrap_or_default();
+            let tab = ids.map(|i| i.0);
+            let ok = PROMPT_TOKENS.with(|t| {
+                let mut t = t.borrow_mut();
+                let at = t.iter().position(|(k, owner)| *k == token && tab.is_none_or(|tab| tab == *owner));
+                at.map(|i| t.remove(i)).is_some()
+            });
+            Ok(obj(&[("ok", ok.into())]))
+        }
         ("clipboardCopied", Some(_)) => clipboard_copied().await,
         ("storeLog", _) if is_extension_page(&sender) => Ok(store_log()),
         // Chrome: the offscreen document cleared the clipboard; it is not needed any more.

@@ -27,6 +27,10 @@ mod content;
 #[cfg(all(target_arch = "wasm32", feature = "background"))]
 mod background;
 
+/// The save prompt page, shown in an iframe by the content script.
+#[cfg(all(target_arch = "wasm32", feature = "background"))]
+mod prompt_page;
+
 /// Options page and toolbar popup (extension pages that load the background module).
 #[cfg(all(target_arch = "wasm32", feature = "background"))]
 mod pages;

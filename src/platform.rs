@@ -11,6 +11,14 @@ extern "C" {
     pub fn send_message(message: &JsValue) -> Result<js_sys::Promise, JsValue>;
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// `chrome.runtime.getURL(path)`: the extension's own URL for `path` (throws once the
+    /// extension was reloaded under the page).
+    #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = getURL, catch)]
+    pub fn get_url(path: &str) -> Result<String, JsValue>;
+}
+
 /// Sends `{type: kind}` to the background and awaits the answer.
 pub async fn ask(kind: &str) -> Result<JsValue, JsValue> {
     let msg = js_sys::Object::new();

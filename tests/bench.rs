@@ -20,7 +20,7 @@
 //!   files, and the store zip built by build.sh).
 //! - **Detection latency**: replica credentials blade (shell model), one fresh page load per
 //!   run; the replica stamps `data-replica-value-inserted-at` when the new secret's value
-//!   enters the DOM and ShownOnce stamps `data-detected-at` on its `<shownonce-prompt>`; both
+//!   enters the DOM and ShownOnce's content script detects it (the time it hands its prompt frame); both
 //!   are `performance.timeOrigin + performance.now()` in the same document. Plain replica and
 //!   `so_pad=5000`; also the strict-CSP page (Chromium runs the wasm2js fallback there) and the
 //!   naive baseline, with fewer runs.
@@ -564,10 +564,13 @@ enum Detector {
 
 const READ_SHOWNONCE: &str = r#"
 const h = document.documentElement;
-const ps = Array.from(document.querySelectorAll('shownonce-prompt'));
-const det = ps.map((p) => parseFloat(p.getAttribute('data-detected-at'))).filter((x) => Number.isFinite(x));
-return { ins: parseFloat(h.dataset.replicaValueInsertedAt || 'NaN') || null, det: det.length ? Math.min(...det) : null,
-  n: ps.length, hint: ps.length ? ps[0].getAttribute('data-hint') : null, role: ps.length ? ps[0].getAttribute('role') : null };"#;
+const n = document.querySelectorAll("iframe[src$='/prompt.html']").length;
+return { ins: parseFloat(h.dataset.replicaValueInsertedAt || 'NaN') || null, n, det: null };"#;
+/// Read inside ShownOnce's prompt frame (its own document): the content script's detection
+/// time, which it hands to the frame, and the hint.
+const READ_PROMPT_FRAME: &str = r#"
+const h = document.documentElement;
+return h.dataset.ready === 'true' ? { det: parseFloat(h.dataset.detectedAt), hint: h.dataset.hint } : null;"#;
 const READ_NAIVE: &str = r#"
 const h = document.documentElement;
 return { ins: parseFloat(h.dataset.replicaValueInsertedAt || 'NaN') || null,
@@ -656,20 +659,27 @@ async fn latency_run(s: &Session, server: &ReplicaServer, det: Detector, url: &s
     click(s, "new-secret").await?;
     type_into(s, "desc-input", "bench").await?;
     click(s, "add-button").await?;
-    let read = if det == Detector::ShownOnce { READ_SHOWNONCE } else { READ_NAIVE };
-    let v = poll(s, read, prompt_timeout, Duration::from_millis(20), |v| {
-        v["ins"].is_number() && v["det"].is_number()
-    })
-    .await
-    .map_err(|e| format!("no detection: {e}"))?;
-    if det == Detector::ShownOnce {
-        if let (Some(hint), Some(issued)) = (v["hint"].as_str(), server.issued().last()) {
-            if hint != issued.hint {
-                return Err(format!("prompt hint {hint:?} is not the new secret's {:?}", issued.hint));
-            }
+    if det == Detector::Naive {
+        let v = poll(s, READ_NAIVE, prompt_timeout, Duration::from_millis(20), |v| v["ins"].is_number() && v["det"].is_number())
+            .await
+            .map_err(|e| format!("no detection: {e}"))?;
+        return Ok(v["det"].as_f64().unwrap() - v["ins"].as_f64().unwrap());
+    }
+    // ShownOnce: its prompt frame appears in the page; the detection time is read inside it.
+    let v = poll(s, READ_SHOWNONCE, prompt_timeout, Duration::from_millis(20), |v| v["ins"].is_number() && v["n"].as_u64().unwrap_or(0) >= 1)
+        .await
+        .map_err(|e| format!("no detection: {e}"))?;
+    let frame = s.driver.find(thirtyfour::By::Css("iframe[src$='/prompt.html']")).await.map_err(|e| format!("prompt frame: {}", first_lines(&e.to_string())))?;
+    frame.enter_frame().await.map_err(|e| format!("prompt frame: {}", first_lines(&e.to_string())))?;
+    let inner = poll(s, READ_PROMPT_FRAME, prompt_timeout, Duration::from_millis(20), |v| v["det"].is_number()).await;
+    s.driver.enter_parent_frame().await.map_err(|e| format!("back from the prompt frame: {}", first_lines(&e.to_string())))?;
+    let inner = inner.map_err(|e| format!("prompt frame not ready: {e}"))?;
+    if let (Some(hint), Some(issued)) = (inner["hint"].as_str(), server.issued().last()) {
+        if hint != issued.hint {
+            return Err(format!("prompt hint {hint:?} is not the new secret's {:?}", issued.hint));
         }
     }
-    Ok(v["det"].as_f64().unwrap() - v["ins"].as_f64().unwrap())
+    Ok(inner["det"].as_f64().unwrap() - v["ins"].as_f64().unwrap())
 }
 
 /// `runs` latency runs (plus one discarded warm-up). Gives up early when the first runs all
@@ -1426,8 +1436,8 @@ store zip.\n\
 - **Detection latency**: the replica credentials blade served over HTTPS at the real portal \
 hostname, one fresh page load per run ({runs} runs + 1 warm-up; {extra} for strict CSP and the \
 baseline; {ffruns} in Firefox). The replica stamps the time the new secret's value enters the DOM, \
-ShownOnce stamps `data-detected-at` on its prompt; both are `performance.timeOrigin + \
-performance.now()` in the same document. `so_pad=5000` adds a 5,000-node table to the blade.\n\
+ShownOnce's content script stamps its detection time (read in its prompt frame); both are \
+`performance.timeOrigin + performance.now()`, the same clock in both documents. `so_pad=5000` adds a 5,000-node table to the blade.\n\
 - **Mutation storm**: a log-grid replica page that replaces {nodes} nodes every {iv} ms for {secs} s, \
 loaded without extension, with ShownOnce and with the naive baseline, interleaved (a b c a b c …, \
 {sruns} runs each, one discarded warm-up round). Chromium's `Performance.getMetrics` (CDP) at the \

@@ -119,9 +119,19 @@ impl Ctx<'_> {
 }
 
 /// What a prompt host exposes (never the value): read in the frame that shows the secret.
-const PROMPTS: &str = "return Array.from(document.querySelectorAll('shownonce-prompt')).map(p => ({\
-    hint: p.dataset.hint, id: p.dataset.secretId, kind: p.dataset.kind, state: p.dataset.state, store: p.dataset.store, busy: p.getAttribute('aria-busy'),\
-    confirm: p.dataset.confirm || null, outcome: p.dataset.outcome || null, runs: p.dataset.runs || null, role: p.getAttribute('role'), name: p.getAttribute('aria-label'), desc: p.getAttribute('aria-description')}));";
+/// Our prompt frames in the current document. The element carries no state (the page sees
+/// only an extension frame); everything below is read inside the frame's own document.
+const PROMPT_FRAME: &str = "iframe[src$='/prompt.html']";
+
+/// Read in a prompt frame (the extension's document, which the page cannot read): `null`
+/// until the frame proved itself and is filled; `focus` is the id of the focused control.
+const PROMPT_STATE: &str = "const h = document.documentElement, d = document.getElementById('dialog'); \
+    if (!d || h.dataset.ready !== 'true') return null; \
+    const a = document.hasFocus() && document.activeElement && document.activeElement !== document.body ? document.activeElement.id : null; \
+    return {hint: h.dataset.hint, id: h.dataset.secretId || null, kind: h.dataset.kind, state: h.dataset.state, store: h.dataset.store, \
+      busy: h.dataset.busy || null, confirm: h.dataset.confirm || null, outcome: h.dataset.outcome || null, runs: h.dataset.runs || null, \
+      collapsed: h.dataset.collapsed, role: d.getAttribute('role'), name: d.getAttribute('aria-label'), desc: d.getAttribute('aria-description'), \
+      focus: a, detectedAt: h.dataset.detectedAt || null};";
 
 /// Where the value (`arguments[0]`) is in the current document: `rows` counts it in the markup
 /// of the portal's secret rows and of open shadow roots inside them, `rowFields` in those rows'
@@ -137,7 +147,8 @@ const VALUE_PLACES: &str = "const v = arguments[0]; const count = (s) => s.split
 /// Boxes (top, bottom, left, right) of our prompt hosts and of the secret rows that show a
 /// value (the ones with the portal's copy button for it).
 const BOXES: &str = "const b = (e) => { const r = e.getBoundingClientRect(); return [r.top, r.bottom, r.left, r.right]; }; \
-    return { hosts: Array.from(document.querySelectorAll('shownonce-prompt')).map(b), \
+    const inner = (e) => { const r = e.getBoundingClientRect(); return [r.top + 8, r.bottom - 8, r.left + 8, r.right - 8]; }; \
+    return { hosts: Array.from(document.querySelectorAll(\"iframe[src$='/prompt.html']\")).map(inner), \
       rows: Array.from(document.querySelectorAll('[data-testid=secret-row]')).filter(r => r.querySelector('[data-testid=copy-value]')).map(b) };";
 
 fn fresh_app() -> String {
@@ -161,15 +172,51 @@ impl Ctx<'_> {
         }
     }
 
+    /// The prompts in the current frame, each read inside its own prompt frame.
     async fn prompts(&self) -> Vec<serde_json::Value> {
-        self.s.js(PROMPTS, vec![]).await.as_array().cloned().unwrap_or_default()
+        let frames = self.s.driver.find_all(thirtyfour::By::Css(PROMPT_FRAME)).await.unwrap_or_default();
+        let mut out = Vec::new();
+        for f in frames {
+            if f.enter_frame().await.is_err() {
+                continue; // removed meanwhile
+            }
+            let v = self.s.driver.execute(PROMPT_STATE, vec![]).await.map(|r| r.json().clone()).unwrap_or_default();
+            self.s.driver.enter_parent_frame().await.expect("back from the prompt frame");
+            if !v.is_null() {
+                out.push(v);
+            }
+        }
+        out
+    }
+
+    /// Polls [`Ctx::prompts`] until `done` accepts the list, or fails after `secs`.
+    async fn wait_prompts(&self, what: &str, secs: u64, done: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            let v = serde_json::Value::Array(self.prompts().await);
+            if done(&v) {
+                return v;
+            }
+            if std::time::Instant::now() > deadline {
+                let frames = self.s.js("return Array.from(document.querySelectorAll('iframe')).map(f => f.src + ' ' + f.getAttribute('style'));", vec![]).await;
+                let mut inner = Vec::new();
+                for f in self.s.driver.find_all(thirtyfour::By::Css(PROMPT_FRAME)).await.unwrap_or_default() {
+                    if f.enter_frame().await.is_ok() {
+                        inner.push(self.s.driver.execute("const h = document.documentElement; return Array.from(h.attributes).map(a => a.name + '=' + a.value).join(' ') + ' | status: ' + (document.getElementById('status') || {}).textContent;", vec![]).await.map(|r| r.json().clone()).unwrap_or_default());
+                        self.s.driver.enter_parent_frame().await.unwrap();
+                    }
+                }
+                panic!("timed out after {secs}s waiting for {what}; last value: {v}; frames: {frames}; inside: {inner:?}");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 
     /// Waits for `n` prompts in the current frame, then checks that no more appear.
     async fn expect_prompts(&self, n: usize, tag: &str) -> Vec<serde_json::Value> {
         if n > 0 {
             let want = n;
-            self.s.wait_js(&format!("{n} prompt(s)"), PROMPTS, 10, |v| v.as_array().is_some_and(|a| a.len() >= want)).await;
+            self.wait_prompts(&format!("{n} prompt(s)"), 10, |v| v.as_array().is_some_and(|a| a.len() >= want)).await;
         }
         // Re-renders, tab switches and late batches must not add a second detection.
         tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
@@ -222,6 +269,69 @@ impl Ctx<'_> {
         println!("{tag} ... ok");
     }
 
+    /// Issue 11: the prompt is an extension frame the page can neither read nor hear. Keys
+    /// typed into its passphrase field reach no listener of the page (a page field proves the
+    /// listeners work); the page sees only a frame element without state and cannot reach its
+    /// document; a copy of prompt.html the page embeds itself, with a forged start message and
+    /// its own port, stays empty and says nothing on that port.
+    async fn prompt_isolated(&self, iframe: bool) {
+        let tag = self.tag(iframe, "prompt frame: unreadable, keys unheard, forged start refused");
+        self.set_setting("age_recipient", json!("")).await;
+        self.set_setting("default_store", json!("file")).await;
+        self.armed_blade_for(iframe, "", &fresh_app(), "isolation").await;
+        self.s.enter_blade(iframe).await;
+        self.wait_prompts("the passphrase field has focus", 20, |v| v[0]["focus"] == "pass").await;
+        const LISTEN: &str = "window.__soHeard = []; for (const t of ['keydown', 'keypress', 'keyup', 'beforeinput', 'input']) { \
+            window.addEventListener(t, (e) => window.__soHeard.push(t + ':' + (e.key || e.data || '')), true); }";
+        self.s.js(LISTEN, vec![]).await;
+        self.keys("so-secret-pass").await;
+        let typed = self.in_prompt_frame("return document.getElementById('pass').value.length;").await;
+        assert_eq!(typed, json!(14), "{tag}: the keys did not reach the prompt's field");
+        let heard = self.s.js("return window.__soHeard;", vec![]).await;
+        assert_eq!(heard, json!([]), "{tag}: the page heard keys typed into the prompt");
+        // The listeners do hear keys typed into the page itself.
+        self.s.js("const i = document.createElement('input'); i.id = 'so-page-field'; document.body.appendChild(i); i.focus();", vec![]).await;
+        self.keys("x").await;
+        let heard = self.s.js("document.getElementById('so-page-field').remove(); return window.__soHeard.length;", vec![]).await;
+        assert!(heard.as_u64().unwrap_or(0) >= 2, "{tag}: the page's key listeners do not work: {heard}");
+        // What the page can see of the prompt: a frame element, no state, no way in.
+        // (`cd_frame_id_` is chromedriver's own mark on a frame it switched into.)
+        let seen = self.s.js("const f = document.querySelector(\"iframe[src$='/prompt.html']\"); let inside = 'blocked'; \
+            try { inside = f.contentDocument ? 'readable' : 'blocked'; f.contentWindow.document.body; inside = 'readable'; } catch (e) {} \
+            return { attrs: Array.from(f.attributes).map((a) => a.name).filter((n) => !n.startsWith('cd_frame_id')).sort(), inside, src: f.src };", vec![]).await;
+        assert_eq!(seen["attrs"], json!(["allow", "src", "style", "title"]), "{tag}: the frame element carries more than allow/src/style/title: {seen}");
+        assert_eq!(seen["inside"], "blocked", "{tag}: the page can read the prompt's document");
+        // A copy of the prompt page embedded by the page, started with a forged token.
+        const FORGE: &str = "const f = document.createElement('iframe'); f.id = 'so-forged'; f.src = arguments[0]; \
+            window.__soForged = []; f.addEventListener('load', () => { const c = new MessageChannel(); \
+              c.port1.onmessage = (e) => window.__soForged.push(e.data); \
+              f.contentWindow.postMessage({so: 'init', token: '0123456789abcdef0123456789abcdef', name: 'forged', desc: 'forged', meta: '', hint: 'abc', kind: 'current'}, '*', [c.port2]); }); \
+            document.body.appendChild(f);";
+        self.s.js(FORGE, vec![seen["src"].clone()]).await;
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        let said = self.s.js("return window.__soForged;", vec![]).await;
+        assert_eq!(said, json!([]), "{tag}: the forged prompt talked to the page");
+        let forged = self.s.driver.find(thirtyfour::By::Id("so-forged")).await.expect("the forged frame");
+        forged.enter_frame().await.expect("into the forged frame");
+        let state = self.s.js(PROMPT_STATE, vec![]).await;
+        let hidden = self.s.js("return document.getElementById('wrap').hidden;", vec![]).await;
+        self.s.driver.enter_parent_frame().await.unwrap();
+        assert_eq!((state, hidden), (serde_json::Value::Null, json!(true)), "{tag}: the forged prompt showed itself");
+        self.s.js("document.getElementById('so-forged').remove();", vec![]).await;
+        self.set_setting("default_store", json!("clipboard")).await;
+        self.s.driver.enter_default_frame().await.unwrap();
+        println!("{tag} ... ok");
+    }
+
+    /// Runs `script` inside the (first) prompt frame of the current document.
+    async fn in_prompt_frame(&self, script: &str) -> serde_json::Value {
+        let f = self.s.driver.find(thirtyfour::By::Css(PROMPT_FRAME)).await.expect("a prompt frame");
+        f.enter_frame().await.expect("into the prompt frame");
+        let v = self.s.js(script, vec![]).await;
+        self.s.driver.enter_parent_frame().await.unwrap();
+        v
+    }
+
     /// Two secrets in a row on a virtualised, re-rendering grid, with tab switches: two prompts.
     async fn two_in_a_row_rerendered(&self, iframe: bool) {
         let tag = self.tag(iframe, "two secrets, re-rendered rows, tab switches: two detections");
@@ -259,12 +369,12 @@ impl Ctx<'_> {
         // The guard stays armed until every secret is handled: copying one (the portal's copy
         // button of the newest row) leaves it armed; copying the other disarms it.
         self.click_nth("copy-value", 0).await;
-        self.s.wait_js("one copied", PROMPTS, 10, |v| v.as_array().is_some_and(|a| a.iter().filter(|p| p["state"] == "copied").count() == 1)).await;
+        self.wait_prompts("one copied", 10, |v| v.as_array().is_some_and(|a| a.iter().filter(|p| p["state"] == "copied").count() == 1)).await;
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         self.top_attr_is("data-shownonce-guard", "armed", 2).await;
         self.s.enter_blade(iframe).await;
         self.click_nth("copy-value", 1).await;
-        self.s.wait_js("both copied", PROMPTS, 10, |v| v.as_array().is_some_and(|a| a.iter().all(|p| p["state"] == "copied"))).await;
+        self.wait_prompts("both copied", 10, |v| v.as_array().is_some_and(|a| a.iter().all(|p| p["state"] == "copied"))).await;
         self.top_attr_is("data-shownonce-guard", "off", 10).await;
         println!("{tag} ... ok");
     }
@@ -424,13 +534,13 @@ impl Ctx<'_> {
         self.s.enter_blade(iframe).await;
         // In a small blade frame the prompt may cover the portal's copy button: the user
         // collapses it (Esc) to a reminder first, which does not disarm anything.
-        self.s.wait_js("the prompt has focus", "return document.activeElement && document.activeElement.localName;", 5, |v| v == "shownonce-prompt").await;
+        self.wait_prompts("the prompt has focus", 5, |v| v.as_array().is_some_and(|a| a.iter().any(|p| p["focus"].is_string()))).await;
         self.keys(&thirtyfour::Key::Escape.value().to_string()).await;
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         self.top_attr_is("data-shownonce-guard", "armed", 2).await;
         self.s.enter_blade(iframe).await;
         self.s.click_testid("copy-value").await;
-        self.s.wait_js("state copied", PROMPTS, 5, |v| v[0]["state"] == "copied").await;
+        self.wait_prompts("state copied", 5, |v| v[0]["state"] == "copied").await;
         self.top_attr_is("data-shownonce-guard", "off", 10).await;
         assert!(self.background_starts().await > starts, "{tag}: the background did not restart in between");
         assert_eq!(self.s.leave_prompt("browsingContext.reload", json!({}), 10).await, Witness::Loaded, "{tag}: reload still blocked after copying");
@@ -447,7 +557,7 @@ impl Ctx<'_> {
         let value = self.server.issued().last().unwrap().value.clone();
         self.s.enter_blade(iframe).await;
         // The prompt took focus: collapse it (Esc) so it covers nothing; that disarms nothing.
-        self.s.wait_js("the prompt has focus", "return document.activeElement && document.activeElement.localName;", 5, |v| v == "shownonce-prompt").await;
+        self.wait_prompts("the prompt has focus", 5, |v| v.as_array().is_some_and(|a| a.iter().any(|p| p["focus"].is_string()))).await;
         self.keys(&esc).await;
         let field = self.s.driver.find(thirtyfour::By::Css("[data-testid=value-box]")).await.expect("the replica's text box");
         field.click().await.expect("click into the text box");
@@ -456,7 +566,7 @@ impl Ctx<'_> {
         self.top_attr_is("data-shownonce-guard", "armed", 5).await;
         self.s.enter_blade(iframe).await;
         self.s.driver.action_chain().key_down(thirtyfour::Key::Control).send_keys("a").send_keys("c").key_up(thirtyfour::Key::Control).perform().await.expect("copy");
-        self.s.wait_js("state copied", PROMPTS, 20, |v| v[0]["state"] == "copied").await;
+        self.wait_prompts("state copied", 20, |v| v[0]["state"] == "copied").await;
         self.top_attr_is("data-shownonce-guard", "off", 20).await;
         self.s.enter_blade(iframe).await;
         assert_eq!(self.paste().await, value, "{tag}: Ctrl+C did not copy the value");
@@ -466,7 +576,7 @@ impl Ctx<'_> {
         let tag = self.tag(iframe, "guard: the copy button inside a web component disarms");
         self.armed_blade_for(iframe, "&so_render=shadow", &fresh_app(), "shadow copy").await;
         self.s.enter_blade(iframe).await;
-        self.s.wait_js("the prompt has focus", "return document.activeElement && document.activeElement.localName;", 5, |v| v == "shownonce-prompt").await;
+        self.wait_prompts("the prompt has focus", 5, |v| v.as_array().is_some_and(|a| a.iter().any(|p| p["focus"].is_string()))).await;
         self.keys(&esc).await;
         // (Found by script: geckodriver does not search from a shadow root reference.)
         let button = self
@@ -480,7 +590,7 @@ impl Ctx<'_> {
         self.top_attr_is("data-shownonce-guard", "armed", 5).await;
         self.s.enter_blade(iframe).await;
         button.click().await.expect("click the copy button");
-        self.s.wait_js("state copied", PROMPTS, 20, |v| v[0]["state"] == "copied").await;
+        self.wait_prompts("state copied", 20, |v| v[0]["state"] == "copied").await;
         self.top_attr_is("data-shownonce-guard", "off", 20).await;
         println!("{tag} ... ok");
     }
@@ -500,7 +610,7 @@ impl Ctx<'_> {
         let value = self.server.issued().last().unwrap().value.clone();
         self.s.enter_blade(iframe).await;
         self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
-        self.s.wait_js("state copied", PROMPTS, 5, |v| v[0]["state"] == "copied").await;
+        self.wait_prompts("state copied", 5, |v| v[0]["state"] == "copied").await;
         assert_eq!(self.paste().await, value, "{tag}: the clipboard holds the value");
         self.top_attr_is("data-shownonce-guard", "off", 10).await;
         tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
@@ -520,7 +630,7 @@ impl Ctx<'_> {
         let value = self.server.issued().last().unwrap().value.clone();
         self.s.enter_blade(iframe).await;
         self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
-        self.s.wait_js("state copied", PROMPTS, 5, |v| v[0]["state"] == "copied").await;
+        self.wait_prompts("state copied", 5, |v| v[0]["state"] == "copied").await;
         let copied_at = std::time::Instant::now();
         self.s.driver.enter_default_frame().await.unwrap();
         self.s.goto_leaving(&url("www.contoso-tools.example", self.csp, iframe, "", "")).await;
@@ -561,11 +671,11 @@ impl Ctx<'_> {
         let issued = self.server.issued().last().cloned().unwrap();
         assert!(!iframe || issued.value.starts_with('~'), "{tag}: the replica's secret does not start with ~");
         self.s.enter_blade(iframe).await;
-        self.s.wait_js("file store preselected", PROMPTS, 5, |v| v[0]["store"] == "file").await;
+        self.wait_prompts("file store preselected", 5, |v| v[0]["store"] == "file").await;
         // With the save-as dialog: a headless browser cannot show it (Chromium reports the
         // user cancelled, Firefox fails the download). Either way: not saved, guard armed.
         self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
-        self.s.wait_js("the store finished", PROMPTS, 20, |v| v[0]["busy"] == "false").await;
+        self.wait_prompts("the store finished", 20, |v| v[0]["busy"] == "false").await;
         let p = self.prompts().await;
         assert_eq!(p[0]["state"], "shown", "{tag}: a cancelled/failed download must leave the secret unsaved");
         println!("{tag}: the save-as attempt ended as {}", self.store_log().await);
@@ -573,9 +683,9 @@ impl Ctx<'_> {
         // Retry into the download folder (no dialog): saved once the download completed.
         self.set_setting("file_save_as", json!("false")).await;
         self.s.enter_blade(iframe).await;
-        self.s.wait_js("the prompt has focus", "return document.activeElement && document.activeElement.localName;", 5, |v| v == "shownonce-prompt").await;
+        self.wait_prompts("the prompt has focus", 5, |v| v.as_array().is_some_and(|a| a.iter().any(|p| p["focus"].is_string()))).await;
         self.s.driver.action_chain().send_keys(thirtyfour::Key::Enter.value().to_string()).perform().await.ok();
-        let p = self.s.wait_js("the second store run ended", PROMPTS, 30, |v| v[0]["runs"] == "2" && v[0]["busy"] == "false").await;
+        let p = self.wait_prompts("the second store run ended", 30, |v| v[0]["runs"] == "2" && v[0]["busy"] == "false").await;
         if p[0]["state"] != "saved" {
             panic!("{tag}: the retry into the download folder did not save: {}; the background's store log: {}", p[0], self.store_log().await);
         }
@@ -617,11 +727,11 @@ impl Ctx<'_> {
     /// and waits until that store run ended; returns the prompt's state attributes.
     async fn prompt_enter(&self, iframe: bool, secs: u64) -> serde_json::Value {
         self.s.enter_blade(iframe).await;
-        self.s.wait_js("the prompt has focus", "return document.activeElement && document.activeElement.localName;", 10, |v| v == "shownonce-prompt").await;
+        self.wait_prompts("the prompt has focus", 10, |v| v.as_array().is_some_and(|a| a.iter().any(|p| p["focus"].is_string()))).await;
         let runs = self.prompts().await[0]["runs"].as_str().and_then(|r| r.parse::<u32>().ok()).unwrap_or(0);
         self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
         let want = (runs + 1).to_string();
-        self.s.wait_js("the store run ended", PROMPTS, secs, |v| v[0]["runs"].as_str() == Some(want.as_str()) && v[0]["busy"] == "false").await;
+        self.wait_prompts("the store run ended", secs, |v| v[0]["runs"].as_str() == Some(want.as_str()) && v[0]["busy"] == "false").await;
         self.prompts().await[0].clone()
     }
 
@@ -643,7 +753,7 @@ impl Ctx<'_> {
         // 1. The user refuses consent in the sign-in window: not saved, nothing sent to the vault.
         self.armed_blade_for(iframe, "", &app, "ci kv one").await;
         self.s.enter_blade(iframe).await;
-        self.s.wait_js("Key Vault preselected", PROMPTS, 5, |v| v[0]["store"] == "keyvault").await;
+        self.wait_prompts("Key Vault preselected", 5, |v| v[0]["store"] == "keyvault").await;
         self.server.auth_deny_next();
         let p = self.prompt_enter(iframe, 30).await;
         assert_eq!(p["state"], "shown", "{tag}: refused consent must leave the secret unsaved");
@@ -744,7 +854,7 @@ impl Ctx<'_> {
         self.save_into_stalled_vault(iframe, &tag).await;
         self.s.stop_background().await;
         self.s.enter_blade(iframe).await;
-        let p = self.s.wait_js("the interrupted store run ended", PROMPTS, 30, |v| v[0]["runs"] == "1" && v[0]["busy"] == "false").await;
+        let p = self.wait_prompts("the interrupted store run ended", 30, |v| v[0]["runs"] == "1" && v[0]["busy"] == "false").await;
         self.server.kv_stall(false);
         assert_eq!((p[0]["state"].as_str(), p[0]["outcome"].as_str()), (Some("shown"), Some("failed")), "{tag}: background stopped mid-save");
         self.top_attr_is("data-shownonce-guard", "armed", 2).await;
@@ -811,7 +921,7 @@ impl Ctx<'_> {
         let before = self.server.kv_stalled();
         self.server.kv_stall(true);
         self.s.enter_blade(iframe).await;
-        self.s.wait_js("the prompt has focus", "return document.activeElement && document.activeElement.localName;", 10, |v| v == "shownonce-prompt").await;
+        self.wait_prompts("the prompt has focus", 10, |v| v.as_array().is_some_and(|a| a.iter().any(|p| p["focus"].is_string()))).await;
         self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while self.server.kv_stalled() == before {
@@ -895,7 +1005,7 @@ fn age_decrypt_with_passphrase(file: &std::path::Path, passphrase: &str) -> Resu
 
 /// The prompt host's height in the current frame (the host is what the page can see; the
 /// collapsed reminder is a small pill, the expanded prompt a card): collapsed below 80 px.
-const HOST_HEIGHT: &str = "const p = document.querySelector('shownonce-prompt'); return p ? p.getBoundingClientRect().height : null;";
+const HOST_HEIGHT: &str = "const p = document.querySelector(\"iframe[src$='/prompt.html']\"); return p ? p.getBoundingClientRect().height : null;";
 
 /// The toolbar badge of the other tab (the portal), read from an extension page: the
 /// extension has no `tabs` permission, but `tabs.query` still gives tab ids.
@@ -935,7 +1045,7 @@ impl Ctx<'_> {
     /// The prompt in the blade has focus (the host is the active element of its document).
     async fn prompt_focused(&self, iframe: bool) {
         self.s.enter_blade(iframe).await;
-        self.s.wait_js("the prompt has focus", "return document.activeElement && document.activeElement.localName;", 20, |v| v == "shownonce-prompt").await;
+        self.wait_prompts("the prompt has focus", 20, |v| v.as_array().is_some_and(|a| a.iter().any(|p| p["focus"].is_string()))).await;
     }
 
     async fn host_height(&self, iframe: bool, what: &str, collapsed: bool) -> f64 {
@@ -951,7 +1061,7 @@ impl Ctx<'_> {
         self.badge_is(&tag, "1").await;
         self.prompt_focused(iframe).await;
         self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
-        self.s.wait_js("state copied", PROMPTS, 20, |v| v[0]["state"] == "copied").await;
+        self.wait_prompts("state copied", 20, |v| v[0]["state"] == "copied").await;
         self.top_attr_is("data-shownonce-guard", "off", 20).await;
         self.badge_is(&tag, "").await;
         println!("{tag} ... ok");
@@ -1010,7 +1120,7 @@ impl Ctx<'_> {
         self.s.close_context(&popup).await;
         self.prompt_focused(iframe).await;
         self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
-        self.s.wait_js("state copied", PROMPTS, 20, |v| v[0]["state"] == "copied").await;
+        self.wait_prompts("state copied", 20, |v| v[0]["state"] == "copied").await;
         self.top_attr_is("data-shownonce-guard", "off", 20).await;
         println!("{tag} ... ok");
     }
@@ -1093,7 +1203,7 @@ impl Ctx<'_> {
         self.armed_blade_for(iframe, "", &fresh_app(), "ux strict").await;
         self.prompt_focused(iframe).await;
         self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
-        self.s.wait_js("state copied", PROMPTS, 20, |v| v[0]["state"] == "copied").await;
+        self.wait_prompts("state copied", 20, |v| v[0]["state"] == "copied").await;
         self.top_attr_is("data-shownonce-guard", "off", 20).await;
         // The options page writes the checkbox as the string "true".
         self.set_setting("strict_guard", json!("true")).await;
@@ -1118,7 +1228,7 @@ impl Ctx<'_> {
         self.armed_blade_for(iframe, "", &fresh_app(), "ux elsewhere").await;
         self.prompt_focused(iframe).await;
         self.keys(&format!("{}{}", thirtyfour::Key::Tab.value(), thirtyfour::Key::Enter.value())).await;
-        let p = self.s.wait_js("state confirmed", PROMPTS, 20, |v| v[0]["state"] != "shown").await;
+        let p = self.wait_prompts("state confirmed", 20, |v| v[0]["state"] != "shown").await;
         assert_eq!(p[0]["state"], "confirmed", "{tag}: {p}");
         self.top_attr_is("data-shownonce-guard", "off", 20).await;
         assert_eq!(self.s.leave_prompt("browsingContext.reload", json!({}), 30).await, Witness::Loaded, "{tag}: still guarded after the confirmation");
@@ -1145,13 +1255,13 @@ impl Ctx<'_> {
         // Collapse again, then click the pill.
         self.keys(&thirtyfour::Key::Escape.value().to_string()).await;
         self.host_height(iframe, "collapsed again", true).await;
-        let host = self.s.driver.find(thirtyfour::By::Css("shownonce-prompt")).await.unwrap();
+        let host = self.s.driver.find(thirtyfour::By::Css(PROMPT_FRAME)).await.unwrap();
         host.click().await.unwrap();
         self.host_height(iframe, "a click on the pill expanded the prompt", false).await;
         // Focus is back on the primary button: Enter copies.
         self.prompt_focused(iframe).await;
         self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
-        self.s.wait_js("state copied", PROMPTS, 20, |v| v[0]["state"] == "copied").await;
+        self.wait_prompts("state copied", 20, |v| v[0]["state"] == "copied").await;
         self.top_attr_is("data-shownonce-guard", "off", 20).await;
         println!("{tag} ... ok");
     }
@@ -1174,7 +1284,7 @@ impl Ctx<'_> {
         assert_eq!(sel, "ok", "{tag}: could not select the value cell");
         assert_eq!(self.prompts().await[0]["state"], "shown", "{tag}");
         self.s.driver.action_chain().key_down(thirtyfour::Key::Control).send_keys("c").key_up(thirtyfour::Key::Control).perform().await.expect("copy");
-        self.s.wait_js("state copied", PROMPTS, 20, |v| v[0]["state"] == "copied").await;
+        self.wait_prompts("state copied", 20, |v| v[0]["state"] == "copied").await;
         self.top_attr_is("data-shownonce-guard", "off", 20).await;
         self.s.enter_blade(iframe).await;
         assert_eq!(self.paste().await, value, "{tag}: Ctrl+C did not copy the value");
@@ -1193,13 +1303,13 @@ impl Ctx<'_> {
         self.armed_blade_for(iframe, "", &fresh_app(), "ux passphrase").await;
         let issued = self.server.issued().last().cloned().unwrap();
         self.s.enter_blade(iframe).await;
-        self.s.wait_js("file store preselected", PROMPTS, 20, |v| v[0]["store"] == "file").await;
+        self.wait_prompts("file store preselected", 20, |v| v[0]["store"] == "file").await;
         self.prompt_focused(iframe).await;
         let passphrase = format!("ux pass {}", &fresh_app()[..8]);
         self.keys(&passphrase).await;
         self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
         // scrypt (2^17) runs in the background: generous on a loaded machine.
-        let p = self.s.wait_js("the store run ended", PROMPTS, 120, |v| v[0]["runs"].is_string() && v[0]["busy"] == "false").await;
+        let p = self.wait_prompts("the store run ended", 120, |v| v[0]["runs"].is_string() && v[0]["busy"] == "false").await;
         let log = if p[0]["state"] != "saved" { self.store_log().await } else { json!(null) };
         self.set_setting("default_store", json!("clipboard")).await;
         self.set_setting("file_save_as", json!("true")).await;
@@ -1267,6 +1377,7 @@ async fn run(browser: Browser, csp: Csp) {
         }
         if want("detect") {
             ctx.detection_matrix(iframe).await;
+            ctx.prompt_isolated(iframe).await;
         }
         if want("guard") {
             ctx.guard_blocks_leaving(iframe).await;

@@ -24,7 +24,7 @@ pub struct Span {
 }
 
 /// A size in CSS pixels.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub struct Size {
     /// Height (the card's full content height, not a height it was squeezed to).
     pub height: f64,

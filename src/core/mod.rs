@@ -12,6 +12,8 @@ pub mod grid;
 pub mod detect;
 /// One secret's lifecycle states.
 pub mod state;
+/// What the save prompt says about a detection.
+pub mod prompt;
 /// Where prompts go in a frame: never over a secret's row, reminders stacked.
 pub mod layout;
 /// Per-tab navigation guard state kept by the background.

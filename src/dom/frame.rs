@@ -404,6 +404,11 @@ impl Frame {
     /// expanded that secret's prompt, so the others collapse to their reminders (one card at a
     /// time: two would take the same place).
     fn relayout(&mut self, expanded: Option<&str>) {
+        // A frame the page removed, or one that never came up: build it again (the secret
+        // stays unsaved and guarded meanwhile).
+        for p in self.held.iter_mut().filter_map(|h| h.prompt.as_mut()) {
+            p.revive();
+        }
         if let Some(key) = expanded {
             for h in self.held.iter().filter(|h| h.key != key) {
                 if let Some(p) = &h.prompt {
@@ -473,18 +478,6 @@ impl Frame {
                 p.set_collapsed(busy);
                 self.held[i].prompt = Some(p);
                 self.relayout(None);
-                let key = self.held[i].key.clone();
-                // The user's last store and whether files go to an age key (settings only).
-                wasm_bindgen_futures::spawn_local(async move {
-                    let store = platform::sync_string("default_store").await.filter(|s| s == "file" || s == "keyvault").unwrap_or_else(|| "clipboard".into());
-                    let recipient = platform::sync_string("age_recipient").await.is_some_and(|r| !r.trim().is_empty());
-                    let vault = platform::sync_string("keyvault_vault").await;
-                    with_frame(|f| {
-                        if let Some(p) = f.held.iter().find(|h| h.key == key).and_then(|h| h.prompt.as_ref()) {
-                            p.set_store(&store, recipient, vault.as_deref());
-                        }
-                    });
-                });
             }
             Err(_) => self.mark("error"),
         }
@@ -510,29 +503,37 @@ fn remember_store(store: &str) {
     }
 }
 
+/// What a store needs from the prompt besides the value.
+enum StoreInput {
+    File(Option<Zeroizing<String>>),
+    KeyVault { vault: String, name: String, new_version: bool },
+}
+
 /// Sends the value to a store that runs in the background (the encrypted file: only the
 /// background may use the downloads API; Key Vault: sign-in and the vault's host
 /// permissions live there), and applies the outcome: "saved" only once the store confirmed.
-async fn save_to(key: &str, store: StoreKind) {
+async fn save_to(key: &str, input: StoreInput) {
+    let store = match input {
+        StoreInput::File(_) => StoreKind::EncryptedFile,
+        StoreInput::KeyVault { .. } => StoreKind::KeyVault,
+    };
+    let (pass, vault, name, new_version) = match &input {
+        StoreInput::File(p) => (p.as_deref().map(String::as_str), "", "", false),
+        StoreInput::KeyVault { vault, name, new_version } => (None, vault.as_str(), name.as_str(), *new_version),
+    };
     let Some(msg) = with_frame(|f| {
         let h = f.held.iter().find(|h| h.key == key && !h.value.is_empty())?;
-        let pass = if store == StoreKind::EncryptedFile { h.prompt.as_ref().and_then(Prompt::take_passphrase) } else { None };
-        let (vault, name) = match (&h.prompt, store) {
-            (Some(p), StoreKind::KeyVault) => p.key_vault_fields(),
-            _ => Default::default(),
-        };
-        let new_version = store == StoreKind::KeyVault && h.prompt.as_ref().is_some_and(Prompt::confirming_new_version);
         let d = &h.detection;
         let opt = |v: &Option<String>| v.as_deref().map(JsValue::from_str).unwrap_or(JsValue::NULL);
         let msg = obj(&[
             ("type", "save".into()),
             ("fp", JsValue::from_str(&h.key)),
             ("store", store.as_str().into()),
-            ("vault", JsValue::from_str(&vault)),
-            ("secretName", JsValue::from_str(&name)),
+            ("vault", JsValue::from_str(vault)),
+            ("secretName", JsValue::from_str(name)),
             ("allowNewVersion", new_version.into()),
             ("value", JsValue::from_str(&h.value)),
-            ("passphrase", pass.as_deref().map(|p| JsValue::from_str(p)).unwrap_or(JsValue::NULL)),
+            ("passphrase", pass.map(JsValue::from_str).unwrap_or(JsValue::NULL)),
             ("appName", opt(&d.app_name)),
             ("clientId", opt(&d.app_id)),
             ("tenantId", opt(&d.tenant_id)),
@@ -553,6 +554,7 @@ async fn save_to(key: &str, store: StoreKind) {
         Some(msg)
     })
     .flatten() else { return };
+    drop(input); // the passphrase: wiped now (the message holds the only other copy)
     let reply = platform::send(&msg).await;
     drop(msg); // the message object held a JS copy of the value: let it go at once
     let ok = reply.as_ref().ok().and_then(|r| js_sys::Reflect::get(r, &"ok".into()).ok()).and_then(|v| v.as_bool()) == Some(true);
@@ -596,24 +598,26 @@ async fn save_to(key: &str, store: StoreKind) {
 /// Runs a prompt action for the secret `key`.
 async fn act(key: &str, action: Action) {
     match action {
-        Action::SaveFile => save_to(key, StoreKind::EncryptedFile).await,
-        Action::SaveKeyVault => save_to(key, StoreKind::KeyVault).await,
+        Action::SaveFile(pass) => save_to(key, StoreInput::File(pass)).await,
+        Action::SaveKeyVault { vault, name, new_version } => save_to(key, StoreInput::KeyVault { vault, name, new_version }).await,
+        // The frame writes the clipboard (the user's click gave it the activation): it gets
+        // the value for that, and only then.
         Action::Copy => {
-            let Some(promise) = with_frame(|f| {
-                let held = f.held.iter().find(|h| h.key == key && !h.value.is_empty())?;
-                let clip = web_sys::window()?.navigator().clipboard();
-                Some(clip.write_text(&held.value))
-            })
-            .flatten() else { return };
-            let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
-            if !ok {
-                with_frame(|f| {
-                    if let Some(p) = f.held.iter().find(|h| h.key == key).and_then(|h| h.prompt.as_ref()) {
-                        p.set_state("shown", "The browser refused the clipboard. Select the value on the page and press Ctrl+C.", false);
-                    }
-                });
-                return;
-            }
+            with_frame(|f| {
+                let Some(h) = f.held.iter().find(|h| h.key == key) else { return };
+                if let Some(p) = &h.prompt {
+                    p.send_value(Some(h.value.as_str()).filter(|v| !v.is_empty()));
+                }
+            });
+        }
+        Action::Copied(false) => {
+            with_frame(|f| {
+                if let Some(p) = f.held.iter().find(|h| h.key == key).and_then(|h| h.prompt.as_ref()) {
+                    p.set_state("shown", "The browser refused the clipboard. Select the value on the page and press Ctrl+C.", false);
+                }
+            });
+        }
+        Action::Copied(true) => {
             remember_store("clipboard");
             // The background owns the clear timer (it outlives this frame and the tab).
             let clear = platform::send(&obj(&[("type", "clipboardCopied".into())])).await;
@@ -748,3 +752,34 @@ async fn leave_choice(choice: LeaveChoice, url: String, key: Option<String>, tra
     }
 }
 
+
+/// One secret this frame holds, as the wasm tests see it (never the value).
+#[derive(Debug)]
+pub struct HeldInfo {
+    /// First 3 characters.
+    pub hint: String,
+    /// Secret id, lower case.
+    pub secret_id: Option<String>,
+    /// Lifecycle state.
+    pub state: &'static str,
+    /// The prompt's accessible description, as the frame would show it now.
+    pub desc: String,
+}
+
+/// What this frame holds. The wasm tests run the content module on a plain page, without the
+/// extension APIs, so no prompt frame can load there: they observe detections here.
+pub fn held_snapshot() -> Vec<HeldInfo> {
+    with_frame(|f| {
+        let locale = page_locale(&f.doc);
+        f.held
+            .iter()
+            .map(|h| HeldInfo {
+                hint: h.detection.hint.clone(),
+                secret_id: h.detection.secret_id.clone(),
+                state: h.life.state().as_str(),
+                desc: crate::core::prompt::prompt_texts(&h.detection, &locale).desc,
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}

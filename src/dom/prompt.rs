@@ -1,39 +1,449 @@
-//! The save prompt: a `<shownonce-prompt>` host on `<html>` with a closed shadow root, so the
-//! page's scripts cannot reach into it and its CSS cannot restyle it (host styles are inline
-//! `!important`, which beats any author rule). It never contains the secret value: only the
-//! 3-character hint. Every handler ignores untrusted (script-made) events.
+//! The save prompt, as the page holds it: an `<iframe>` showing the extension's own
+//! `prompt.html` (src/prompt_page.rs draws it). The page can move or remove the frame but
+//! cannot read it, hear the keys typed into it, or script it: it is another origin. The
+//! frame element carries no state (a neutral title only).
+//!
+//! The frame and this content script talk over a `MessageChannel`: one port goes to the
+//! frame in a `postMessage` addressed to the extension's origin (a frame the page navigated
+//! elsewhere never receives it), with a one-time token the frame checks with the background
+//! (a copy of `prompt.html` the page embedded itself never gets a valid one). The value
+//! crosses that channel only when the user asks the frame to copy it.
+//!
+//! The in-page leave confirmation ([`Confirm`]) still lives in a closed shadow root.
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_events::EventListener;
+use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, Event, KeyboardEvent, ShadowRoot, ShadowRootInit, ShadowRootMode};
+use web_sys::{Document, Element, Event, KeyboardEvent, MessageChannel, MessageEvent, MessagePort, ShadowRootInit, ShadowRootMode};
+use zeroize::Zeroizing;
 
 use crate::core::detect::Detection;
 use crate::core::layout::{Place, Size, Span};
+use crate::core::prompt::prompt_texts;
+use crate::platform::{get_f64, get_str, obj};
 
-/// What the user asked for in the prompt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What the user asked for in the prompt frame.
 pub enum Action {
-    /// Copy the value to the clipboard (our own button).
+    /// Copy with our button: the frame needs the value (see [`Prompt::send_value`]).
     Copy,
-    /// Save into an encrypted file (the passphrase, if any, is read with [`Prompt::take_passphrase`]).
-    SaveFile,
-    /// Save into Azure Key Vault (vault and name from [`Prompt::key_vault_fields`]).
-    SaveKeyVault,
+    /// The frame wrote the value to the clipboard (`true`) or the browser refused (`false`).
+    Copied(bool),
+    /// Save into an encrypted file, with the passphrase typed in the frame (if any).
+    SaveFile(Option<Zeroizing<String>>),
+    /// Save into Azure Key Vault: vault, secret name, and whether a new version of an
+    /// existing name was confirmed.
+    SaveKeyVault {
+        /// Vault name or URL, as typed.
+        vault: String,
+        /// Secret name in the vault.
+        name: String,
+        /// The user confirmed adding a new version to an existing name.
+        new_version: bool,
+    },
     /// "I saved it elsewhere": an explicit, deliberate confirmation.
     SavedElsewhere,
 }
-
-const HOST_STYLE: &str = "all: initial !important; position: fixed !important; \
-z-index: 2147483647 !important; \
-display: block !important; visibility: visible !important; opacity: 1 !important;";
-
 
 /// Asks the frame to lay its prompts out again (they grew, shrank, collapsed or expanded);
 /// `true` when the user just expanded this prompt, so the frame collapses the others. The
 /// frame runs it later, never inside the caller (which may hold the frame's state).
 pub type Relayout = Rc<dyn Fn(bool)>;
+
+const HOST_STYLE: &str = "all: initial !important; position: fixed !important; \
+z-index: 2147483647 !important; border: 0 !important; margin: 0 !important; padding: 0 !important; \
+display: block !important; visibility: visible !important; opacity: 1 !important; \
+color-scheme: normal !important; background: transparent !important;";
+
+/// Room around the card inside the frame for its shadow (prompt.css `body` padding).
+const FRAME_PAD: f64 = 8.0;
+/// A frame that has not said "ready" by then is rebuilt (blocked, crashed, navigated away,
+/// or the background restarted before it could check the token).
+const READY_WAIT_MS: u32 = 6000;
+
+/// What the frame reported, shared with the port's listener.
+#[derive(Default)]
+struct Shared {
+    ready: bool,
+    /// Card and reminder sizes (content only, without the frame's padding).
+    card: Size,
+    pill: Size,
+    collapsed: bool,
+    busy: bool,
+    /// Height limit from the last placement (the card scrolls inside).
+    max_height: Option<f64>,
+    /// Take focus once ready (unless the user is typing by then).
+    want_focus: bool,
+    /// The frame did not say "ready" within [`READY_WAIT_MS`].
+    timed_out: bool,
+}
+
+/// A shown prompt. Dropping it removes its frame from the page.
+#[must_use = "the prompt is removed when dropped"]
+pub struct Prompt {
+    doc: Document,
+    init: JsValue,
+    iframe: Element,
+    port: MessagePort,
+    shared: Rc<RefCell<Shared>>,
+    /// The secret's row: no prompt of the frame may cover it (see `core::layout`).
+    anchor: Option<Element>,
+    on_action: Rc<dyn Fn(Action)>,
+    relayout: Relayout,
+    last_place: RefCell<Option<Place>>,
+    _listeners: Vec<EventListener>,
+    _ready_timer: Option<Timeout>,
+}
+
+/// 128 random bits, hex: the frame's one-time token.
+fn token() -> Result<String, JsValue> {
+    let crypto = web_sys::window().ok_or("no window")?.crypto()?;
+    let mut bytes = [0u8; 16];
+    crypto.get_random_values_with_u8_array(&mut bytes)?;
+    let mut s = String::with_capacity(32);
+    for b in bytes {
+        for n in [b >> 4, b & 15] {
+            s.push(char::from(if n < 10 { b'0' + n } else { b'a' + n - 10 }));
+        }
+    }
+    Ok(s)
+}
+
+/// `scheme://host` of an extension URL.
+fn origin_of(url: &str) -> &str {
+    let after = url.find("://").map_or(0, |i| i + 3);
+    url[after..].find('/').map_or(url, |i| &url[..after + i])
+}
+
+fn typing(doc: &Document) -> bool {
+    doc.active_element().is_some_and(|a| {
+        let t = a.tag_name();
+        // Also in another of our prompt frames: the user is busy with that secret.
+        t == "INPUT" || t == "TEXTAREA" || t == "SELECT" || t == "IFRAME" || a.has_attribute("contenteditable")
+    })
+}
+
+fn js_str(s: &str) -> JsValue {
+    JsValue::from_str(s)
+}
+
+impl Prompt {
+    /// Shows the prompt for `d` in `doc`. `on_action` receives the user's choices.
+    /// `relayout` is how it asks the frame to place the frame's prompts again.
+    pub fn show(doc: &Document, d: &Detection, anchor: Option<&Element>, on_action: Rc<dyn Fn(Action)>, relayout: Relayout) -> Result<Prompt, JsValue> {
+        let texts = prompt_texts(d, &crate::dom::frame::page_locale(doc));
+        let at = doc.default_view().and_then(|w| w.performance()).map_or(0.0, |p| p.time_origin() + p.now());
+        let opt = |v: &Option<String>| v.as_deref().map(js_str).unwrap_or(JsValue::NULL);
+        let init = obj(&[
+            ("so", js_str("init")),
+            ("name", js_str(&texts.name)),
+            ("desc", js_str(&texts.desc)),
+            ("meta", js_str(&texts.meta)),
+            ("hint", js_str(&d.hint)),
+            ("kind", js_str(d.kind.as_str())),
+            ("secretId", opt(&d.secret_id)),
+            ("app", d.app_name.as_deref().or(d.app_id.as_deref()).map(js_str).unwrap_or(JsValue::NULL)),
+            ("description", opt(&d.description)),
+            ("dark", page_is_dark(doc).into()),
+            ("at", at.into()),
+        ]);
+        let shared = Rc::new(RefCell::new(Shared { want_focus: !typing(doc), ..Shared::default() }));
+        let mut p = Prompt {
+            doc: doc.clone(),
+            init,
+            iframe: doc.create_element("iframe")?,
+            port: MessageChannel::new()?.port1(),
+            shared,
+            anchor: anchor.cloned(),
+            on_action,
+            relayout,
+            last_place: RefCell::new(None),
+            _listeners: Vec::new(),
+            _ready_timer: None,
+        };
+        p.build()?;
+        Ok(p)
+    }
+
+    /// (Re)creates the frame and its channel; the old ones, if any, go.
+    fn build(&mut self) -> Result<(), JsValue> {
+        self.iframe.remove();
+        self.port.close();
+        self._listeners.clear();
+        {
+            let mut s = self.shared.borrow_mut();
+            s.ready = false;
+            s.timed_out = false;
+        }
+        let url = crate::platform::get_url("prompt.html")?;
+        let origin = origin_of(&url).to_owned();
+        let token = token()?;
+        let init = self.init.clone();
+        js_sys::Reflect::set(&init, &"token".into(), &js_str(&token))?;
+        let doc = &self.doc;
+        let iframe = doc.create_element("iframe")?;
+        iframe.set_attribute("title", "ShownOnce")?;
+        // Chromium lets a cross-origin frame write the clipboard only when its embedder allows.
+        iframe.set_attribute("allow", "clipboard-write")?;
+        iframe.set_attribute("style", &[HOST_STYLE, " bottom: 16px !important; right: 16px !important; width: 396px !important; height: 0 !important;"].concat())?;
+        let channel = MessageChannel::new()?;
+        let port = channel.port1();
+        let theirs = channel.port2();
+        let mut listeners = Vec::new();
+        // The frame checks the token with the background: register it first.
+        let register = obj(&[("type", "promptToken".into()), ("token", js_str(&token))]);
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = crate::platform::send(&register).await;
+        });
+        let sent = Rc::new(std::cell::Cell::new(false));
+        let frame = iframe.clone();
+        listeners.push(EventListener::new(&iframe, "load", move |e| {
+            if !e.is_trusted() || sent.get() {
+                return;
+            }
+            let Some(win) = frame.unchecked_ref::<web_sys::HtmlIFrameElement>().content_window() else { return };
+            let transfer = js_sys::Array::of1(&theirs);
+            // Addressed to the extension's origin: dropped if the page navigated the frame.
+            if win.post_message_with_transfer(&init, &origin, &transfer).is_ok() {
+                sent.set(true);
+            }
+        }));
+        let shared = self.shared.clone();
+        let on_action = self.on_action.clone();
+        let relayout = self.relayout.clone();
+        let frame = iframe.clone();
+        let doc2 = doc.clone();
+        let port2 = port.clone();
+        listeners.push(EventListener::new(&port, "message", move |e| {
+            let data = e.unchecked_ref::<MessageEvent>().data();
+            on_frame_message(&data, &shared, &on_action, &relayout, &frame, &doc2, &port2);
+        }));
+        port.start();
+        iframe.set_attribute("src", &url)?;
+        doc.document_element().ok_or("no <html>")?.append_child(&iframe)?;
+        self.iframe = iframe;
+        self.port = port;
+        self._listeners = listeners;
+        self.arm_ready_timer();
+        Ok(())
+    }
+
+    fn arm_ready_timer(&mut self) {
+        let relayout = self.relayout.clone();
+        let shared = self.shared.clone();
+        self._ready_timer = Some(Timeout::new(READY_WAIT_MS, move || {
+            let late = !shared.borrow().ready;
+            if late {
+                // The frame did not come up: the next layout builds it again (`revive`).
+                shared.borrow_mut().timed_out = true;
+                relayout(false);
+            }
+        }));
+    }
+
+    /// A prompt whose frame is gone (the page removed it) or never came up: build it again.
+    /// The secret stays unsaved and guarded meanwhile. `true` when it was rebuilt.
+    pub fn revive(&mut self) -> bool {
+        let gone = !self.iframe.is_connected();
+        let stuck = { let s = self.shared.borrow(); !s.ready && s.timed_out };
+        if !(gone || stuck) {
+            return false;
+        }
+        self.build().is_ok()
+    }
+
+    fn post(&self, msg: &JsValue) {
+        let _ = self.port.post_message(msg);
+    }
+
+    /// Shows the secret's state and a message in the prompt.
+    pub fn set_state(&self, state: &str, message: &str, ok: bool) {
+        self.post(&obj(&[("t", "state".into()), ("state", js_str(state)), ("message", js_str(message)), ("ok", ok.into())]));
+    }
+
+    /// Asks the frame to place its prompts again (this one grew or shrank).
+    pub fn reposition(&self) {
+        (self.relayout)(false);
+    }
+
+    /// The secret's row as it is now on the page (`None` once the portal re-rendered it away).
+    pub fn row_span(&self) -> Option<Span> {
+        let r = self.anchor.as_ref().filter(|r| r.is_connected())?.get_bounding_client_rect();
+        Some(Span { top: r.top(), bottom: r.bottom() })
+    }
+
+    /// Whether the secret's row is still on the page.
+    pub fn has_row(&self) -> bool {
+        self.anchor.as_ref().is_some_and(|r| r.is_connected())
+    }
+
+    /// The secret's row again, after the portal re-rendered the old one away.
+    pub fn set_row(&mut self, row: Element) {
+        self.anchor = Some(row);
+    }
+
+    /// Whether only the reminder shows.
+    pub fn collapsed(&self) -> bool {
+        self.shared.borrow().collapsed
+    }
+
+    /// Collapses or expands without moving focus (the frame doing it to the other prompts).
+    pub fn set_collapsed(&self, yes: bool) {
+        self.shared.borrow_mut().collapsed = yes;
+        self.post(&obj(&[("t", "collapse".into()), ("v", yes.into())]));
+    }
+
+    /// Whether the user is in this prompt (focus in its frame) or a store is running from it.
+    pub fn in_use(&self) -> bool {
+        let focused = self.doc.active_element().is_some_and(|a| a == self.iframe);
+        focused || self.shared.borrow().busy
+    }
+
+    /// Places the prompt (fixed to the frame's viewport); a squeezed card scrolls inside.
+    pub fn place(&self, at: Place) {
+        *self.last_place.borrow_mut() = Some(at);
+        let s = self.shared.borrow();
+        let size = if s.collapsed { s.pill } else { s.card };
+        let (w, mut h) = (size.width + 2.0 * FRAME_PAD, size.height + 2.0 * FRAME_PAD);
+        if let Some(m) = at.max_height {
+            h = h.min(m + 2.0 * FRAME_PAD);
+        }
+        if !s.ready {
+            h = 0.0; // nothing to show yet
+        }
+        let px = |v: f64| {
+            let mut s = (v.max(0.0) as u32).to_string();
+            s.push_str("px !important;");
+            s
+        };
+        // The frame's padding is room for the card's shadow: the card itself sits where
+        // the layout put it.
+        let style = [HOST_STYLE, " top: ", &px(at.top - FRAME_PAD), " right: ", &px(at.right - FRAME_PAD), " width: ", &px(w), " height: ", &px(h)].concat();
+        let _ = self.iframe.set_attribute("style", &style);
+        drop(s);
+        self.shared.borrow_mut().max_height = at.max_height;
+    }
+
+    /// The prompt's full size (a squeezed card's whole content), card or reminder.
+    pub fn size(&self) -> Size {
+        let s = self.shared.borrow();
+        if s.collapsed { s.pill } else { s.card }
+    }
+
+    /// Records that a store run ended (`saved`, `failed`, `cancelled`, `needsConfirmation`,
+    /// `needsPassphrase`): the frame shows it to the tests and the user.
+    pub fn finished(&self, outcome: &str) {
+        self.post(&obj(&[("t", "finished".into()), ("outcome", js_str(outcome))]));
+    }
+
+    /// Asks whether to add a new version to an existing secret name.
+    pub fn ask_new_version(&self) {
+        self.post(&obj(&[("t", "ask".into()), ("what", "version".into())]));
+    }
+
+    /// Shows the passphrase field and focuses it (the file store needs one).
+    pub fn ask_passphrase(&self) {
+        self.post(&obj(&[("t", "ask".into()), ("what", "passphrase".into())]));
+    }
+
+    /// Disables or enables the prompt's controls while a store runs.
+    pub fn busy(&self, yes: bool) {
+        self.shared.borrow_mut().busy = yes;
+        self.post(&obj(&[("t", "busy".into()), ("v", yes.into())]));
+    }
+
+    /// Hands the value to the frame for the clipboard (the user pressed Copy there); `None`
+    /// when this frame no longer holds it.
+    pub fn send_value(&self, value: Option<&str>) {
+        let v = value.map(js_str).unwrap_or(JsValue::NULL);
+        self.post(&obj(&[("t", "value".into()), ("v", v)]));
+    }
+
+    /// Expands the prompt (if collapsed) and moves focus to it: the popup's "Show prompt".
+    pub fn focus(&self) {
+        self.set_collapsed(false);
+        let ready = self.shared.borrow().ready;
+        if ready {
+            take_focus(&self.iframe, &self.port);
+        } else {
+            self.shared.borrow_mut().want_focus = true;
+        }
+    }
+}
+
+fn take_focus(iframe: &Element, port: &MessagePort) {
+    let _ = iframe.unchecked_ref::<web_sys::HtmlElement>().focus();
+    let _ = port.post_message(&obj(&[("t", "focus".into())]));
+}
+
+/// A message from our prompt frame (only the frame holds the other port).
+fn on_frame_message(data: &JsValue, shared: &Rc<RefCell<Shared>>, on_action: &Rc<dyn Fn(Action)>, relayout: &Relayout, iframe: &Element, doc: &Document, port: &MessagePort) {
+    let size = |k: &str| {
+        let a = js_sys::Reflect::get(data, &k.into()).unwrap_or(JsValue::UNDEFINED);
+        Size { width: get_f64(&a, "w").unwrap_or(0.0), height: get_f64(&a, "h").unwrap_or(0.0) }
+    };
+    match get_str(data, "t").as_deref() {
+        Some("ready") => {
+            let focus = {
+                let mut s = shared.borrow_mut();
+                s.ready = true;
+                s.card = size("card");
+                s.pill = size("pill");
+                std::mem::take(&mut s.want_focus)
+            };
+            relayout(false);
+            // Never steal keystrokes: only if the user is not typing somewhere by now.
+            if focus && !typing(doc) {
+                take_focus(iframe, port);
+            }
+        }
+        Some("size") => {
+            let (card, pill) = (size("card"), size("pill"));
+            let changed = {
+                let mut s = shared.borrow_mut();
+                let changed = s.card != card || s.pill != pill;
+                s.card = card;
+                s.pill = pill;
+                changed
+            };
+            if changed {
+                relayout(false);
+            }
+        }
+        // The user collapsed (Hide, Esc) or expanded (the reminder) this prompt.
+        Some("toggle") => {
+            let collapsed = js_sys::Reflect::get(data, &"v".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
+            shared.borrow_mut().collapsed = collapsed;
+            relayout(!collapsed);
+        }
+        Some("copy") => on_action(Action::Copy),
+        Some("copied") => {
+            let ok = js_sys::Reflect::get(data, &"ok".into()).ok().and_then(|v| v.as_bool()) == Some(true);
+            on_action(Action::Copied(ok));
+        }
+        Some("save") => match get_str(data, "store").as_deref() {
+            Some("file") => on_action(Action::SaveFile(get_str(data, "pass").filter(|p| !p.is_empty()).map(Zeroizing::new))),
+            Some("keyvault") => on_action(Action::SaveKeyVault {
+                vault: get_str(data, "vault").unwrap_or_default().trim().to_owned(),
+                name: get_str(data, "name").unwrap_or_default().trim().to_owned(),
+                new_version: js_sys::Reflect::get(data, &"newVersion".into()).ok().and_then(|v| v.as_bool()) == Some(true),
+            }),
+            _ => {}
+        },
+        Some("elsewhere") => on_action(Action::SavedElsewhere),
+        _ => {}
+    }
+}
+
+impl Drop for Prompt {
+    fn drop(&mut self) {
+        self.iframe.remove();
+        self.port.close();
+    }
+}
+
 
 const CSS: &str = r#"
 :host { all: initial; }
@@ -77,20 +487,6 @@ input[aria-invalid="true"] { border-color: #a4262c; }
 .logo { width: 16px; height: 16px; border-radius: 4px; background: #0078d4; display: inline-block; position: relative; }
 .logo::after { content: ""; position: absolute; inset: 4px; border-radius: 50%; background: #fff; }
 "#;
-
-/// A shown prompt. Dropping it removes it from the page.
-#[must_use = "the prompt is removed when dropped"]
-pub struct Prompt {
-    host: Element,
-    root: ShadowRoot,
-    /// The card and the reminder ("pill"); `collapsed` on it shows the reminder only.
-    wrap: Element,
-    /// The secret's row: no prompt of the frame may cover it (see `core::layout`).
-    anchor: Option<Element>,
-    relayout: Relayout,
-    _listeners: Vec<EventListener>,
-}
-
 fn el(doc: &Document, tag: &str, class: &str, text: &str) -> Result<Element, JsValue> {
     let e = doc.create_element(tag)?;
     if !class.is_empty() {
@@ -101,6 +497,7 @@ fn el(doc: &Document, tag: &str, class: &str, text: &str) -> Result<Element, JsV
     }
     Ok(e)
 }
+
 
 /// Whether the page looks dark (portal dark theme): the body's background luminance.
 fn page_is_dark(doc: &Document) -> bool {
@@ -119,41 +516,6 @@ fn page_is_dark(doc: &Document) -> bool {
     !transparent && 2126 * r + 7152 * g + 722 * b < 1_000_000
 }
 
-/// The expiry written out ("3 April 2027") when its text alone reads two ways, as understood
-/// by the page's regional format; `None` when it is unambiguous or not a date.
-fn understood_date(doc: &Document, shown: &str) -> Option<String> {
-    let e = crate::core::date::parse_expiry(shown, &crate::dom::frame::page_locale(doc))?;
-    e.ambiguous.then(|| e.date.written_out())
-}
-
-/// The prompt's accessible name and description, from what the page showed.
-fn texts(doc: &Document, d: &Detection) -> (String, String) {
-    let mut name = String::from("ShownOnce: save the new client secret");
-    if let Some(app) = d.app_name.as_deref().or(d.app_id.as_deref()) {
-        name.push_str(" of ");
-        name.push_str(app);
-    }
-    let mut desc = String::new();
-    if let Some(x) = &d.description {
-        desc.push_str("Description: ");
-        desc.push_str(x);
-        desc.push_str(". ");
-    }
-    if let Some(x) = &d.expires {
-        desc.push_str("Expires: ");
-        desc.push_str(x);
-        if let Some(written) = understood_date(doc, x) {
-            desc.push_str(" (");
-            desc.push_str(&written);
-            desc.push(')');
-        }
-        desc.push_str(". ");
-    }
-    desc.push_str("Value starting ");
-    desc.push_str(&d.hint);
-    desc.push_str(" is shown only once and never again after you leave this page.");
-    (name, desc)
-}
 
 fn on_trusted(target: &web_sys::EventTarget, kind: &'static str, f: impl Fn(&Event) + 'static) -> EventListener {
     EventListener::new(target, kind, move |e| {
@@ -163,471 +525,6 @@ fn on_trusted(target: &web_sys::EventTarget, kind: &'static str, f: impl Fn(&Eve
     })
 }
 
-impl Prompt {
-    /// Shows the prompt for `d` in `doc`. `on_action` receives the user's (trusted) choices.
-    /// `relayout` is how it asks the frame to place the frame's prompts again.
-    pub fn show(doc: &Document, d: &Detection, anchor: Option<&Element>, on_action: Rc<dyn Fn(Action)>, relayout: Relayout) -> Result<Prompt, JsValue> {
-        let host = doc.create_element("shownonce-prompt")?;
-        let (name, desc) = texts(doc, d);
-        host.set_attribute("role", "alertdialog")?;
-        host.set_attribute("aria-label", &name)?;
-        host.set_attribute("aria-description", &desc)?;
-        host.set_attribute("style", &[HOST_STYLE, " bottom: 16px !important; right: 16px !important;"].concat())?;
-        // Fingerprint parts only (the page shows them itself): lets tests and the popup match.
-        host.set_attribute("data-hint", &d.hint)?;
-        host.set_attribute("data-kind", d.kind.as_str())?;
-        if let Some(id) = &d.secret_id {
-            host.set_attribute("data-secret-id", id)?;
-        }
-        host.set_attribute("data-state", "shown")?;
-        let init = ShadowRootInit::new(ShadowRootMode::Closed);
-        let root = host.attach_shadow(&init)?;
-
-        let style = el(doc, "style", "", CSS)?;
-        let wrap = el(doc, "div", if page_is_dark(doc) { "dark" } else { "" }, "")?;
-        let card = el(doc, "div", "card", "")?;
-        let h2 = el(doc, "h2", "", "")?;
-        let logo = el(doc, "span", "logo", "")?;
-        h2.append_child(&logo)?;
-        let title = el(doc, "span", "", "Save this client secret now")?;
-        h2.append_child(&title)?;
-        card.append_child(&h2)?;
-
-        let mut meta = String::new();
-        for part in [d.app_name.as_deref().or(d.app_id.as_deref()), d.description.as_deref()].into_iter().flatten() {
-            if !meta.is_empty() {
-                meta.push_str(" · ");
-            }
-            meta.push_str(part);
-        }
-        if let Some(x) = &d.expires {
-            meta.push_str(if meta.is_empty() { "Expires " } else { " · expires " });
-            meta.push_str(x);
-            // `3/4/2027` reads two ways: say which date goes into a store.
-            if let Some(written) = understood_date(doc, x) {
-                meta.push_str(" (");
-                meta.push_str(&written);
-                meta.push(')');
-            }
-        }
-        if !meta.is_empty() {
-            let m = el(doc, "p", "meta", &meta)?;
-            card.append_child(&m)?;
-        }
-        let p = el(doc, "p", "meta", "")?;
-        p.append_child(&doc.create_text_node("The value "))?;
-        let mut hint = d.hint.clone();
-        hint.push('…');
-        let h = el(doc, "span", "hint", &hint)?;
-        p.append_child(&h)?;
-        p.append_child(&doc.create_text_node(" is shown only once. Save it before you leave this page."))?;
-        card.append_child(&p)?;
-
-        // Where to save: the user's last choice is preselected once the settings arrive.
-        let pick = el(doc, "div", "row pick", "")?;
-        let label = el(doc, "label", "", "Save to")?;
-        label.set_attribute("for", "so-store")?;
-        let select = el(doc, "select", "", "")?;
-        select.set_id("so-store");
-        for (v, t) in [("clipboard", "Clipboard (cleared after a delay)"), ("file", "Encrypted file (age)…"), ("keyvault", "Azure Key Vault…")] {
-            let o = el(doc, "option", "", t)?;
-            o.set_attribute("value", v)?;
-            select.append_child(&o)?;
-        }
-        pick.append_child(&label)?;
-        pick.append_child(&select)?;
-        card.append_child(&pick)?;
-        let pass_row = el(doc, "div", "row pass", "")?;
-        let pass_label = el(doc, "label", "", "Passphrase for the file")?;
-        pass_label.set_attribute("for", "so-pass")?;
-        let pass = el(doc, "input", "", "")?;
-        pass.set_id("so-pass");
-        pass.set_attribute("type", "password")?;
-        pass.set_attribute("autocomplete", "new-password")?;
-        pass_row.append_child(&pass_label)?;
-        pass_row.append_child(&pass)?;
-        pass_row.set_attribute("hidden", "")?;
-        card.append_child(&pass_row)?;
-        // Key Vault: the vault (the options' one by default) and the secret's name, derived
-        // from the app and description and editable (Key Vault's rules are checked as typed).
-        let mut kv_inputs = Vec::new();
-        for (id, text, value) in [
-            ("so-vault", "Vault name or URL", String::new()),
-            ("so-kvname", "Secret name in the vault", crate::core::keyvault::derive_secret_name(d.app_name.as_deref().or(d.app_id.as_deref()).unwrap_or(""), d.description.as_deref().unwrap_or(""))),
-        ] {
-            let row = el(doc, "div", "row kv", "")?;
-            let l = el(doc, "label", "", text)?;
-            l.set_attribute("for", id)?;
-            let i = el(doc, "input", "", "")?;
-            i.set_id(id);
-            i.set_attribute("type", "text")?;
-            i.set_attribute("spellcheck", "false")?;
-            i.set_attribute("autocomplete", "off")?;
-            i.unchecked_ref::<web_sys::HtmlInputElement>().set_value(&value);
-            row.append_child(&l)?;
-            row.append_child(&i)?;
-            row.set_attribute("hidden", "")?;
-            card.append_child(&row)?;
-            kv_inputs.push(i);
-        }
-
-        let row = el(doc, "div", "row", "")?;
-        let copy = el(doc, "button", "primary", "Copy secret")?;
-        copy.set_attribute("type", "button")?;
-        let elsewhere = el(doc, "button", "", "I saved it elsewhere")?;
-        elsewhere.set_attribute("type", "button")?;
-        let later = el(doc, "button", "link", "Hide")?;
-        later.set_attribute("type", "button")?;
-        later.set_attribute("aria-label", "Collapse to a reminder (the warning stays on)")?;
-        row.append_child(&copy)?;
-        row.append_child(&elsewhere)?;
-        row.append_child(&later)?;
-        card.append_child(&row)?;
-        let status = el(doc, "div", "status", "")?;
-        status.set_attribute("role", "status")?;
-        status.set_attribute("aria-live", "polite")?;
-        card.append_child(&status)?;
-
-        let pill = el(doc, "button", "pill", "")?;
-        pill.set_attribute("type", "button")?;
-        let mut pill_text = String::from("Unsaved secret ");
-        pill_text.push_str(&hint);
-        pill.set_text_content(Some(&pill_text));
-
-        wrap.append_child(&card)?;
-        wrap.append_child(&pill)?;
-        root.append_child(&style)?;
-        root.append_child(&wrap)?;
-
-        let mut listeners = Vec::new();
-        let act = on_action.clone();
-        let sel = select.clone();
-        listeners.push(on_trusted(&copy, "click", move |_| act(action_for(&sel.unchecked_ref::<web_sys::HtmlSelectElement>().value()))));
-        for i in &kv_inputs {
-            let act = on_action.clone();
-            listeners.push(on_trusted(i, "keydown", move |e| {
-                if e.unchecked_ref::<KeyboardEvent>().key() == "Enter" {
-                    e.prevent_default();
-                    act(Action::SaveKeyVault);
-                }
-            }));
-            // Any edit cancels a pending "add a new version?" question.
-            let (h, b) = (host.clone(), copy.clone());
-            listeners.push(on_trusted(i, "input", move |e| {
-                if h.has_attribute("data-confirm") {
-                    let _ = h.remove_attribute("data-confirm");
-                    b.set_text_content(Some("Save to Key Vault"));
-                }
-                if let Some(t) = e.target() {
-                    let i = t.unchecked_into::<web_sys::HtmlInputElement>();
-                    if i.id() == "so-kvname" {
-                        let bad = crate::core::keyvault::validate_secret_name(i.value().trim()).is_err();
-                        let _ = i.set_attribute("aria-invalid", if bad { "true" } else { "false" });
-                    }
-                }
-            }));
-        }
-        let act2 = on_action.clone();
-        listeners.push(on_trusted(&pass, "keydown", move |e| {
-            if e.unchecked_ref::<KeyboardEvent>().key() == "Enter" {
-                e.prevent_default();
-                act2(Action::SaveFile);
-            }
-        }));
-        let (h, r, b, re) = (host.clone(), root.clone(), copy.clone(), relayout.clone());
-        listeners.push(on_trusted(&select, "change", move |e| {
-            let v = e.target().map(|t| t.unchecked_into::<web_sys::HtmlSelectElement>().value()).unwrap_or_default();
-            show_store(&h, &r, &b, &v, false);
-            re(false);
-        }));
-        let act = on_action;
-        listeners.push(on_trusted(&elsewhere, "click", move |_| act(Action::SavedElsewhere)));
-        let (w, pl, re) = (wrap.clone(), pill.clone(), relayout.clone());
-        listeners.push(on_trusted(&later, "click", move |_| {
-            collapse(&w, true, &pl);
-            re(false);
-        }));
-        let (w, c, re) = (wrap.clone(), copy.clone(), relayout.clone());
-        listeners.push(on_trusted(&pill, "click", move |_| {
-            collapse(&w, false, &c);
-            re(true);
-        }));
-        let (w, pl, re) = (wrap.clone(), pill.clone(), relayout.clone());
-        listeners.push(on_trusted(&root, "keydown", move |e| {
-            if e.unchecked_ref::<KeyboardEvent>().key() == "Escape" {
-                e.prevent_default();
-                collapse(&w, true, &pl);
-                re(false);
-            }
-        }));
-
-        doc.document_element().ok_or("no <html>")?.append_child(&host)?;
-        // Epoch milliseconds, comparable across frames (the benchmarks read it).
-        if let Some(perf) = doc.default_view().and_then(|w| w.performance()) {
-            let now = perf.time_origin() + perf.now();
-            host.set_attribute("data-detected-at", &epoch_ms(now))?;
-        }
-        // Take focus only when the user is not typing somewhere (never steal keystrokes).
-        let typing = doc.active_element().is_some_and(|a| {
-            let t = a.tag_name();
-            // Also in another of our prompts: the user is busy with that secret.
-            t == "INPUT" || t == "TEXTAREA" || t == "SELECT" || t == "SHOWNONCE-PROMPT" || a.has_attribute("contenteditable")
-        });
-        if !typing {
-            let _ = copy.unchecked_ref::<web_sys::HtmlElement>().focus();
-        }
-        Ok(Prompt { host, root, wrap, anchor: anchor.cloned(), relayout, _listeners: listeners })
-    }
-
-    /// Shows the secret's state on the prompt (and on the host, for tests and the popup).
-    pub fn set_state(&self, state: &str, message: &str, ok: bool) {
-        let _ = self.host.set_attribute("data-state", state);
-        if let Ok(Some(s)) = self.root.query_selector(".status") {
-            s.set_class_name(if ok { "status ok" } else { "status err" });
-            s.set_text_content(Some(message));
-        }
-        self.reposition();
-    }
-
-    /// Asks the frame to place its prompts again for this one's current height (it grew or
-    /// shrank), so that all of it, the message included, stays inside the frame's viewport.
-    pub fn reposition(&self) {
-        (self.relayout)(false);
-    }
-
-    /// The secret's row as it is now on the page (`None` once the portal re-rendered it away).
-    pub fn row_span(&self) -> Option<Span> {
-        let r = self.anchor.as_ref().filter(|r| r.is_connected())?.get_bounding_client_rect();
-        Some(Span { top: r.top(), bottom: r.bottom() })
-    }
-
-    /// Whether the secret's row is still on the page.
-    pub fn has_row(&self) -> bool {
-        self.anchor.as_ref().is_some_and(|r| r.is_connected())
-    }
-
-    /// The secret's row again, after the portal re-rendered the old one away.
-    pub fn set_row(&mut self, row: Element) {
-        self.anchor = Some(row);
-    }
-
-    /// Whether only the reminder shows.
-    pub fn collapsed(&self) -> bool {
-        self.wrap.class_list().contains("collapsed")
-    }
-
-    /// Collapses or expands without moving focus (the frame doing it to the other prompts).
-    pub fn set_collapsed(&self, yes: bool) {
-        let _ = self.wrap.class_list().toggle_with_force("collapsed", yes);
-    }
-
-    /// Whether the user is in this prompt (focus inside it) or a store is running from it:
-    /// the frame then leaves it as it is.
-    pub fn in_use(&self) -> bool {
-        let focused = self.host.owner_document().and_then(|d| d.active_element()).is_some_and(|a| a == self.host);
-        focused || self.host.get_attribute("aria-busy").as_deref() == Some("true")
-    }
-
-    /// Places the prompt (fixed to the frame's viewport). A squeezed card scrolls inside: its
-    /// height limit goes in through a custom property, which the page's `all: initial` cannot
-    /// reset and an inline `!important` keeps from the page's own rules.
-    pub fn place(&self, at: Place) {
-        let px = |v: f64| {
-            let mut s = (v.max(0.0) as u32).to_string();
-            s.push_str("px !important;");
-            s
-        };
-        let mut style = [HOST_STYLE, " top: ", &px(at.top), " right: ", &px(at.right)].concat();
-        if let Some(m) = at.max_height {
-            style.push_str(" --so-max-height: ");
-            style.push_str(&px(m));
-        }
-        let _ = self.host.set_attribute("style", &style);
-    }
-
-    /// The prompt's full size (a squeezed card's whole content), card or reminder.
-    pub fn size(&self) -> Size {
-        let r = self.host.get_bounding_client_rect();
-        let mut height = r.height();
-        if !self.collapsed() {
-            if let Ok(Some(card)) = self.root.query_selector(".card") {
-                // The content's height plus the card's 1 px top and bottom borders.
-                height = height.max(f64::from(card.scroll_height()) + 2.0);
-            }
-        }
-        Size { height, width: r.width() }
-    }
-}
-
-/// `1700000000000.123` without float formatting (~15 KB of wasm) and without an f64→u64
-/// cast (its `i64.trunc_sat` breaks the wasm2js copy): digits by f64 arithmetic.
-fn epoch_ms(ms: f64) -> String {
-    let whole = ms.floor();
-    let mut digits = Vec::new();
-    let mut x = whole;
-    while x >= 1.0 && digits.len() < 20 {
-        digits.push(b'0' + (x % 10.0) as u8);
-        x = (x / 10.0).floor();
-    }
-    if digits.is_empty() {
-        digits.push(b'0');
-    }
-    digits.reverse();
-    let frac = ((ms - whole) * 1000.0) as u32 % 1000;
-    digits.push(b'.');
-    digits.extend_from_slice(&[b'0' + (frac / 100) as u8, b'0' + (frac / 10 % 10) as u8, b'0' + (frac % 10) as u8]);
-    String::from_utf8(digits).unwrap_or_default()
-}
-
-fn action_for(store: &str) -> Action {
-    match store {
-        "file" => Action::SaveFile,
-        "keyvault" => Action::SaveKeyVault,
-        _ => Action::Copy,
-    }
-}
-
-fn collapse(wrap: &Element, yes: bool, focus_after: &Element) {
-    let _ = wrap.class_list().toggle_with_force("collapsed", yes);
-    let _ = focus_after.unchecked_ref::<web_sys::HtmlElement>().focus();
-}
-
-/// Shows the chosen store in the prompt: button text, passphrase field (file store without a
-/// recipient in the options), and `data-store` on the host.
-fn show_store(host: &Element, root: &ShadowRoot, button: &Element, store: &str, has_recipient: bool) {
-    let store = match store {
-        "file" | "keyvault" => store,
-        _ => "clipboard",
-    };
-    let _ = host.set_attribute("data-store", store);
-    let _ = host.remove_attribute("data-confirm");
-    button.set_text_content(Some(match store {
-        "file" => "Save encrypted file",
-        "keyvault" => "Save to Key Vault",
-        _ => "Copy secret",
-    }));
-    let need_pass = store == "file" && !has_recipient && host.get_attribute("data-recipient").is_none();
-    if let Ok(Some(row)) = root.query_selector(".pass") {
-        let _ = if need_pass { row.remove_attribute("hidden") } else { row.set_attribute("hidden", "") };
-    }
-    if let Ok(rows) = root.query_selector_all(".kv") {
-        for i in 0..rows.length() {
-            if let Some(r) = rows.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-                let _ = if store == "keyvault" { r.remove_attribute("hidden") } else { r.set_attribute("hidden", "") };
-            }
-        }
-    }
-}
-
-impl Prompt {
-    /// Applies the settings: preselects `store` ("clipboard" | "file" | "keyvault");
-    /// `has_recipient` says the file is encrypted to the age key from the options (no
-    /// passphrase asked); `vault` is the options' default vault.
-    pub fn set_store(&self, store: &str, has_recipient: bool, vault: Option<&str>) {
-        let Ok(Some(select)) = self.root.query_selector("select") else { return };
-        let Ok(Some(button)) = self.root.query_selector("button.primary") else { return };
-        if let (Some(v), Ok(Some(i))) = (vault, self.root.query_selector("#so-vault")) {
-            let i = i.unchecked_into::<web_sys::HtmlInputElement>();
-            if i.value().is_empty() {
-                i.set_value(v);
-            }
-        }
-        select.unchecked_ref::<web_sys::HtmlSelectElement>().set_value(store);
-        if has_recipient {
-            let _ = self.host.set_attribute("data-recipient", "");
-        }
-        show_store(&self.host, &self.root, &button, store, has_recipient);
-        self.reposition();
-        // If the prompt has focus, put it where the user's next keystroke belongs.
-        let ours = self.host.owner_document().and_then(|d| d.active_element()).is_some_and(|a| a == self.host);
-        if ours {
-            let target = if store == "file" && !has_recipient { self.root.query_selector("#so-pass").ok().flatten() } else { Some(button) };
-            if let Some(t) = target {
-                let _ = t.unchecked_ref::<web_sys::HtmlElement>().focus();
-            }
-        }
-    }
-
-    /// Records that a store run ended: `data-outcome` (`saved`, `failed`, `cancelled`,
-    /// `needsConfirmation`, `needsPassphrase`) and `data-runs` (a counter) on the host; the
-    /// outcome's kind only, never its message.
-    pub fn finished(&self, outcome: &str) {
-        let runs = self.host.get_attribute("data-runs").and_then(|r| r.parse::<u32>().ok()).unwrap_or(0);
-        let _ = self.host.set_attribute("data-outcome", outcome);
-        let _ = self.host.set_attribute("data-runs", &(runs + 1).to_string());
-    }
-
-    /// The Key Vault fields: (vault, secret name), trimmed.
-    pub fn key_vault_fields(&self) -> (String, String) {
-        let read = |id: &str| {
-            self.root.query_selector(id).ok().flatten().map(|i| i.unchecked_into::<web_sys::HtmlInputElement>().value().trim().to_owned()).unwrap_or_default()
-        };
-        (read("#so-vault"), read("#so-kvname"))
-    }
-
-    /// Whether the user is answering "add a new version?" (the button says so).
-    pub fn confirming_new_version(&self) -> bool {
-        self.host.get_attribute("data-confirm").as_deref() == Some("version")
-    }
-
-    /// Asks whether to add a new version to an existing secret name: the primary button
-    /// becomes "Add as new version"; editing the vault or the name takes the question back.
-    pub fn ask_new_version(&self) {
-        let _ = self.host.set_attribute("data-confirm", "version");
-        if let Ok(Some(b)) = self.root.query_selector("button.primary") {
-            b.set_text_content(Some("Add as new version"));
-            let _ = b.unchecked_ref::<web_sys::HtmlElement>().focus();
-        }
-        self.reposition();
-    }
-
-    /// Reads and clears the passphrase field (the caller zeroizes its copy).
-    pub fn take_passphrase(&self) -> Option<zeroize::Zeroizing<String>> {
-        let input = self.root.query_selector("#so-pass").ok().flatten()?;
-        let input = input.unchecked_into::<web_sys::HtmlInputElement>();
-        let v = zeroize::Zeroizing::new(input.value());
-        input.set_value("");
-        Some(v).filter(|v| !v.is_empty())
-    }
-
-    /// Shows the passphrase field and focuses it (the file store needs one).
-    pub fn ask_passphrase(&self) {
-        if let Ok(Some(row)) = self.root.query_selector(".pass") {
-            let _ = row.remove_attribute("hidden");
-        }
-        if let Ok(Some(i)) = self.root.query_selector("#so-pass") {
-            let _ = i.unchecked_ref::<web_sys::HtmlElement>().focus();
-        }
-        self.reposition();
-    }
-
-    /// Disables or enables the prompt's buttons while a store runs.
-    pub fn busy(&self, yes: bool) {
-        if let Ok(list) = self.root.query_selector_all("button, select, input") {
-            for i in 0..list.length() {
-                if let Some(e) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-                    let _ = if yes { e.set_attribute("disabled", "") } else { e.remove_attribute("disabled") };
-                }
-            }
-        }
-        let _ = self.host.set_attribute("aria-busy", if yes { "true" } else { "false" });
-        // Disabling the focused button dropped focus (Chromium: to the body; Firefox keeps
-        // it on the host with nothing focused inside): give it back for the retry.
-        let doc = self.host.owner_document();
-        let lost = doc.as_ref().and_then(|d| d.active_element()).is_none_or(|a| a.tag_name() == "BODY" || a == self.host);
-        if !yes && lost {
-            if let Ok(Some(b)) = self.root.query_selector("button.primary") {
-                let _ = b.unchecked_ref::<web_sys::HtmlElement>().focus();
-            }
-        }
-    }
-}
-
-impl Drop for Prompt {
-    fn drop(&mut self) {
-        self.host.remove();
-    }
-}
 
 /// What the user chose in the leave confirmation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -707,12 +604,3 @@ impl Drop for Confirm {
     }
 }
 
-impl Prompt {
-    /// Expands the prompt (if collapsed) and moves focus to it: the popup's "Show prompt".
-    pub fn focus(&self) {
-        self.set_collapsed(false);
-        if let Ok(Some(b)) = self.root.query_selector("button.primary") {
-            let _ = b.unchecked_ref::<web_sys::HtmlElement>().focus();
-        }
-    }
-}

@@ -1,0 +1,453 @@
+//! The save prompt page (extension/prompt.html, feature `background`): the content script
+//! shows it in an `<iframe>` next to the secret's row (src/dom/prompt.rs). Being the
+//! extension's own origin, the portal page can neither read it nor hear the keys typed into
+//! it (passphrase, vault, secret name).
+//!
+//! Start-up: the content script posts `{so: "init", token, …texts}` with one `MessagePort`.
+//! The token is checked with the background (`claimPrompt`, one use): a copy of this page the
+//! portal embedded itself gets no valid token and shows nothing. Then everything goes over
+//! the port (see [`on_port`] and `dom::prompt::on_frame_message` for the two directions).
+//! The value arrives only after the user pressed Copy, goes to the clipboard, and is dropped.
+//!
+//! State for the tests sits on this document's `<html>` (data-state, data-store, data-hint,
+//! data-kind, data-secret-id, data-busy, data-confirm, data-outcome, data-runs,
+//! data-collapsed, data-detected-at, data-ready): the page cannot see it.
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_events::EventListener;
+use gloo_timers::future::TimeoutFuture;
+use js_sys::{Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::{Document, Element, HtmlElement, HtmlInputElement, HtmlSelectElement, KeyboardEvent, MessageEvent, MessagePort};
+use zeroize::Zeroizing;
+
+use crate::core::keyvault::{derive_secret_name, validate_secret_name};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = sendMessage, catch)]
+    fn runtime_send(message: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "sync"], js_name = get, catch)]
+    fn sync_get(keys: &JsValue) -> Result<Promise, JsValue>;
+}
+
+/// How often and how long the frame asks the background to confirm its token (the content
+/// script registers it in parallel; a background waking up may answer late).
+const CLAIM_TRIES: u32 = 30;
+const CLAIM_PAUSE_MS: u32 = 100;
+
+struct Page {
+    doc: Document,
+    root: Element,
+    port: MessagePort,
+    /// Last sizes sent (card w, h, pill w, h): only changes are sent.
+    sent: RefCell<[f64; 4]>,
+    _keep: RefCell<Vec<EventListener>>,
+    _observer: RefCell<Option<web_sys::ResizeObserver>>,
+}
+
+thread_local! {
+    static PAGE: RefCell<Option<Rc<Page>>> = const { RefCell::new(None) };
+    static STARTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn get(o: &JsValue, key: &str) -> JsValue {
+    Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn get_s(o: &JsValue, key: &str) -> Option<String> {
+    get(o, key).as_string()
+}
+
+fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
+    crate::platform::obj(pairs)
+}
+
+fn by_id<T: JsCast>(doc: &Document, id: &str) -> Option<T> {
+    doc.get_element_by_id(id)?.dyn_into::<T>().ok()
+}
+
+fn trusted(target: &web_sys::EventTarget, kind: &'static str, f: impl Fn(&web_sys::Event) + 'static) -> EventListener {
+    EventListener::new(target, kind, move |e| {
+        if e.is_trusted() {
+            f(e)
+        }
+    })
+}
+
+/// Entry point (extension/prompt.js): `early` holds the message events that arrived while
+/// the module loaded; later ones come to the listener. The content script's `init` starts it.
+#[wasm_bindgen]
+pub fn prompt_main(early: js_sys::Array) -> Result<(), JsValue> {
+    let win = web_sys::window().ok_or("no window")?;
+    for e in early.iter() {
+        if let Ok(e) = e.dyn_into::<MessageEvent>() {
+            on_window_message(&e);
+        }
+    }
+    let listener = EventListener::new(&win, "message", |e| on_window_message(e.unchecked_ref::<MessageEvent>()));
+    listener.forget(); // the page lives as long as this listener is needed
+    Ok(())
+}
+
+/// The first `init` from the parent window (the content script there) with its port.
+fn on_window_message(e: &MessageEvent) {
+    let parent = web_sys::window().and_then(|w| w.parent().ok().flatten());
+    let from_parent = match (e.source(), parent) {
+        (Some(s), Some(p)) => JsValue::from(s) == JsValue::from(p),
+        _ => false,
+    };
+    let data = e.data();
+    if !from_parent || get_s(&data, "so").as_deref() != Some("init") {
+        return;
+    }
+    let Ok(port) = e.ports().get(0).dyn_into::<MessagePort>() else { return };
+    if STARTED.with(|s| s.replace(true)) {
+        return;
+    }
+    spawn_local(async move {
+        if let Err(e) = start(data, port).await {
+            web_sys::console::error_1(&e);
+        }
+    });
+}
+
+async fn send(msg: &JsValue) -> Result<JsValue, JsValue> {
+    JsFuture::from(runtime_send(msg)?).await
+}
+
+async fn start(init: JsValue, port: MessagePort) -> Result<(), JsValue> {
+    // Only a frame the content script created knows a token the background registered.
+    let token = get_s(&init, "token").unwrap_or_default();
+    let mut ok = false;
+    for _ in 0..CLAIM_TRIES {
+        let r = send(&obj(&[("type", "claimPrompt".into()), ("token", JsValue::from_str(&token))])).await;
+        if r.as_ref().ok().map(|r| get(r, "ok")).and_then(|v| v.as_bool()) == Some(true) {
+            ok = true;
+            break;
+        }
+        TimeoutFuture::new(CLAIM_PAUSE_MS).await;
+    }
+    if !ok {
+        port.close();
+        return Err(JsValue::from_str("ShownOnce: this prompt was not opened by ShownOnce"));
+    }
+    let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let root = doc.document_element().ok_or("no <html>")?;
+    let hint = get_s(&init, "hint").unwrap_or_default();
+    root.set_attribute("data-hint", &hint)?;
+    root.set_attribute("data-kind", &get_s(&init, "kind").unwrap_or_default())?;
+    if let Some(id) = get_s(&init, "secretId") {
+        root.set_attribute("data-secret-id", &id)?;
+    }
+    if let Some(at) = get(&init, "at").as_f64() {
+        root.set_attribute("data-detected-at", &format!("{at:.3}"))?;
+    }
+    if get(&init, "dark").as_bool() == Some(true) {
+        root.set_class_name("dark");
+    }
+    root.set_attribute("data-state", "shown")?;
+    root.set_attribute("data-collapsed", "false")?;
+    let dialog: Element = by_id(&doc, "dialog").ok_or("no #dialog")?;
+    dialog.set_attribute("aria-label", &get_s(&init, "name").unwrap_or_default())?;
+    dialog.set_attribute("aria-description", &get_s(&init, "desc").unwrap_or_default())?;
+    if let Some(meta) = get_s(&init, "meta").filter(|m| !m.is_empty()) {
+        if let Some(m) = by_id::<HtmlElement>(&doc, "meta") {
+            m.set_text_content(Some(&meta));
+            m.set_hidden(false);
+        }
+    }
+    let mut short = hint.clone();
+    short.push('…');
+    if let Some(h) = doc.get_element_by_id("hint") {
+        h.set_text_content(Some(&short));
+    }
+    if let Some(p) = doc.get_element_by_id("pill") {
+        p.set_text_content(Some(&["Unsaved secret ", &short].concat()));
+    }
+    let app = get_s(&init, "app").unwrap_or_default();
+    let description = get_s(&init, "description").unwrap_or_default();
+    if let Some(i) = by_id::<HtmlInputElement>(&doc, "kvname") {
+        i.set_value(&derive_secret_name(&app, &description));
+    }
+    let page = Rc::new(Page { doc: doc.clone(), root, port: port.clone(), sent: RefCell::new([-1.0; 4]), _keep: RefCell::new(Vec::new()), _observer: RefCell::new(None) });
+    PAGE.with(|p| *p.borrow_mut() = Some(page.clone()));
+    bind(&page)?;
+    // The user's last store, and whether files go to an age key (settings only).
+    let settings = match sync_get(&js_sys::Array::of3(&"default_store".into(), &"age_recipient".into(), &"keyvault_vault".into())) {
+        Ok(p) => JsFuture::from(p).await.unwrap_or(JsValue::UNDEFINED),
+        Err(_) => JsValue::UNDEFINED,
+    };
+    let store = get_s(&settings, "default_store").filter(|s| s == "file" || s == "keyvault").unwrap_or_else(|| "clipboard".into());
+    let recipient = get_s(&settings, "age_recipient").is_some_and(|r| !r.trim().is_empty());
+    if recipient {
+        page.root.set_attribute("data-recipient", "")?;
+    }
+    if let (Some(v), Some(i)) = (get_s(&settings, "keyvault_vault"), by_id::<HtmlInputElement>(&doc, "vault")) {
+        i.set_value(&v);
+    }
+    if let Some(s) = by_id::<HtmlSelectElement>(&doc, "store") {
+        s.set_value(&store);
+    }
+    show_store(&page, &store);
+    if let Some(w) = by_id::<HtmlElement>(&doc, "wrap") {
+        w.set_hidden(false);
+    }
+    let (card, pill) = sizes(&page);
+    *page.sent.borrow_mut() = [card.0, card.1, pill.0, pill.1];
+    let _ = port.post_message(&obj(&[("t", "ready".into()), ("card", size_obj(card)), ("pill", size_obj(pill))]));
+    page.root.set_attribute("data-ready", "true")?;
+    Ok(())
+}
+
+fn size_obj((w, h): (f64, f64)) -> JsValue {
+    obj(&[("w", w.into()), ("h", h.into())])
+}
+
+/// Card (full content, also when squeezed or hidden) and reminder sizes.
+fn sizes(page: &Page) -> ((f64, f64), (f64, f64)) {
+    let measure = |id: &str, full: bool| {
+        by_id::<HtmlElement>(&page.doc, id).map_or((0.0, 0.0), |e| {
+            let h = if full { f64::from(e.scroll_height()) + 2.0 } else { f64::from(e.offset_height()) };
+            (f64::from(e.offset_width()), h)
+        })
+    };
+    (measure("dialog", true), measure("pill", false))
+}
+
+/// Sends the sizes when they changed.
+fn report_size(page: &Page) {
+    let (card, pill) = sizes(page);
+    let now = [card.0, card.1, pill.0, pill.1];
+    if *page.sent.borrow() == now {
+        return;
+    }
+    *page.sent.borrow_mut() = now;
+    let _ = page.port.post_message(&obj(&[("t", "size".into()), ("card", size_obj(card)), ("pill", size_obj(pill))]));
+}
+
+fn post(page: &Page, msg: &JsValue) {
+    let _ = page.port.post_message(msg);
+}
+
+fn store_of(page: &Page) -> String {
+    by_id::<HtmlSelectElement>(&page.doc, "store").map(|s| s.value()).unwrap_or_default()
+}
+
+fn focus(el: Option<HtmlElement>) {
+    if let Some(e) = el {
+        let _ = e.focus();
+    }
+}
+
+/// Runs the primary button's action for the chosen store.
+fn primary(page: &Page) {
+    match store_of(page).as_str() {
+        "file" => {
+            // The passphrase leaves the field at once (the content script wipes its copy).
+            let pass = by_id::<HtmlInputElement>(&page.doc, "pass").map(|i| {
+                let v = Zeroizing::new(i.value());
+                i.set_value("");
+                v
+            });
+            let pass = pass.as_deref().map(String::as_str).unwrap_or("");
+            post(page, &obj(&[("t", "save".into()), ("store", "file".into()), ("pass", JsValue::from_str(pass))]));
+        }
+        "keyvault" => {
+            let read = |id: &str| by_id::<HtmlInputElement>(&page.doc, id).map(|i| i.value().trim().to_owned()).unwrap_or_default();
+            let new_version = page.root.get_attribute("data-confirm").as_deref() == Some("version");
+            post(page, &obj(&[("t", "save".into()), ("store", "keyvault".into()), ("vault", JsValue::from_str(&read("vault"))), ("name", JsValue::from_str(&read("kvname"))), ("newVersion", new_version.into())]));
+        }
+        _ => post(page, &obj(&[("t", "copy".into())])),
+    }
+}
+
+/// Collapses to the reminder or expands the card; tells the content script (it lays out
+/// the frames again and, on expand, collapses the others).
+fn collapse(page: &Page, yes: bool, tell: bool) {
+    let Some(wrap) = page.doc.get_element_by_id("wrap") else { return };
+    let _ = wrap.class_list().toggle_with_force("collapsed", yes);
+    let _ = page.root.set_attribute("data-collapsed", if yes { "true" } else { "false" });
+    if tell {
+        post(page, &obj(&[("t", "toggle".into()), ("v", yes.into())]));
+        focus(by_id(&page.doc, if yes { "pill" } else { "primary" }));
+    }
+}
+
+/// Shows the chosen store: button text, passphrase field (file store without an age key in
+/// the options), Key Vault fields.
+fn show_store(page: &Page, store: &str) {
+    let store = match store {
+        "file" | "keyvault" => store,
+        _ => "clipboard",
+    };
+    let _ = page.root.set_attribute("data-store", store);
+    let _ = page.root.remove_attribute("data-confirm");
+    if let Some(b) = page.doc.get_element_by_id("primary") {
+        b.set_text_content(Some(match store {
+            "file" => "Save encrypted file",
+            "keyvault" => "Save to Key Vault",
+            _ => "Copy secret",
+        }));
+    }
+    let need_pass = store == "file" && !page.root.has_attribute("data-recipient");
+    if let Some(r) = by_id::<HtmlElement>(&page.doc, "pass-row") {
+        r.set_hidden(!need_pass);
+    }
+    if let Ok(rows) = page.doc.query_selector_all(".kv") {
+        for i in 0..rows.length() {
+            if let Some(r) = rows.item(i).and_then(|n| n.dyn_into::<HtmlElement>().ok()) {
+                r.set_hidden(store != "keyvault");
+            }
+        }
+    }
+}
+
+fn busy(page: &Page, yes: bool) {
+    if let Ok(list) = page.doc.query_selector_all("button, select, input") {
+        for i in 0..list.length() {
+            if let Some(e) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                let _ = if yes { e.set_attribute("disabled", "") } else { e.remove_attribute("disabled") };
+            }
+        }
+    }
+    let _ = page.root.set_attribute("data-busy", if yes { "true" } else { "false" });
+    // Disabling the focused button dropped focus: give it back for the retry.
+    if !yes && page.doc.active_element().is_none_or(|a| a.tag_name() == "BODY") && page.doc.has_focus().unwrap_or(false) {
+        focus(by_id(&page.doc, "primary"));
+    }
+}
+
+/// A message from the content script.
+fn on_port(page: &Page, data: &JsValue) {
+    match get_s(data, "t").as_deref() {
+        Some("state") => {
+            let ok = get(data, "ok").as_bool() != Some(false);
+            if let Some(state) = get_s(data, "state") {
+                let _ = page.root.set_attribute("data-state", &state);
+            }
+            if let Some(s) = page.doc.get_element_by_id("status") {
+                s.set_class_name(if ok { "status ok" } else { "status err" });
+                s.set_text_content(get_s(data, "message").as_deref());
+            }
+        }
+        Some("busy") => busy(page, get(data, "v").as_bool() == Some(true)),
+        Some("finished") => {
+            let runs = page.root.get_attribute("data-runs").and_then(|r| r.parse::<u32>().ok()).unwrap_or(0);
+            let _ = page.root.set_attribute("data-outcome", &get_s(data, "outcome").unwrap_or_default());
+            let _ = page.root.set_attribute("data-runs", &(runs + 1).to_string());
+        }
+        Some("ask") => match get_s(data, "what").as_deref() {
+            Some("version") => {
+                let _ = page.root.set_attribute("data-confirm", "version");
+                if let Some(b) = by_id::<HtmlElement>(&page.doc, "primary") {
+                    b.set_text_content(Some("Add as new version"));
+                    let _ = b.focus();
+                }
+            }
+            Some("passphrase") => {
+                if let Some(r) = by_id::<HtmlElement>(&page.doc, "pass-row") {
+                    r.set_hidden(false);
+                }
+                focus(by_id(&page.doc, "pass"));
+            }
+            _ => {}
+        },
+        Some("collapse") => collapse(page, get(data, "v").as_bool() == Some(true), false),
+        Some("focus") => {
+            if let Some(w) = web_sys::window() {
+                let _ = w.focus();
+            }
+            let collapsed = page.root.get_attribute("data-collapsed").as_deref() == Some("true");
+            let need_pass = store_of(page) == "file" && !page.root.has_attribute("data-recipient");
+            focus(by_id(&page.doc, if collapsed { "pill" } else if need_pass { "pass" } else { "primary" }));
+        }
+        // The value, for the clipboard only (the user pressed Copy); dropped right after.
+        Some("value") => {
+            let value = get(data, "v").as_string().map(Zeroizing::new);
+            let Some(value) = value else {
+                on_port(page, &obj(&[("t", "state".into()), ("state", "shown".into()), ("ok", false.into()), ("message", "ShownOnce no longer holds this value.".into())]));
+                return;
+            };
+            let Some(win) = web_sys::window() else { return };
+            let promise = win.navigator().clipboard().write_text(&value);
+            drop(value);
+            let port = page.port.clone();
+            spawn_local(async move {
+                let ok = JsFuture::from(promise).await.is_ok();
+                let _ = port.post_message(&obj(&[("t", "copied".into()), ("ok", ok.into())]));
+            });
+        }
+        _ => {}
+    }
+}
+
+fn bind(page: &Rc<Page>) -> Result<(), JsValue> {
+    let doc = &page.doc;
+    let mut keep = Vec::new();
+    let el = |id: &str| -> Result<Element, JsValue> { doc.get_element_by_id(id).ok_or_else(|| JsValue::from_str(id)) };
+    let p = page.clone();
+    keep.push(trusted(el("primary")?.as_ref(), "click", move |_| primary(&p)));
+    let p = page.clone();
+    keep.push(trusted(el("elsewhere")?.as_ref(), "click", move |_| post(&p, &obj(&[("t", "elsewhere".into())]))));
+    let p = page.clone();
+    keep.push(trusted(el("hide")?.as_ref(), "click", move |_| collapse(&p, true, true)));
+    let p = page.clone();
+    keep.push(trusted(el("pill")?.as_ref(), "click", move |_| collapse(&p, false, true)));
+    let p = page.clone();
+    keep.push(trusted(el("store")?.as_ref(), "change", move |_| {
+        let s = store_of(&p);
+        show_store(&p, &s);
+    }));
+    for id in ["pass", "vault", "kvname"] {
+        let p = page.clone();
+        keep.push(trusted(el(id)?.as_ref(), "keydown", move |e| {
+            if e.unchecked_ref::<KeyboardEvent>().key() == "Enter" {
+                e.prevent_default();
+                primary(&p);
+            }
+        }));
+    }
+    for id in ["vault", "kvname"] {
+        let p = page.clone();
+        // Any edit takes back a pending "add a new version?" question.
+        keep.push(trusted(el(id)?.as_ref(), "input", move |e| {
+            if p.root.has_attribute("data-confirm") {
+                let _ = p.root.remove_attribute("data-confirm");
+                if let Some(b) = p.doc.get_element_by_id("primary") {
+                    b.set_text_content(Some("Save to Key Vault"));
+                }
+            }
+            if let Some(i) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) {
+                if i.id() == "kvname" {
+                    let bad = validate_secret_name(i.value().trim()).is_err();
+                    let _ = i.set_attribute("aria-invalid", if bad { "true" } else { "false" });
+                }
+            }
+        }));
+    }
+    let p = page.clone();
+    keep.push(trusted(doc, "keydown", move |e| {
+        if e.unchecked_ref::<KeyboardEvent>().key() == "Escape" {
+            e.prevent_default();
+            collapse(&p, true, true);
+        }
+    }));
+    let p = page.clone();
+    keep.push(EventListener::new(&page.port, "message", move |e| on_port(&p, &e.unchecked_ref::<MessageEvent>().data())));
+    page.port.start();
+    // Any change of the card's or the reminder's size: the content script resizes the frame.
+    let p = page.clone();
+    let cb = Closure::<dyn FnMut()>::new(move || report_size(&p));
+    let observer = web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref())?;
+    cb.forget();
+    for id in ["dialog", "pill"] {
+        observer.observe(&el(id)?);
+    }
+    *page._observer.borrow_mut() = Some(observer);
+    page._keep.borrow_mut().extend(keep);
+    Ok(())
+}
