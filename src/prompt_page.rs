@@ -137,6 +137,12 @@ async fn start(init: JsValue, port: MessagePort) -> Result<(), JsValue> {
     }
     let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let root = doc.document_element().ok_or("no <html>")?;
+    if get(&init, "dark").as_bool() == Some(true) {
+        root.class_list().add_1("dark")?;
+    }
+    if doc.get_element_by_id("confirm").is_some() {
+        return start_confirm(&doc, &root, &init, port);
+    }
     let hint = get_s(&init, "hint").unwrap_or_default();
     root.set_attribute("data-hint", &hint)?;
     root.set_attribute("data-kind", &get_s(&init, "kind").unwrap_or_default())?;
@@ -145,9 +151,6 @@ async fn start(init: JsValue, port: MessagePort) -> Result<(), JsValue> {
     }
     if let Some(at) = get(&init, "at").as_f64() {
         root.set_attribute("data-detected-at", &format!("{at:.3}"))?;
-    }
-    if get(&init, "dark").as_bool() == Some(true) {
-        root.set_class_name("dark");
     }
     root.set_attribute("data-state", "shown")?;
     root.set_attribute("data-collapsed", "false")?;
@@ -449,5 +452,53 @@ fn bind(page: &Rc<Page>) -> Result<(), JsValue> {
     }
     *page._observer.borrow_mut() = Some(observer);
     page._keep.borrow_mut().extend(keep);
+    Ok(())
+}
+
+/// confirm.html: "This secret is not saved" with Stay and save / Leave anyway (Esc stays).
+/// The content script focuses the frame once it says "ready"; the answer goes back on the port.
+fn start_confirm(doc: &Document, root: &Element, init: &JsValue, port: MessagePort) -> Result<(), JsValue> {
+    let many = get(init, "unsaved").as_f64().unwrap_or(1.0) > 1.0;
+    let body = if many {
+        "Client secrets on this page are not saved yet. They are never shown again once you leave."
+    } else {
+        "The new client secret is not saved yet. It is never shown again once you leave."
+    };
+    if let Some(b) = doc.get_element_by_id("confirm-body") {
+        b.set_text_content(Some(body));
+    }
+    let answer = |v: &'static str, port: &MessagePort| {
+        let port = port.clone();
+        move |_: &web_sys::Event| {
+            let _ = port.post_message(&obj(&[("t", "choice".into()), ("v", v.into())]));
+        }
+    };
+    let el = |id: &str| -> Result<Element, JsValue> { doc.get_element_by_id(id).ok_or_else(|| JsValue::from_str(id)) };
+    let mut keep = vec![trusted(el("stay")?.as_ref(), "click", answer("stay", &port)), trusted(el("leave")?.as_ref(), "click", answer("leave", &port))];
+    let stay = answer("stay", &port);
+    keep.push(trusted(doc, "keydown", move |e| {
+        if e.unchecked_ref::<KeyboardEvent>().key() == "Escape" {
+            e.prevent_default();
+            stay(e);
+        }
+    }));
+    let d = doc.clone();
+    keep.push(EventListener::new(&port, "message", move |e| {
+        if get_s(&e.unchecked_ref::<MessageEvent>().data(), "t").as_deref() == Some("focus") {
+            if let Some(w) = web_sys::window() {
+                let _ = w.focus();
+            }
+            focus(by_id(&d, "stay"));
+        }
+    }));
+    port.start();
+    for l in keep {
+        l.forget(); // this document shows one confirmation and goes with it
+    }
+    if let Some(w) = by_id::<HtmlElement>(doc, "wrap") {
+        w.set_hidden(false);
+    }
+    root.set_attribute("data-ready", "true")?;
+    let _ = port.post_message(&obj(&[("t", "ready".into())]));
     Ok(())
 }

@@ -119,6 +119,9 @@ impl Ctx<'_> {
 }
 
 /// What a prompt host exposes (never the value): read in the frame that shows the secret.
+/// How many leave confirmations (extension frames) the current document shows.
+const CONFIRM_COUNT: &str = "return document.querySelectorAll(\"iframe[src$='/confirm.html']\").length;";
+
 /// Our prompt frames in the current document. The element carries no state (the page sees
 /// only an extension frame); everything below is read inside the frame's own document.
 const PROMPT_FRAME: &str = "iframe[src$='/prompt.html']";
@@ -273,9 +276,10 @@ impl Ctx<'_> {
     /// typed into its passphrase field reach no listener of the page (a page field proves the
     /// listeners work); the page sees only a frame element without state and cannot reach its
     /// document; a copy of prompt.html the page embeds itself, with a forged start message and
-    /// its own port, stays empty and says nothing on that port.
+    /// its own port, stays empty and says nothing on that port. A page that removes the prompt
+    /// frame gets it back.
     async fn prompt_isolated(&self, iframe: bool) {
-        let tag = self.tag(iframe, "prompt frame: unreadable, keys unheard, forged start refused");
+        let tag = self.tag(iframe, "prompt frame: unreadable, keys unheard, forged start refused, comes back");
         self.set_setting("age_recipient", json!("")).await;
         self.set_setting("default_store", json!("file")).await;
         self.armed_blade_for(iframe, "", &fresh_app(), "isolation").await;
@@ -318,9 +322,34 @@ impl Ctx<'_> {
         self.s.driver.enter_parent_frame().await.unwrap();
         assert_eq!((state, hidden), (serde_json::Value::Null, json!(true)), "{tag}: the forged prompt showed itself");
         self.s.js("document.getElementById('so-forged').remove();", vec![]).await;
+        // A page that removes the prompt frame: the prompt comes back, the secret still unsaved.
+        self.s.js("document.querySelector(arguments[0]).remove();", vec![json!(PROMPT_FRAME)]).await;
+        let back = self.wait_prompts("the prompt came back", 15, |v| v.as_array().is_some_and(|a| a.len() == 1)).await;
+        assert_eq!(back[0]["state"], "shown", "{tag}: {back}");
+        self.top_attr_is("data-shownonce-guard", "armed", 2).await;
         self.set_setting("default_store", json!("clipboard")).await;
         self.s.driver.enter_default_frame().await.unwrap();
         println!("{tag} ... ok");
+    }
+
+    /// Waits until our leave confirmation (an extension frame over the page) is up and has
+    /// the focus on "Stay and save", read inside its own document.
+    async fn confirm_up(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let mut state = serde_json::Value::Null;
+            if let Ok(f) = self.s.driver.find(thirtyfour::By::Css("iframe[src$='/confirm.html']")).await {
+                if f.enter_frame().await.is_ok() {
+                    state = self.s.js("return document.documentElement.dataset.ready === 'true' && document.hasFocus() ? document.activeElement.id : null;", vec![]).await;
+                    self.s.driver.enter_parent_frame().await.unwrap();
+                }
+            }
+            if state == "stay" {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "our leave confirmation did not come up with the focus on Stay: {state}");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 
     /// Runs `script` inside the (first) prompt frame of the current document.
@@ -491,19 +520,19 @@ impl Ctx<'_> {
         self.top_attr_is("data-replica-ready", "credentials", 5).await;
         // A portal menu link is a same-document navigation: our own confirmation stops it.
         self.s.click_testid("nav-overview").await;
-        self.s.wait_js("our leave confirmation", "return document.querySelectorAll('shownonce-confirm').length;", 5, |v| v == 1).await;
+        self.confirm_up().await;
         let hash = self.s.js("return location.hash;", vec![]).await;
         assert!(hash.as_str().unwrap_or("").contains("/Credentials/"), "{tag}: the blade was left: {hash}");
         // "Stay and save" (Escape): nothing changes.
         self.keys(&thirtyfour::Key::Escape.value().to_string()).await;
-        self.s.wait_js("confirmation closed", "return document.querySelectorAll('shownonce-confirm').length;", 5, |v| v == 0).await;
+        self.s.wait_js("confirmation closed", CONFIRM_COUNT, 5, |v| v == 0).await;
         self.top_attr_is("data-replica-ready", "credentials", 2).await;
         self.s.enter_blade(iframe).await;
         assert_eq!(self.prompts().await.len(), 1, "{tag}: the prompt is still there after staying");
         // Again, and "Leave anyway" (Tab, Enter): the portal navigates and the guard is gone.
         self.s.driver.enter_default_frame().await.unwrap();
         self.s.click_testid("nav-overview").await;
-        self.s.wait_js("our leave confirmation", "return document.querySelectorAll('shownonce-confirm').length;", 5, |v| v == 1).await;
+        self.confirm_up().await;
         self.keys(&format!("{}{}", thirtyfour::Key::Tab.value(), thirtyfour::Key::Enter.value())).await;
         self.top_attr_is("data-replica-ready", "overview", 10).await;
         self.top_attr_is("data-shownonce-guard", "off", 5).await;
@@ -1153,7 +1182,8 @@ impl Ctx<'_> {
         self.s.wait_js("options page ready", "return document.getElementById('settings').getAttribute('aria-busy');", 20, |v| v == "false").await;
         let tab_key = thirtyfour::Key::Tab.value().to_string();
         let field_state = |id: &str| {
-            format!("const f = document.getElementById('{id}'), e = document.getElementById('{id}-error'); return JSON.stringify({{invalid: f.getAttribute('aria-invalid'), error: e.hidden ? '' : e.textContent, status: document.getElementById('status').textContent}});")
+            // `value`, `active` and `focused` say, on a failure, whether the keys reached the field.
+            format!("const f = document.getElementById('{id}'), e = document.getElementById('{id}-error'); return JSON.stringify({{invalid: f.getAttribute('aria-invalid'), error: e.hidden ? '' : e.textContent, status: document.getElementById('status').textContent, value: f.value, active: document.activeElement && (document.activeElement.id || document.activeElement.localName), focused: document.hasFocus(), visibility: document.visibilityState}});")
         };
         for (id, bad) in [("age_recipient", "age1notakey"), ("keyvault_client_id", "not-a-guid")] {
             let before = self.s.js(sync, vec![]).await;
@@ -1272,6 +1302,17 @@ impl Ctx<'_> {
         self.armed_blade_for(iframe, "", &fresh_app(), "ux ctrlc").await;
         let value = self.server.issued().last().unwrap().value.clone();
         self.s.enter_blade(iframe).await;
+        // A user selecting the value clicks into the page first: the keyboard focus leaves the
+        // prompt frame (which took it) for the page, where Ctrl+C then copies.
+        let cells = self.s.driver.find_all(thirtyfour::By::Css("[data-testid=secret-row] .so-value-text")).await.unwrap_or_default();
+        let mut clicked = false;
+        for c in cells {
+            if c.text().await.unwrap_or_default().contains(&value) {
+                clicked = c.click().await.is_ok();
+                break;
+            }
+        }
+        assert!(clicked, "{tag}: could not click the value cell");
         // Select the portal's own cell text (the page's content), like a triple-click would.
         let sel = self
             .s

@@ -67,6 +67,9 @@ struct Frame {
     /// Navigation guard listeners, present only while armed (top frame).
     guard: Option<[EventListener; 2]>,
     confirm: Option<Confirm>,
+    /// Watches `<html>`'s children while prompts are shown: a page that removed a prompt
+    /// frame gets it back at once.
+    frames_watch: Option<Observer>,
     _messages: Option<MessageListener>,
     _listeners: Vec<EventListener>,
 }
@@ -152,6 +155,7 @@ pub fn start(engine: &str) {
         route_pending: !top,
         guard: None,
         confirm: None,
+        frames_watch: None,
         // Without the extension APIs (extension reloaded under the page) detection and the
         // prompt still work; only cross-frame arming and the popup are unavailable.
         _messages: MessageListener::new(on_background_message).ok(),
@@ -477,6 +481,11 @@ impl Frame {
                 }
                 p.set_collapsed(busy);
                 self.held[i].prompt = Some(p);
+                if self.frames_watch.is_none() {
+                    if let Some(html) = self.doc.document_element() {
+                        self.frames_watch = Observer::children(&html, || with_frame(|f| f.relayout(None)).unwrap_or(())).ok();
+                    }
+                }
                 self.relayout(None);
             }
             Err(_) => self.mark("error"),

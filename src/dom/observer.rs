@@ -45,6 +45,20 @@ impl Observer {
     }
 }
 
+impl Observer {
+    /// Observes only `target`'s own children (no subtree, no text, no attributes) and calls
+    /// `on_change` once per batch of records: cheap enough to watch `<html>` for a page that
+    /// removes our frames.
+    pub fn children(target: &Node, mut on_change: impl FnMut() + 'static) -> Result<Observer, JsValue> {
+        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |_records: js_sys::Array| on_change());
+        let observer = MutationObserver::new(callback.as_ref().unchecked_ref())?;
+        let init = MutationObserverInit::new();
+        init.set_child_list(true);
+        observer.observe_with_options(target, &init)?;
+        Ok(Observer { observer, _callback: callback })
+    }
+}
+
 impl Drop for Observer {
     fn drop(&mut self) {
         self.observer.disconnect();

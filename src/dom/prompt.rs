@@ -1,7 +1,7 @@
 //! The save prompt, as the page holds it: an `<iframe>` showing the extension's own
 //! `prompt.html` (src/prompt_page.rs draws it). The page can move or remove the frame but
 //! cannot read it, hear the keys typed into it, or script it: it is another origin. The
-//! frame element carries no state (a neutral title only).
+//! frame element carries no state (a neutral title, and `allow="clipboard-write"`).
 //!
 //! The frame and this content script talk over a `MessageChannel`: one port goes to the
 //! frame in a `postMessage` addressed to the extension's origin (a frame the page navigated
@@ -9,7 +9,7 @@
 //! (a copy of `prompt.html` the page embedded itself never gets a valid one). The value
 //! crosses that channel only when the user asks the frame to copy it.
 //!
-//! The in-page leave confirmation ([`Confirm`]) still lives in a closed shadow root.
+//! The leave confirmation ([`Confirm`], extension/confirm.html) is such a frame too.
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -17,7 +17,7 @@ use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, Event, KeyboardEvent, MessageChannel, MessageEvent, MessagePort, ShadowRootInit, ShadowRootMode};
+use web_sys::{Document, Element, MessageChannel, MessageEvent, MessagePort};
 use zeroize::Zeroizing;
 
 use crate::core::detect::Detection;
@@ -59,6 +59,9 @@ color-scheme: normal !important; background: transparent !important;";
 
 /// Room around the card inside the frame for its shadow (prompt.css `body` padding).
 const FRAME_PAD: f64 = 8.0;
+/// Rebuilds of one prompt's frame at most (a page that keeps removing it gets no endless loop;
+/// the guard stays armed and the popup still lists the secret).
+const MAX_REVIVES: u32 = 20;
 /// A frame that has not said "ready" by then is rebuilt (blocked, crashed, navigated away,
 /// or the background restarted before it could check the token).
 const READY_WAIT_MS: u32 = 6000;
@@ -93,6 +96,7 @@ pub struct Prompt {
     on_action: Rc<dyn Fn(Action)>,
     relayout: Relayout,
     last_place: RefCell<Option<Place>>,
+    revives: u32,
     _listeners: Vec<EventListener>,
     _ready_timer: Option<Timeout>,
 }
@@ -115,6 +119,60 @@ fn token() -> Result<String, JsValue> {
 fn origin_of(url: &str) -> &str {
     let after = url.find("://").map_or(0, |i| i + 3);
     url[after..].find('/').map_or(url, |i| &url[..after + i])
+}
+
+/// One of our extension frames in the page, and the content script's end of its channel.
+struct ExtFrame {
+    iframe: Element,
+    port: MessagePort,
+    listeners: Vec<EventListener>,
+}
+
+/// Opens the extension page `page` in an `<iframe>` on `doc` (appended to `<html>`, styled by
+/// `style`): registers a one-time token with the background, posts `init` plus the token and
+/// one `MessageChannel` port to the frame once it loaded (addressed to the extension's
+/// origin), and hands every message the frame sends on that port to `on_message`.
+fn open_frame(doc: &Document, page: &str, init: &JsValue, style: &str, on_message: impl Fn(&JsValue, &Element, &MessagePort) + 'static) -> Result<ExtFrame, JsValue> {
+    let url = crate::platform::get_url(page)?;
+    let origin = origin_of(&url).to_owned();
+    let token = token()?;
+    let init = js_sys::Object::assign(&js_sys::Object::new(), init.unchecked_ref());
+    js_sys::Reflect::set(&init, &"token".into(), &js_str(&token))?;
+    let iframe = doc.create_element("iframe")?;
+    iframe.set_attribute("title", "ShownOnce")?;
+    // Chromium lets a cross-origin frame write the clipboard only when its embedder allows.
+    iframe.set_attribute("allow", "clipboard-write")?;
+    iframe.set_attribute("style", style)?;
+    let channel = MessageChannel::new()?;
+    let port = channel.port1();
+    let theirs = channel.port2();
+    let mut listeners = Vec::new();
+    // The frame checks the token with the background: register it first.
+    let register = obj(&[("type", "promptToken".into()), ("token", js_str(&token))]);
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = crate::platform::send(&register).await;
+    });
+    let sent = std::cell::Cell::new(false);
+    let frame = iframe.clone();
+    listeners.push(EventListener::new(&iframe, "load", move |e| {
+        if !e.is_trusted() || sent.get() {
+            return;
+        }
+        let Some(win) = frame.unchecked_ref::<web_sys::HtmlIFrameElement>().content_window() else { return };
+        let transfer = js_sys::Array::of1(&theirs);
+        // Addressed to the extension's origin: dropped if the page navigated the frame.
+        if win.post_message_with_transfer(&init, &origin, &transfer).is_ok() {
+            sent.set(true);
+        }
+    }));
+    let (frame, port2) = (iframe.clone(), port.clone());
+    listeners.push(EventListener::new(&port, "message", move |e| {
+        on_message(&e.unchecked_ref::<MessageEvent>().data(), &frame, &port2);
+    }));
+    port.start();
+    iframe.set_attribute("src", &url)?;
+    doc.document_element().ok_or("no <html>")?.append_child(&iframe)?;
+    Ok(ExtFrame { iframe, port, listeners })
 }
 
 fn typing(doc: &Document) -> bool {
@@ -160,6 +218,7 @@ impl Prompt {
             on_action,
             relayout,
             last_place: RefCell::new(None),
+            revives: 0,
             _listeners: Vec::new(),
             _ready_timer: None,
         };
@@ -177,55 +236,14 @@ impl Prompt {
             s.ready = false;
             s.timed_out = false;
         }
-        let url = crate::platform::get_url("prompt.html")?;
-        let origin = origin_of(&url).to_owned();
-        let token = token()?;
-        let init = self.init.clone();
-        js_sys::Reflect::set(&init, &"token".into(), &js_str(&token))?;
-        let doc = &self.doc;
-        let iframe = doc.create_element("iframe")?;
-        iframe.set_attribute("title", "ShownOnce")?;
-        // Chromium lets a cross-origin frame write the clipboard only when its embedder allows.
-        iframe.set_attribute("allow", "clipboard-write")?;
-        iframe.set_attribute("style", &[HOST_STYLE, " bottom: 16px !important; right: 16px !important; width: 396px !important; height: 0 !important;"].concat())?;
-        let channel = MessageChannel::new()?;
-        let port = channel.port1();
-        let theirs = channel.port2();
-        let mut listeners = Vec::new();
-        // The frame checks the token with the background: register it first.
-        let register = obj(&[("type", "promptToken".into()), ("token", js_str(&token))]);
-        wasm_bindgen_futures::spawn_local(async move {
-            let _ = crate::platform::send(&register).await;
-        });
-        let sent = Rc::new(std::cell::Cell::new(false));
-        let frame = iframe.clone();
-        listeners.push(EventListener::new(&iframe, "load", move |e| {
-            if !e.is_trusted() || sent.get() {
-                return;
-            }
-            let Some(win) = frame.unchecked_ref::<web_sys::HtmlIFrameElement>().content_window() else { return };
-            let transfer = js_sys::Array::of1(&theirs);
-            // Addressed to the extension's origin: dropped if the page navigated the frame.
-            if win.post_message_with_transfer(&init, &origin, &transfer).is_ok() {
-                sent.set(true);
-            }
-        }));
-        let shared = self.shared.clone();
-        let on_action = self.on_action.clone();
-        let relayout = self.relayout.clone();
-        let frame = iframe.clone();
-        let doc2 = doc.clone();
-        let port2 = port.clone();
-        listeners.push(EventListener::new(&port, "message", move |e| {
-            let data = e.unchecked_ref::<MessageEvent>().data();
-            on_frame_message(&data, &shared, &on_action, &relayout, &frame, &doc2, &port2);
-        }));
-        port.start();
-        iframe.set_attribute("src", &url)?;
-        doc.document_element().ok_or("no <html>")?.append_child(&iframe)?;
-        self.iframe = iframe;
-        self.port = port;
-        self._listeners = listeners;
+        let style = [HOST_STYLE, " bottom: 16px !important; right: 16px !important; width: 396px !important; height: 0 !important;"].concat();
+        let (shared, on_action, relayout, doc) = (self.shared.clone(), self.on_action.clone(), self.relayout.clone(), self.doc.clone());
+        let frame = open_frame(&self.doc, "prompt.html", &self.init, &style, move |data, iframe, port| {
+            on_frame_message(data, &shared, &on_action, &relayout, iframe, &doc, port);
+        })?;
+        self.iframe = frame.iframe;
+        self.port = frame.port;
+        self._listeners = frame.listeners;
         self.arm_ready_timer();
         Ok(())
     }
@@ -248,9 +266,10 @@ impl Prompt {
     pub fn revive(&mut self) -> bool {
         let gone = !self.iframe.is_connected();
         let stuck = { let s = self.shared.borrow(); !s.ready && s.timed_out };
-        if !(gone || stuck) {
+        if !(gone || stuck) || self.revives >= MAX_REVIVES {
             return false;
         }
+        self.revives += 1;
         self.build().is_ok()
     }
 
@@ -444,61 +463,6 @@ impl Drop for Prompt {
     }
 }
 
-
-const CSS: &str = r#"
-:host { all: initial; }
-.card { box-sizing: border-box; width: 380px; max-width: calc(100vw - 32px);
-  font: 14px/20px "Segoe UI", "Segoe UI Web (West European)", -apple-system, system-ui, Roboto, sans-serif;
-  color: #323130; background: #fff; border: 1px solid #edebe9; border-left: 4px solid #0078d4;
-  border-radius: 4px; box-shadow: 0 6.4px 14.4px rgba(0,0,0,.13), 0 1.2px 3.6px rgba(0,0,0,.11);
-  padding: 14px 16px 12px; max-height: var(--so-max-height, calc(100vh - 32px)); overflow: auto; }
-.dark .card { color: #f3f2f1; background: #252423; border-color: #3b3a39; border-left-color: #2899f5; }
-h2 { margin: 0 0 6px; font-size: 15px; font-weight: 600; display: flex; gap: 8px; align-items: center; }
-.meta { margin: 0 0 8px; color: #605e5c; overflow-wrap: anywhere; }
-.dark .meta { color: #c8c6c4; }
-.hint { font-family: Consolas, "Courier New", monospace; background: #f3f2f1; padding: 0 4px; border-radius: 2px; }
-.dark .hint { background: #3b3a39; }
-.row { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 10px; }
-button { font: inherit; font-weight: 600; min-height: 32px; padding: 0 14px; border-radius: 2px; cursor: pointer;
-  border: 1px solid #8a8886; background: #fff; color: #323130; }
-.dark button { background: #252423; color: #f3f2f1; border-color: #8a8886; }
-button.primary { background: #0078d4; border-color: #0078d4; color: #fff; }
-button.primary:hover { background: #106ebe; } button:hover { background: #f3f2f1; }
-.dark button:hover { background: #3b3a39; } .dark button.primary:hover { background: #1890f1; }
-button:focus-visible { outline: 2px solid #605e5c; outline-offset: 1px; }
-button.link { border: none; background: none; color: #0078d4; padding: 0 4px; font-weight: 400; }
-.dark button.link { color: #2899f5; background: none; }
-.status { margin-top: 8px; }
-.status:empty { display: none; }
-.pick { align-items: center; margin-top: 6px; }
-.pick label, .pass label, .kv label { font-weight: 600; }
-select, input { font: inherit; min-height: 30px; border: 1px solid #8a8886; border-radius: 2px; background: #fff; color: #323130; padding: 0 6px; }
-.dark select, .dark input { background: #1b1a19; color: #f3f2f1; }
-.pass, .kv { flex-direction: column; gap: 4px; }
-input[aria-invalid="true"] { border-color: #a4262c; }
-[hidden] { display: none !important; }
-.status.ok { color: #107c10; } .status.err { color: #a4262c; }
-.dark .status.ok { color: #92c353; } .dark .status.err { color: #f1707b; }
-.pill { display: none; }
-.collapsed .card { display: none; }
-.collapsed .pill { display: inline-flex; gap: 6px; align-items: center; font: 600 13px "Segoe UI", system-ui, sans-serif;
-  background: #0078d4; color: #fff; border: none; border-radius: 16px; padding: 6px 14px; min-height: 0;
-  box-shadow: 0 1.6px 3.6px rgba(0,0,0,.2); }
-.logo { width: 16px; height: 16px; border-radius: 4px; background: #0078d4; display: inline-block; position: relative; }
-.logo::after { content: ""; position: absolute; inset: 4px; border-radius: 50%; background: #fff; }
-"#;
-fn el(doc: &Document, tag: &str, class: &str, text: &str) -> Result<Element, JsValue> {
-    let e = doc.create_element(tag)?;
-    if !class.is_empty() {
-        e.set_class_name(class);
-    }
-    if !text.is_empty() {
-        e.set_text_content(Some(text));
-    }
-    Ok(e)
-}
-
-
 /// Whether the page looks dark (portal dark theme): the body's background luminance.
 fn page_is_dark(doc: &Document) -> bool {
     let Some(body) = doc.body() else { return false };
@@ -516,16 +480,6 @@ fn page_is_dark(doc: &Document) -> bool {
     !transparent && 2126 * r + 7152 * g + 722 * b < 1_000_000
 }
 
-
-fn on_trusted(target: &web_sys::EventTarget, kind: &'static str, f: impl Fn(&Event) + 'static) -> EventListener {
-    EventListener::new(target, kind, move |e| {
-        if e.is_trusted() {
-            f(e)
-        }
-    })
-}
-
-
 /// What the user chose in the leave confirmation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LeaveChoice {
@@ -535,72 +489,35 @@ pub enum LeaveChoice {
     Leave,
 }
 
-/// The in-page confirmation shown when the user tries to leave the blade (same-document
-/// navigation) while a secret is unsaved. Same isolation as [`Prompt`].
+/// The confirmation shown when the user tries to leave the blade (a same-document navigation)
+/// while a secret is unsaved: extension/confirm.html in a frame over the whole page, the same
+/// isolation as [`Prompt`]. It takes focus once it is up; Esc means "Stay and save".
 #[must_use = "the confirmation is removed when dropped"]
 pub struct Confirm {
-    host: Element,
-    _listeners: Vec<EventListener>,
+    frame: ExtFrame,
 }
 
 const CONFIRM_STYLE: &str = "all: initial !important; position: fixed !important; inset: 0 !important; \
-z-index: 2147483647 !important; display: flex !important; align-items: center !important; \
-justify-content: center !important; background: rgba(0,0,0,.4) !important;";
+z-index: 2147483647 !important; border: 0 !important; margin: 0 !important; padding: 0 !important; \
+width: 100% !important; height: 100% !important; display: block !important; visibility: visible !important; \
+opacity: 1 !important; color-scheme: normal !important; background: transparent !important;";
 
 impl Confirm {
-    /// Shows the confirmation; `on_choice` gets the user's (trusted) answer once.
+    /// Shows the confirmation; `on_choice` gets the user's answer.
     pub fn show(doc: &Document, unsaved: u32, on_choice: Rc<dyn Fn(LeaveChoice)>) -> Result<Confirm, JsValue> {
-        let host = doc.create_element("shownonce-confirm")?;
-        host.set_attribute("role", "alertdialog")?;
-        host.set_attribute("aria-modal", "true")?;
-        host.set_attribute("aria-label", "This secret is not saved")?;
-        let body = if unsaved > 1 {
-            "Client secrets on this page are not saved yet. They are never shown again once you leave."
-        } else {
-            "The new client secret is not saved yet. It is never shown again once you leave."
-        };
-        host.set_attribute("aria-description", body)?;
-        host.set_attribute("style", CONFIRM_STYLE)?;
-        let root = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Closed))?;
-        let wrap = el(doc, "div", if page_is_dark(doc) { "dark" } else { "" }, "")?;
-        let card = el(doc, "div", "card", "")?;
-        let h2 = el(doc, "h2", "", "This secret is not saved")?;
-        let p = el(doc, "p", "meta", body)?;
-        let row = el(doc, "div", "row", "")?;
-        let stay = el(doc, "button", "primary", "Stay and save")?;
-        stay.set_attribute("type", "button")?;
-        let leave = el(doc, "button", "", "Leave anyway")?;
-        leave.set_attribute("type", "button")?;
-        row.append_child(&stay)?;
-        row.append_child(&leave)?;
-        card.append_child(&h2)?;
-        card.append_child(&p)?;
-        card.append_child(&row)?;
-        wrap.append_child(&card)?;
-        let style = el(doc, "style", "", CSS)?;
-        root.append_child(&style)?;
-        root.append_child(&wrap)?;
-        let mut listeners = Vec::new();
-        let c = on_choice.clone();
-        listeners.push(on_trusted(&stay, "click", move |_| c(LeaveChoice::Stay)));
-        let c = on_choice.clone();
-        listeners.push(on_trusted(&leave, "click", move |_| c(LeaveChoice::Leave)));
-        let c = on_choice;
-        listeners.push(on_trusted(&root, "keydown", move |e| {
-            if e.unchecked_ref::<KeyboardEvent>().key() == "Escape" {
-                e.prevent_default();
-                c(LeaveChoice::Stay);
-            }
-        }));
-        doc.document_element().ok_or("no <html>")?.append_child(&host)?;
-        let _ = stay.unchecked_ref::<web_sys::HtmlElement>().focus();
-        Ok(Confirm { host, _listeners: listeners })
+        let init = obj(&[("so", js_str("init")), ("unsaved", f64::from(unsaved).into()), ("dark", page_is_dark(doc).into())]);
+        let frame = open_frame(doc, "confirm.html", &init, CONFIRM_STYLE, move |data, iframe, port| match get_str(data, "t").as_deref() {
+            Some("ready") => take_focus(iframe, port),
+            Some("choice") => on_choice(if get_str(data, "v").as_deref() == Some("leave") { LeaveChoice::Leave } else { LeaveChoice::Stay }),
+            _ => {}
+        })?;
+        Ok(Confirm { frame })
     }
 }
 
 impl Drop for Confirm {
     fn drop(&mut self) {
-        self.host.remove();
+        self.frame.iframe.remove();
+        self.frame.port.close();
     }
 }
-
