@@ -1333,7 +1333,7 @@ fn table(r: &Value) -> String {
     }
     let lat = ["detection_ms", "detection_5k_ms", "detection_strict_csp_ms", "detection_naive_ms"];
     if lat.iter().any(|k| r[*k].is_object()) || r["firefox"].is_object() {
-        t.push_str("\n**Detection latency** (value inserted → prompt in the DOM, ms)\n\n| replica | p50 | p95 | max | runs |\n|---|---|---|---|---|\n");
+        t.push_str("\n**Detection latency** (value inserted → detected and the prompt frame opened, ms)\n\n| replica | p50 | p95 | max | runs |\n|---|---|---|---|---|\n");
         t.push_str(&lat_row("Chromium, credentials blade", &r["detection_ms"]));
         t.push_str(&lat_row("Chromium, blade + 5,000 nodes", &r["detection_5k_ms"]));
         t.push_str(&lat_row("Chromium, strict CSP (wasm2js fallback)", &r["detection_strict_csp_ms"]));

@@ -517,7 +517,13 @@ impl Confirm {
 
 impl Drop for Confirm {
     fn drop(&mut self) {
-        self.frame.iframe.remove();
+        // The answer usually comes from a key press inside the frame (Esc, Enter): hide the
+        // frame at once but let its document live until that key press is over. A frame
+        // destroyed between keydown and keyup leaves the browser's input routing (and
+        // WebDriver's key actions) waiting for a document that is gone.
+        let _ = self.frame.iframe.set_attribute("style", "display: none !important;");
         self.frame.port.close();
+        let iframe = self.frame.iframe.clone();
+        Timeout::new(500, move || iframe.remove()).forget();
     }
 }
