@@ -1180,17 +1180,22 @@ impl Ctx<'_> {
         // with aria-busy; the delay list alone is drawn before the settings are read, and keys
         // typed before the listeners exist were never validated: a red CI run).
         self.s.wait_js("options page ready", "return document.getElementById('settings').getAttribute('aria-busy');", 20, |v| v == "false").await;
-        // Keys go to the focused document, and a text field's `change` fires only in one. In
-        // Firefox the portal tab, whose prompt frame (another process) held the focus, can
-        // take it back just after this tab opened: the tab stays visible but its document is
-        // not focused, typed text lands in the field yet no `change` follows (a red run:
-        // value typed, focus moved on, `document.hasFocus()` false). A user clicks into the
-        // window first; the test selects the tab again until its document has the focus.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while self.s.js("return document.hasFocus();", vec![]).await != json!(true) {
-            assert!(std::time::Instant::now() < deadline, "{tag}: the options page never got the focus");
-            self.s.driver.switch_to_window(tab.clone()).await.unwrap();
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        // Firefox fires a text field's `change` only in a focused document. There the portal
+        // tab, whose prompt frame (another process) held the focus, can take it back just after
+        // this tab opened: the tab stays visible but its document is not focused, typed text
+        // lands in the field yet no `change` follows (a red run: value typed, focus moved on,
+        // `document.hasFocus()` false). A user clicks into the window first; the test activates
+        // the tab through BiDi (`browsingContext.activate` focuses it) until its document has
+        // the focus. Headless Chromium reports no focus for a second tab and fires `change`
+        // regardless.
+        if self.s.browser == Browser::Firefox {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while self.s.js("return document.hasFocus();", vec![]).await != json!(true) {
+                assert!(std::time::Instant::now() < deadline, "{tag}: the options page never got the focus");
+                let bidi = self.s.driver.bidi().await.expect("BiDi connection");
+                let _ = bidi.send_raw("browsingContext.activate", json!({"context": tab.to_string()})).await;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
         }
         let tab_key = thirtyfour::Key::Tab.value().to_string();
         let field_state = |id: &str| {
