@@ -75,8 +75,6 @@ struct Shared {
     pill: Size,
     collapsed: bool,
     busy: bool,
-    /// Height limit from the last placement (the card scrolls inside).
-    max_height: Option<f64>,
     /// Take focus once ready (unless the user is typing by then).
     want_focus: bool,
     /// The frame did not say "ready" within [`READY_WAIT_MS`].
@@ -95,7 +93,6 @@ pub struct Prompt {
     anchor: Option<Element>,
     on_action: Rc<dyn Fn(Action)>,
     relayout: Relayout,
-    last_place: RefCell<Option<Place>>,
     revives: u32,
     _listeners: Vec<EventListener>,
     _ready_timer: Option<Timeout>,
@@ -217,7 +214,6 @@ impl Prompt {
             anchor: anchor.cloned(),
             on_action,
             relayout,
-            last_place: RefCell::new(None),
             revives: 0,
             _listeners: Vec::new(),
             _ready_timer: None,
@@ -322,7 +318,6 @@ impl Prompt {
 
     /// Places the prompt (fixed to the frame's viewport); a squeezed card scrolls inside.
     pub fn place(&self, at: Place) {
-        *self.last_place.borrow_mut() = Some(at);
         let s = self.shared.borrow();
         let size = if s.collapsed { s.pill } else { s.card };
         let (w, mut h) = (size.width + 2.0 * FRAME_PAD, size.height + 2.0 * FRAME_PAD);
@@ -341,8 +336,6 @@ impl Prompt {
         // the layout put it.
         let style = [HOST_STYLE, " top: ", &px(at.top - FRAME_PAD), " right: ", &px(at.right - FRAME_PAD), " width: ", &px(w), " height: ", &px(h)].concat();
         let _ = self.iframe.set_attribute("style", &style);
-        drop(s);
-        self.shared.borrow_mut().max_height = at.max_height;
     }
 
     /// The prompt's full size (a squeezed card's whole content), card or reminder.
