@@ -47,6 +47,9 @@ extern "C" {
     /// `chrome.runtime.sendMessage(message)`.
     #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = sendMessage, catch)]
     fn runtime_send(message: &JsValue) -> Result<Promise, JsValue>;
+    /// `chrome.tabs.sendMessage(tabId, message, options)`: to the tab's content scripts.
+    #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = sendMessage, catch)]
+    fn tabs_send(tab: f64, message: &JsValue, options: &JsValue) -> Result<Promise, JsValue>;
     /// `chrome.runtime.openOptionsPage()`.
     #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = openOptionsPage, catch)]
     fn open_options_page() -> Result<Promise, JsValue>;
@@ -472,6 +475,14 @@ async fn tab_secrets(tab: f64) -> Vec<Entry> {
     }
 }
 
+/// Whether leaving the tab's page warns first, as its top frame says (`None`: no ShownOnce
+/// there, e.g. a page of another site).
+async fn tab_guard(tab: f64) -> Option<bool> {
+    let msg = obj(&[("type", "status".into())]);
+    let reply = call(tabs_send(tab, &msg, &obj(&[("frameId", 0.into())]))).await.ok()?;
+    get(&reply, "guard").as_string().map(|g| g == "armed")
+}
+
 struct Popup {
     doc: Document,
     tab: Option<f64>,
@@ -498,7 +509,18 @@ impl Popup {
         }
     }
 
+    async fn show_guard(&self) {
+        let armed = match self.tab {
+            Some(t) => tab_guard(t).await,
+            None => None,
+        };
+        if let Ok(el) = by_id(&self.doc, "guard") {
+            set_hidden(&el, armed != Some(true));
+        }
+    }
+
     async fn refresh(self: &Rc<Self>) -> Result<(), JsValue> {
+        self.show_guard().await;
         let list = match self.tab {
             Some(t) => tab_secrets(t).await,
             None => Vec::new(),
@@ -637,10 +659,15 @@ pub async fn popup_main() -> Result<(), JsValue> {
         None => Vec::new(),
     };
     popup.render(first)?;
+    popup.show_guard().await;
     // Ages and states move on while the popup is open.
     spawn_local(async move {
         loop {
             TimeoutFuture::new(5_000).await;
+            // Nobody sees it (a popup page opened in a background tab): ask no frame anything.
+            if popup.doc.hidden() {
+                continue;
+            }
             if popup.refresh().await.is_err() {
                 break;
             }

@@ -130,11 +130,12 @@ pub struct MessageListener {
 impl MessageListener {
     /// Listens for messages sent to this context: `f(message, sender)` returns the answer,
     /// sent back at once (without an answer Chrome rejects the sender's promise, so a request
-    /// that was carried out would read as a failure).
+    /// that was carried out would read as a failure). `None` leaves the answer to another
+    /// frame that listens too.
     /// Fails when the extension APIs are gone (extension reloaded or updated under the page).
-    pub fn new(mut f: impl FnMut(JsValue, JsValue) -> JsValue + 'static) -> Result<MessageListener, JsValue> {
+    pub fn new(mut f: impl FnMut(JsValue, JsValue) -> Option<JsValue> + 'static) -> Result<MessageListener, JsValue> {
         let closure = Closure::<dyn FnMut(JsValue, JsValue, JsValue) -> JsValue>::new(move |m, s, respond: JsValue| {
-            let answer = f(m, s);
+            let Some(answer) = f(m, s) else { return JsValue::UNDEFINED };
             if let Some(respond) = respond.dyn_ref::<js_sys::Function>() {
                 let _ = respond.call1(&JsValue::UNDEFINED, &answer);
             }

@@ -649,13 +649,23 @@ async fn latency_run(s: &Session, server: &ReplicaServer, det: Detector, url: &s
     )
     .await
     .map_err(|e| format!("replica not ready: {e}"))?;
-    let marker = match det {
-        Detector::ShownOnce => "return document.documentElement.getAttribute('data-shownonce');",
-        Detector::Naive => "return document.documentElement.getAttribute('data-naive');",
-    };
-    poll(s, marker, Duration::from_secs(10), Duration::from_millis(25), |v| !v.is_null())
-        .await
-        .map_err(|e| format!("content script did not start: {e}"))?;
+    match det {
+        // ShownOnce puts nothing on the page: its top frame answers the extension instead.
+        Detector::ShownOnce => {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while s.frame_status(None).await.is_none() {
+                if Instant::now() > deadline {
+                    return Err("content script did not start: its top frame does not answer the extension".into());
+                }
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+        }
+        Detector::Naive => {
+            poll(s, "return document.documentElement.getAttribute('data-naive');", Duration::from_secs(10), Duration::from_millis(25), |v| !v.is_null())
+                .await
+                .map_err(|e| format!("content script did not start: {e}"))?;
+        }
+    }
     click(s, "new-secret").await?;
     type_into(s, "desc-input", "bench").await?;
     click(s, "add-button").await?;
@@ -804,16 +814,20 @@ struct IdleSample {
     frames: f64,
 }
 
-/// Engine ShownOnce reports (`data-shownonce`) in the top frame and, in the iframe model, in
-/// the blade iframe: proof that the idle figures include the content script in every frame.
+/// Engine ShownOnce reports (asked through the extension) in the top frame and, in the
+/// iframe model, in the blade iframe: proof that the idle figures include the content script
+/// in every frame.
 async fn engines(s: &Session, iframe: bool) -> Value {
-    let read = "return document.documentElement.getAttribute('data-shownonce');";
-    let top = js(s, read).await.unwrap_or(Value::Null);
+    let engine = |st: Option<Value>| st.map(|v| v["engine"].clone()).unwrap_or(Value::Null);
+    let top = engine(s.frame_status(None).await);
     let mut blade = Value::Null;
     if iframe {
         if let Ok(f) = s.driver.find(By::Css("iframe[data-testid=blade-frame]")).await {
             if f.enter_frame().await.is_ok() {
-                blade = js(s, read).await.unwrap_or(Value::Null);
+                let host = js(s, "return location.hostname;").await.unwrap_or(Value::Null);
+                if let Some(h) = host.as_str() {
+                    blade = engine(s.frame_status(Some(h)).await);
+                }
             }
         }
         let _ = s.driver.enter_default_frame().await;

@@ -74,11 +74,12 @@ impl Ctx<'_> {
         let tag = self.tag(iframe, "content script runs in the portal frames");
         for host in ["portal.azure.com", "entra.microsoft.com"] {
             self.open(&url(host, self.csp, iframe, "", &cred_hash(APP)), "credentials").await;
-            let top = self.s.wait_root_attr("data-shownonce", 15).await;
+            let top = self.s.wait_engine(None, 15).await;
             assert_eq!(top, self.expected_engine(), "{tag}: engine in the top frame on {host}");
             if iframe {
                 self.s.enter_blade(true).await;
-                let inner = self.s.wait_root_attr("data-shownonce", 15).await;
+                let blade = self.s.js("return location.hostname;", vec![]).await.as_str().unwrap_or_default().to_string();
+                let inner = self.s.wait_engine(Some(&blade), 15).await;
                 assert_eq!(inner, self.expected_engine(), "{tag}: engine in the reactblade iframe");
                 self.s.driver.enter_default_frame().await.unwrap();
             }
@@ -104,14 +105,17 @@ impl Ctx<'_> {
         self.open(&url("www.contoso-tools.example", self.csp, iframe, "", &cred_hash(APP)), "credentials").await;
         // Give a content script every chance to show up before asserting it did not.
         tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-        assert!(self.s.root_attr("data-shownonce").await.is_null(), "{tag}: ran in the top frame");
+        let top = self.s.frame_status(None).await;
+        assert!(top.is_none(), "{tag}: ran in the top frame: {top:?}");
         if iframe {
             self.s.driver.enter_default_frame().await.unwrap();
             let n = self.s.js("return document.querySelectorAll('iframe').length;", vec![]).await;
             assert!(n.as_u64().unwrap_or(0) >= 1, "{tag}: the off-portal page has its own frame");
             let frame = self.s.driver.find(thirtyfour::By::Css("iframe")).await.unwrap();
             frame.enter_frame().await.unwrap();
-            assert!(self.s.root_attr("data-shownonce").await.is_null(), "{tag}: ran in the iframe");
+            let host = self.s.js("return location.hostname;", vec![]).await.as_str().unwrap_or_default().to_string();
+            let inner = self.s.frame_status(Some(&host)).await;
+            assert!(inner.is_none(), "{tag}: ran in the iframe ({host}): {inner:?}");
             self.s.driver.enter_default_frame().await.unwrap();
         }
         println!("{tag} ... ok");
@@ -305,6 +309,15 @@ impl Ctx<'_> {
             return { attrs: Array.from(f.attributes).map((a) => a.name).filter((n) => !n.startsWith('cd_frame_id')).sort(), inside, src: f.src };", vec![]).await;
         assert_eq!(seen["attrs"], json!(["allow", "src", "style", "title"]), "{tag}: the frame element carries more than allow/src/style/title: {seen}");
         assert_eq!(seen["inside"], "blocked", "{tag}: the page can read the prompt's document");
+        // Nor does anything on the page's own <html> or <body> say that ShownOnce runs,
+        // watches or guards here (the guard is armed now), in the blade nor in the shell.
+        const MARKS: &str = "return [document.documentElement, document.body].flatMap((e) => Array.from(e.attributes)) \
+            .map((a) => a.name + '=' + a.value).filter((a) => /shownonce/i.test(a));";
+        let inner = self.s.js(MARKS, vec![]).await;
+        self.s.driver.enter_default_frame().await.unwrap();
+        let top = self.s.js(MARKS, vec![]).await;
+        self.s.enter_blade(iframe).await;
+        assert_eq!((inner, top), (json!([]), json!([])), "{tag}: the page's own nodes say what ShownOnce does");
         // A copy of the prompt page embedded by the page, started with a forged token.
         const FORGE: &str = "const f = document.createElement('iframe'); f.id = 'so-forged'; f.src = arguments[0]; \
             window.__soForged = []; f.addEventListener('load', () => { const c = new MessageChannel(); \
@@ -326,7 +339,7 @@ impl Ctx<'_> {
         self.s.js("document.querySelector(arguments[0]).remove();", vec![json!(PROMPT_FRAME)]).await;
         let back = self.wait_prompts("the prompt came back", 15, |v| v.as_array().is_some_and(|a| a.len() == 1)).await;
         assert_eq!(back[0]["state"], "shown", "{tag}: {back}");
-        self.top_attr_is("data-shownonce-guard", "armed", 2).await;
+        self.guard_is("armed", 2).await;
         self.set_setting("default_store", json!("clipboard")).await;
         self.s.driver.enter_default_frame().await.unwrap();
         println!("{tag} ... ok");
@@ -400,11 +413,11 @@ impl Ctx<'_> {
         self.click_nth("copy-value", 0).await;
         self.wait_prompts("one copied", 10, |v| v.as_array().is_some_and(|a| a.iter().filter(|p| p["state"] == "copied").count() == 1)).await;
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        self.top_attr_is("data-shownonce-guard", "armed", 2).await;
+        self.guard_is("armed", 2).await;
         self.s.enter_blade(iframe).await;
         self.click_nth("copy-value", 1).await;
         self.wait_prompts("both copied", 10, |v| v.as_array().is_some_and(|a| a.iter().all(|p| p["state"] == "copied"))).await;
-        self.top_attr_is("data-shownonce-guard", "off", 10).await;
+        self.guard_is("off", 10).await;
         println!("{tag} ... ok");
     }
 
@@ -476,6 +489,13 @@ impl Ctx<'_> {
 }
 
 impl Ctx<'_> {
+    /// Waits until the top frame's leave guard is `want`, as the content script tells the
+    /// extension (nothing on the page says it); the driver is in the top document afterwards.
+    async fn guard_is(&self, want: &str, secs: u64) {
+        self.s.driver.enter_default_frame().await.unwrap();
+        self.s.wait_guard(want, secs).await;
+    }
+
     async fn top_attr_is(&self, attr: &str, want: &str, secs: u64) {
         self.s.driver.enter_default_frame().await.unwrap();
         let script = format!("return document.documentElement.getAttribute({attr:?});");
@@ -503,7 +523,7 @@ impl Ctx<'_> {
         self.s.enter_blade(iframe).await;
         self.add_secret(description).await;
         self.expect_prompts(1, "armed blade").await;
-        self.top_attr_is("data-shownonce-guard", "armed", 10).await;
+        self.guard_is("armed", 10).await;
         app
     }
 
@@ -535,7 +555,7 @@ impl Ctx<'_> {
         self.confirm_up().await;
         self.keys(&format!("{}{}", thirtyfour::Key::Tab.value(), thirtyfour::Key::Enter.value())).await;
         self.top_attr_is("data-replica-ready", "overview", 10).await;
-        self.top_attr_is("data-shownonce-guard", "off", 5).await;
+        self.guard_is("off", 5).await;
         assert_eq!(self.s.leave_prompt("browsingContext.reload", json!({}), 10).await, Witness::Loaded, "{tag}: still nagging after leaving");
         println!("{tag} ... ok");
     }
@@ -566,11 +586,11 @@ impl Ctx<'_> {
         self.wait_prompts("the prompt has focus", 5, |v| v.as_array().is_some_and(|a| a.iter().any(|p| p["focus"].is_string()))).await;
         self.keys(&thirtyfour::Key::Escape.value().to_string()).await;
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        self.top_attr_is("data-shownonce-guard", "armed", 2).await;
+        self.guard_is("armed", 2).await;
         self.s.enter_blade(iframe).await;
         self.s.click_testid("copy-value").await;
         self.wait_prompts("state copied", 5, |v| v[0]["state"] == "copied").await;
-        self.top_attr_is("data-shownonce-guard", "off", 10).await;
+        self.guard_is("off", 10).await;
         assert!(self.background_starts().await > starts, "{tag}: the background did not restart in between");
         assert_eq!(self.s.leave_prompt("browsingContext.reload", json!({}), 10).await, Witness::Loaded, "{tag}: reload still blocked after copying");
         println!("{tag} ... ok");
@@ -592,11 +612,11 @@ impl Ctx<'_> {
         field.click().await.expect("click into the text box");
         self.s.wait_js("the text box has focus", "return document.activeElement && document.activeElement.dataset.testid;", 5, |v| v == "value-box").await;
         assert_eq!(self.prompts().await[0]["state"], "shown", "{tag}");
-        self.top_attr_is("data-shownonce-guard", "armed", 5).await;
+        self.guard_is("armed", 5).await;
         self.s.enter_blade(iframe).await;
         self.s.driver.action_chain().key_down(thirtyfour::Key::Control).send_keys("a").send_keys("c").key_up(thirtyfour::Key::Control).perform().await.expect("copy");
         self.wait_prompts("state copied", 20, |v| v[0]["state"] == "copied").await;
-        self.top_attr_is("data-shownonce-guard", "off", 20).await;
+        self.guard_is("off", 20).await;
         self.s.enter_blade(iframe).await;
         assert_eq!(self.paste().await, value, "{tag}: Ctrl+C did not copy the value");
         println!("{tag} ... ok");
@@ -616,11 +636,11 @@ impl Ctx<'_> {
             .and_then(|r| r.element())
             .expect("the web component's copy button");
         assert_eq!(self.prompts().await[0]["state"], "shown", "{tag}");
-        self.top_attr_is("data-shownonce-guard", "armed", 5).await;
+        self.guard_is("armed", 5).await;
         self.s.enter_blade(iframe).await;
         button.click().await.expect("click the copy button");
         self.wait_prompts("state copied", 20, |v| v[0]["state"] == "copied").await;
-        self.top_attr_is("data-shownonce-guard", "off", 20).await;
+        self.guard_is("off", 20).await;
         println!("{tag} ... ok");
     }
 
@@ -641,7 +661,7 @@ impl Ctx<'_> {
         self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
         self.wait_prompts("state copied", 5, |v| v[0]["state"] == "copied").await;
         assert_eq!(self.paste().await, value, "{tag}: the clipboard holds the value");
-        self.top_attr_is("data-shownonce-guard", "off", 10).await;
+        self.guard_is("off", 10).await;
         tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
         self.s.enter_blade(iframe).await;
         assert_eq!(self.paste().await, "", "{tag}: the clipboard was not cleared");
@@ -708,7 +728,7 @@ impl Ctx<'_> {
         let p = self.prompts().await;
         assert_eq!(p[0]["state"], "shown", "{tag}: a cancelled/failed download must leave the secret unsaved");
         println!("{tag}: the save-as attempt ended as {}", self.store_log().await);
-        self.top_attr_is("data-shownonce-guard", "armed", 2).await;
+        self.guard_is("armed", 2).await;
         // Retry into the download folder (no dialog): saved once the download completed.
         self.set_setting("file_save_as", json!("false")).await;
         self.s.enter_blade(iframe).await;
@@ -718,7 +738,7 @@ impl Ctx<'_> {
         if p[0]["state"] != "saved" {
             panic!("{tag}: the retry into the download folder did not save: {}; the background's store log: {}", p[0], self.store_log().await);
         }
-        self.top_attr_is("data-shownonce-guard", "off", 10).await;
+        self.guard_is("off", 10).await;
         let file = std::fs::read_dir(self.s.downloads())
             .unwrap()
             .flatten()
@@ -787,7 +807,7 @@ impl Ctx<'_> {
         let p = self.prompt_enter(iframe, 30).await;
         assert_eq!(p["state"], "shown", "{tag}: refused consent must leave the secret unsaved");
         assert_eq!(puts(self.server), 0, "{tag}: a PUT went out without a sign-in");
-        self.top_attr_is("data-shownonce-guard", "armed", 2).await;
+        self.guard_is("armed", 2).await;
 
         // 2. Signed in, but no role on the vault (403 ForbiddenByRbac): not retried, not saved.
         self.server.kv_fault(KvFault { op: KvOp::Put, kind: KvFaultKind::Rbac });
@@ -798,13 +818,13 @@ impl Ctx<'_> {
         if iframe {
             self.s.screenshot("kv-403").await;
         }
-        self.top_attr_is("data-shownonce-guard", "armed", 2).await;
+        self.guard_is("armed", 2).await;
 
         // 3. Throttled once (429 + Retry-After): retried, then saved and verified.
         self.server.kv_fault(KvFault { op: KvOp::Put, kind: KvFaultKind::Throttle { retry_after_secs: 1 } });
         let p = self.prompt_enter(iframe, 30).await;
         assert_eq!(p["state"], "saved", "{tag}: not saved after a throttled PUT");
-        self.top_attr_is("data-shownonce-guard", "off", 10).await;
+        self.guard_is("off", 10).await;
         assert_eq!(puts(self.server), 3, "{tag}: expected the 403, the 429 and its retry");
         let issued = self.server.issued().last().cloned().unwrap();
         // Only the client ID is known in the prompt: the description, then the ID's first group.
@@ -855,7 +875,7 @@ impl Ctx<'_> {
         self.armed_blade_for(iframe, "", &app, "ci kv deleted").await;
         let p = self.prompt_enter(iframe, 30).await;
         assert_eq!(p["state"], "shown", "{tag}: a 409 must leave the secret unsaved");
-        self.top_attr_is("data-shownonce-guard", "armed", 2).await;
+        self.guard_is("armed", 2).await;
         // The user picks another name in the prompt and presses Enter in that field.
         self.retype_prompt_field(iframe, 1, "ci-kv-renamed").await;
         let p = self.prompt_enter(iframe, 30).await;
@@ -870,7 +890,7 @@ impl Ctx<'_> {
         assert_eq!(p["state"], "shown", "{tag}: a network failure must leave the secret unsaved");
         let dropped = self.server.kv_requests().len() - before;
         assert!(dropped >= 4, "{tag}: expected ShownOnce's bounded retries, saw {dropped} requests");
-        self.top_attr_is("data-shownonce-guard", "armed", 2).await;
+        self.guard_is("armed", 2).await;
         self.server.kv_outage(false);
         // ...and the retry, once the network is back, saves it.
         let p = self.prompt_enter(iframe, 30).await;
@@ -886,7 +906,7 @@ impl Ctx<'_> {
         let p = self.wait_prompts("the interrupted store run ended", 30, |v| v[0]["runs"] == "1" && v[0]["busy"] == "false").await;
         self.server.kv_stall(false);
         assert_eq!((p[0]["state"].as_str(), p[0]["outcome"].as_str()), (Some("shown"), Some("failed")), "{tag}: background stopped mid-save");
-        self.top_attr_is("data-shownonce-guard", "armed", 2).await;
+        self.guard_is("armed", 2).await;
         assert!(!self.server.kv_secrets().iter().any(|v| v.tags.get("description").map(String::as_str) == Some("ci kv restart")), "{tag}: written although interrupted");
         let p = self.prompt_enter(iframe, 30).await;
         assert_eq!(p["state"], "saved", "{tag}: the retry after the restart did not save");
@@ -905,7 +925,7 @@ impl Ctx<'_> {
                 assert!(std::time::Instant::now() < deadline, "{tag}: the save did not finish after the frame went away");
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
-            self.top_attr_is("data-shownonce-guard", "off", 15).await;
+            self.guard_is("off", 15).await;
         }
 
         // 7. Every other refusal ends unsaved with the guard armed: access policy, firewall,
@@ -925,7 +945,7 @@ impl Ctx<'_> {
             }
             let p = self.prompt_enter(iframe, 60).await;
             assert_eq!((p["state"].as_str(), p["outcome"].as_str()), (Some("shown"), Some("failed")), "{tag}: {what}");
-            self.top_attr_is("data-shownonce-guard", "armed", 2).await;
+            self.guard_is("armed", 2).await;
             if what.starts_with("401") {
                 assert_eq!(authorizes(self.server), authorized + 1, "{tag}: a refused token must lead to one new sign-in");
             }
@@ -936,7 +956,7 @@ impl Ctx<'_> {
         self.retype_prompt_field(iframe, 2, "nosuch-kv").await;
         let p = self.prompt_enter(iframe, 60).await;
         assert_eq!((p["state"].as_str(), p["outcome"].as_str()), (Some("shown"), Some("failed")), "{tag}: unknown vault");
-        self.top_attr_is("data-shownonce-guard", "armed", 2).await;
+        self.guard_is("armed", 2).await;
 
         // Nothing of the value reached extension storage.
         self.no_value_in_storage(&tag).await;
@@ -1091,7 +1111,7 @@ impl Ctx<'_> {
         self.prompt_focused(iframe).await;
         self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
         self.wait_prompts("state copied", 20, |v| v[0]["state"] == "copied").await;
-        self.top_attr_is("data-shownonce-guard", "off", 20).await;
+        self.guard_is("off", 20).await;
         self.badge_is(&tag, "").await;
         println!("{tag} ... ok");
     }
@@ -1119,6 +1139,9 @@ impl Ctx<'_> {
         assert_eq!(items.len(), 1, "{tag}: the popup lists {items:?}");
         assert!(items[0].contains("ux popup"), "{tag}: the popup does not name the secret: {items:?}");
         assert!(items[0].contains("Not copied"), "{tag}: the popup does not say it is not copied: {items:?}");
+        // …and that leaving the page would warn first (the top frame's guard, asked by the popup).
+        let warns = self.s.wait_in_context(&popup, "the popup's leave-warning line", "String(!document.getElementById('guard').hidden)", 10, |v| v == "true").await;
+        assert_eq!(warns, "true", "{tag}");
         let clicked = self.s.eval_in_context(&popup, "(() => { const b = document.querySelector('#secrets button'); if (!b) return 'no button'; b.click(); return 'clicked'; })()").await;
         assert_eq!(clicked.as_deref(), Some("clicked"), "{tag}: no Show prompt button");
         // The prompt expands, or the popup says why it could not show it.
@@ -1150,7 +1173,7 @@ impl Ctx<'_> {
         self.prompt_focused(iframe).await;
         self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
         self.wait_prompts("state copied", 20, |v| v[0]["state"] == "copied").await;
-        self.top_attr_is("data-shownonce-guard", "off", 20).await;
+        self.guard_is("off", 20).await;
         println!("{tag} ... ok");
     }
 
@@ -1251,10 +1274,10 @@ impl Ctx<'_> {
         self.prompt_focused(iframe).await;
         self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
         self.wait_prompts("state copied", 20, |v| v[0]["state"] == "copied").await;
-        self.top_attr_is("data-shownonce-guard", "off", 20).await;
+        self.guard_is("off", 20).await;
         // The options page writes the checkbox as the string "true".
         self.set_setting("strict_guard", json!("true")).await;
-        self.top_attr_is("data-shownonce-guard", "armed", 30).await;
+        self.guard_is("armed", 30).await;
         self.badge_is(&tag, "1").await;
         let w = self.s.leave_prompt("browsingContext.reload", json!({}), 30).await;
         if w != Witness::Prompted {
@@ -1262,7 +1285,7 @@ impl Ctx<'_> {
             panic!("{tag}: strict mode on, copied only: reload gave {w:?}, not the leave-page prompt");
         }
         self.set_setting("strict_guard", json!("false")).await;
-        self.top_attr_is("data-shownonce-guard", "off", 30).await;
+        self.guard_is("off", 30).await;
         self.badge_is(&tag, "").await;
         assert_eq!(self.s.leave_prompt("browsingContext.reload", json!({}), 30).await, Witness::Loaded, "{tag}: still guarded after strict mode was switched off");
         println!("{tag} ... ok");
@@ -1277,7 +1300,7 @@ impl Ctx<'_> {
         self.keys(&format!("{}{}", thirtyfour::Key::Tab.value(), thirtyfour::Key::Enter.value())).await;
         let p = self.wait_prompts("state confirmed", 20, |v| v[0]["state"] != "shown").await;
         assert_eq!(p[0]["state"], "confirmed", "{tag}: {p}");
-        self.top_attr_is("data-shownonce-guard", "off", 20).await;
+        self.guard_is("off", 20).await;
         assert_eq!(self.s.leave_prompt("browsingContext.reload", json!({}), 30).await, Witness::Loaded, "{tag}: still guarded after the confirmation");
         println!("{tag} ... ok");
     }
@@ -1292,7 +1315,7 @@ impl Ctx<'_> {
         self.keys(&thirtyfour::Key::Escape.value().to_string()).await;
         let pill_h = self.host_height(iframe, "the prompt collapsed", true).await;
         assert!(pill_h < open_h, "{tag}: {pill_h} vs {open_h}");
-        self.top_attr_is("data-shownonce-guard", "armed", 5).await;
+        self.guard_is("armed", 5).await;
         assert_eq!(self.s.leave_prompt("browsingContext.reload", json!({}), 30).await, Witness::Prompted, "{tag}: hidden prompt, but no leave-page prompt");
         // Enter on the pill (it has the focus after Esc).
         self.prompt_focused(iframe).await;
@@ -1309,7 +1332,7 @@ impl Ctx<'_> {
         self.prompt_focused(iframe).await;
         self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
         self.wait_prompts("state copied", 20, |v| v[0]["state"] == "copied").await;
-        self.top_attr_is("data-shownonce-guard", "off", 20).await;
+        self.guard_is("off", 20).await;
         println!("{tag} ... ok");
     }
 
@@ -1343,7 +1366,7 @@ impl Ctx<'_> {
         assert_eq!(self.prompts().await[0]["state"], "shown", "{tag}");
         self.s.driver.action_chain().key_down(thirtyfour::Key::Control).send_keys("c").key_up(thirtyfour::Key::Control).perform().await.expect("copy");
         self.wait_prompts("state copied", 20, |v| v[0]["state"] == "copied").await;
-        self.top_attr_is("data-shownonce-guard", "off", 20).await;
+        self.guard_is("off", 20).await;
         self.s.enter_blade(iframe).await;
         assert_eq!(self.paste().await, value, "{tag}: Ctrl+C did not copy the value");
         println!("{tag} ... ok");
@@ -1372,7 +1395,7 @@ impl Ctx<'_> {
         self.set_setting("default_store", json!("clipboard")).await;
         self.set_setting("file_save_as", json!("true")).await;
         assert_eq!((p[0]["state"].as_str(), p[0]["outcome"].as_str(), p[0]["runs"].as_str()), (Some("saved"), Some("saved"), Some("1")), "{tag}: {}; store log {log}", p[0]);
-        self.top_attr_is("data-shownonce-guard", "off", 20).await;
+        self.guard_is("off", 20).await;
         let file = std::fs::read_dir(self.s.downloads())
             .unwrap()
             .flatten()
@@ -1405,7 +1428,7 @@ impl Ctx<'_> {
         self.s.driver.switch_to_window(spare).await.unwrap();
         self.s.driver.close_window().await.unwrap();
         self.s.driver.switch_to_window(portal).await.unwrap();
-        self.top_attr_is("data-shownonce-guard", "armed", 20).await;
+        self.guard_is("armed", 20).await;
         self.s.enter_blade(iframe).await;
         assert_eq!(self.prompts().await.len(), 1, "{tag}: the prompt is gone after staying");
         println!("{tag} ... ok");

@@ -46,6 +46,10 @@ struct Held {
 
 struct Frame {
     doc: Document,
+    /// "wasm" or "js" (the wasm2js copy): told to the extension's own pages on request.
+    engine: &'static str,
+    /// What the observer does here ("idle", "watching", "error"), for the same request.
+    scan: &'static str,
     /// Top-level document (sees the route) or a blade iframe (does not).
     top: bool,
     route: Option<Route>,
@@ -88,10 +92,9 @@ fn with_frame<R>(f: impl FnOnce(&mut Frame) -> R) -> Option<R> {
 pub fn start(engine: &str) {
     let Some(win) = web_sys::window() else { return };
     let Some(doc) = win.document() else { return };
-    if let Some(root) = doc.document_element() {
-        // Visible to tests (and harmless to the page): which engine runs here.
-        let _ = root.set_attribute("data-shownonce", engine);
-    }
+    // Nothing on the page's nodes says that ShownOnce runs here: the extension's own pages
+    // ask the frame (`status` message) instead.
+    let engine = if engine == "js" { "js" } else { "wasm" };
     if FRAME.with(|c| c.borrow().is_some()) {
         return;
     }
@@ -141,6 +144,8 @@ pub fn start(engine: &str) {
     }));
     let frame = Frame {
         doc,
+        engine,
+        scan: "idle",
         top,
         route: None,
         observer: None,
@@ -209,10 +214,8 @@ fn enqueue(node: Node) {
 }
 
 impl Frame {
-    fn mark(&self, state: &str) {
-        if let Some(root) = self.doc.document_element() {
-            let _ = root.set_attribute("data-shownonce-scan", state);
-        }
+    fn mark(&mut self, state: &'static str) {
+        self.scan = state;
     }
 
     /// Re-reads the route (top frame) and switches the observer on or off.
@@ -378,9 +381,6 @@ impl Frame {
             return;
         }
         let armed = self.remote_armed || self.local_unsaved() > 0;
-        if let Some(root) = self.doc.document_element() {
-            let _ = root.set_attribute("data-shownonce-guard", if armed { "armed" } else { "off" });
-        }
         match (armed, self.guard.is_some()) {
             (true, false) => self.guard = install_guard(),
             (false, true) => {
@@ -654,9 +654,14 @@ fn apply_guard_message(reply: &JsValue) {
     });
 }
 
-/// Messages the background sends to this frame.
-fn on_background_message(message: JsValue, _sender: JsValue) -> JsValue {
+/// Messages the extension sends to this frame (only the extension can: pages cannot reach
+/// `runtime.onMessage` of a content script). `None`: this frame does not answer.
+fn on_background_message(message: JsValue, _sender: JsValue) -> Option<JsValue> {
     let done = match get_str(&message, "type").as_deref() {
+        // The popup (and the e2e, through an extension page) asks what runs here: engine,
+        // observer, and whether leaving warns. With `host`, only a frame of that host answers
+        // (a message to every frame of a tab takes the first answer).
+        Some("status") => return status(get_str(&message, "host").as_deref()),
         Some("guard") => {
             apply_guard_message(&message);
             true
@@ -676,7 +681,30 @@ fn on_background_message(message: JsValue, _sender: JsValue) -> JsValue {
         }
         _ => false,
     };
-    obj(&[("ok", done.into())])
+    Some(obj(&[("ok", done.into())]))
+}
+
+fn status(host: Option<&str>) -> Option<JsValue> {
+    let loc = web_sys::window()?.location();
+    if host.is_some_and(|h| loc.hostname().ok().as_deref() != Some(h)) {
+        return None;
+    }
+    let url = loc.href().unwrap_or_default();
+    with_frame(|f| {
+        let guard = match (f.top, f.guard.is_some()) {
+            (false, _) => JsValue::NULL,
+            (true, armed) => (if armed { "armed" } else { "off" }).into(),
+        };
+        obj(&[
+            ("ok", true.into()),
+            ("url", JsValue::from_str(&url)),
+            ("top", f.top.into()),
+            ("engine", f.engine.into()),
+            ("scan", f.scan.into()),
+            ("guard", guard),
+            ("unsaved", (f.local_unsaved() as f64).into()),
+        ])
+    })
 }
 
 fn install_guard() -> Option<[EventListener; 2]> {

@@ -64,6 +64,8 @@ pub struct Session {
     pub browser: Browser,
     driver_process: Child,
     profile: PathBuf,
+    /// BiDi context of the background tab that asks the extension (see [`Session::frame_status`]).
+    probe: std::sync::Mutex<Option<String>>,
 }
 
 /// WebDriver BiDi on, and leave-page prompts left open for the test to witness: classic
@@ -273,7 +275,7 @@ impl Session {
             assert!(tries < 50, "WebDriver BiDi did not connect: {e}");
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        Session { driver, browser, driver_process, profile }
+        Session { driver, browser, driver_process, profile, probe: std::sync::Mutex::new(None) }
     }
 
     /// Ends the browser and its driver.
@@ -304,17 +306,6 @@ impl Session {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-    }
-
-    /// Value of attribute `attr` on `<html>` in the current frame (null when absent).
-    pub async fn root_attr(&self, attr: &str) -> Value {
-        self.js("return document.documentElement.getAttribute(arguments[0]);", vec![json!(attr)]).await
-    }
-
-    /// Waits until `<html attr>` in the current frame is non-null, returns it.
-    pub async fn wait_root_attr(&self, attr: &str, secs: u64) -> String {
-        let script = format!("return document.documentElement.getAttribute({attr:?});");
-        self.wait_js(attr, &script, secs, |v| v.is_string() && !v.as_str().unwrap().starts_with("<script error")).await.as_str().unwrap().to_string()
     }
 
     /// Switches into the blade iframe (when the blade is an iframe), or stays at the top.
@@ -536,6 +527,83 @@ impl Session {
             if Instant::now() > deadline {
                 panic!("timed out after {secs}s waiting for {what}; last value: {v:?}");
             }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// What ShownOnce's content script says of itself in the current tab, asked through the
+    /// extension: a background tab with the extension's popup page sends the `status` message
+    /// (a page can neither send nor read it) to the top frame of the tab whose URL is the
+    /// current one, or, with `host`, to that tab's frame of this host. `None`: no frame of
+    /// ours answered (no ShownOnce there). Answer: `{engine, scan, guard, unsaved, url, top}`.
+    pub async fn frame_status(&self, host: Option<&str>) -> Option<Value> {
+        let want = self.driver.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+        let expression = format!(
+            r#"(async () => {{
+  const want = {want:?}, host = {host};
+  const doc = (u) => String(u).split('#')[0];
+  const ask = (tab, message, options) => chrome.tabs.sendMessage(tab, message, options).catch(() => undefined);
+  const tabs = await chrome.tabs.query({{}});
+  for (const t of tabs) {{
+    const top = await ask(t.id, {{type: 'status'}}, {{frameId: 0}});
+    if (!top || doc(top.url) !== doc(want)) continue;
+    if (!host) return JSON.stringify(top);
+    return JSON.stringify((await ask(t.id, {{type: 'status', host}}, {{}})) ?? null);
+  }}
+  // No top frame of ours there (a page of another site): any frame of that host, in any tab.
+  if (host) for (const t of tabs) {{
+    const r = await ask(t.id, {{type: 'status', host}}, {{}});
+    if (r) return JSON.stringify(r);
+  }}
+  return 'null';
+}})()"#,
+            host = host.map(|h| format!("{h:?}")).unwrap_or_else(|| "null".into()),
+        );
+        for _ in 0..2 {
+            let context = self.probe_context().await;
+            match self.eval_in_context(&context, &expression).await {
+                Some(v) => return serde_json::from_str::<Value>(&v).ok().filter(|v| !v.is_null()),
+                // The probe tab is gone (a test closed every other tab): open another.
+                None => *self.probe.lock().unwrap() = None,
+            }
+        }
+        panic!("the extension page that asks the content scripts does not answer");
+    }
+
+    async fn probe_context(&self) -> String {
+        if let Some(c) = self.probe.lock().unwrap().clone() {
+            return c;
+        }
+        let url = self.extension_url("popup.html").await;
+        let c = self.open_background_tab(&url).await;
+        *self.probe.lock().unwrap() = Some(c.clone());
+        c
+    }
+
+    /// Waits until the current tab's top frame says its leave guard is `want` ("armed"/"off").
+    pub async fn wait_guard(&self, want: &str, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let st = self.frame_status(None).await;
+            if st.as_ref().is_some_and(|s| s["guard"] == want) {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out after {secs}s waiting for the leave guard to be {want}; the top frame says {st:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until a frame of ours answers (the top frame, or the frame of `host`) and
+    /// returns the engine it reports ("wasm" or "js").
+    pub async fn wait_engine(&self, host: Option<&str>, secs: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(e) = self.frame_status(host).await.and_then(|s| s["engine"].as_str().map(str::to_string)) {
+                return e;
+            }
+            assert!(Instant::now() < deadline, "timed out after {secs}s: no ShownOnce frame answers ({host:?})");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
