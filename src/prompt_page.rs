@@ -71,7 +71,8 @@ fn by_id<T: JsCast>(doc: &Document, id: &str) -> Option<T> {
 }
 
 fn trusted(target: &web_sys::EventTarget, kind: &'static str, f: impl Fn(&web_sys::Event) + 'static) -> EventListener {
-    EventListener::new(target, kind, move |e| {
+    // Not passive (gloo's default): Tab and Esc handlers must be able to prevent the default.
+    EventListener::new_with_options(target, kind, gloo_events::EventListenerOptions::enable_prevent_default(), move |e| {
         if e.is_trusted() {
             f(e)
         }
@@ -331,6 +332,14 @@ fn on_port(page: &Page, data: &JsValue) {
             let ok = get(data, "ok").as_bool() != Some(false);
             if let Some(state) = get_s(data, "state") {
                 let _ = page.root.set_attribute("data-state", &state);
+                // Saved, or saved elsewhere: nothing left to do here but close.
+                let done = state == "saved" || state == "confirmed";
+                if let Some(c) = by_id::<HtmlElement>(&page.doc, "close") {
+                    c.set_hidden(!done);
+                    if done && page.doc.has_focus().unwrap_or(false) {
+                        let _ = c.focus();
+                    }
+                }
             }
             if let Some(s) = page.doc.get_element_by_id("status") {
                 s.set_class_name(if ok { "status ok" } else { "status err" });
@@ -401,6 +410,8 @@ fn bind(page: &Rc<Page>) -> Result<(), JsValue> {
     let p = page.clone();
     keep.push(trusted(el("pill")?.as_ref(), "click", move |_| collapse(&p, false, true)));
     let p = page.clone();
+    keep.push(trusted(el("close")?.as_ref(), "click", move |_| post(&p, &obj(&[("t", "close".into())]))));
+    let p = page.clone();
     keep.push(trusted(el("store")?.as_ref(), "change", move |_| {
         let s = store_of(&p);
         show_store(&p, &s);
@@ -434,9 +445,13 @@ fn bind(page: &Rc<Page>) -> Result<(), JsValue> {
     }
     let p = page.clone();
     keep.push(trusted(doc, "keydown", move |e| {
-        if e.unchecked_ref::<KeyboardEvent>().key() == "Escape" {
+        let k = e.unchecked_ref::<KeyboardEvent>();
+        if k.key() == "Escape" {
             e.prevent_default();
             collapse(&p, true, true);
+        } else if k.key() == "Tab" && !p.root.get_attribute("data-collapsed").is_some_and(|c| c == "true") {
+            // The card is an alertdialog: Tab cycles through its controls (Esc leaves it).
+            cycle_focus(&p.doc, "#dialog", e);
         }
     }));
     let p = page.clone();
@@ -453,6 +468,26 @@ fn bind(page: &Rc<Page>) -> Result<(), JsValue> {
     *page._observer.borrow_mut() = Some(observer);
     page._keep.borrow_mut().extend(keep);
     Ok(())
+}
+
+/// Tab on the last control of `scope` goes to the first, Shift+Tab on the first to the last.
+fn cycle_focus(doc: &Document, scope: &str, e: &web_sys::Event) {
+    let sel = [scope, " button:not([hidden]):not([disabled]), ", scope, " input:not([disabled]), ", scope, " select:not([disabled])"].concat();
+    let Ok(list) = doc.query_selector_all(&sel) else { return };
+    // Only what is rendered (a hidden row's field is in the list too).
+    let items: Vec<HtmlElement> = (0..list.length())
+        .filter_map(|i| list.item(i).and_then(|n| n.dyn_into::<HtmlElement>().ok()))
+        .filter(|el| el.offset_width() > 0 || el.offset_height() > 0)
+        .collect();
+    let (Some(first), Some(last)) = (items.first(), items.last()) else { return };
+    let active = doc.active_element();
+    let back = e.unchecked_ref::<KeyboardEvent>().shift_key();
+    let edge = if back { first } else { last };
+    let inside = active.as_ref().is_some_and(|a| items.iter().any(|i| i.unchecked_ref::<Element>() == a));
+    if !inside || active.as_ref().is_some_and(|a| a == edge.unchecked_ref::<Element>()) {
+        e.prevent_default();
+        let _ = if back { last.focus() } else { first.focus() };
+    }
 }
 
 /// confirm.html: "This secret is not saved" with Stay and save / Leave anyway (Esc stays).
@@ -476,10 +511,16 @@ fn start_confirm(doc: &Document, root: &Element, init: &JsValue, port: MessagePo
     let el = |id: &str| -> Result<Element, JsValue> { doc.get_element_by_id(id).ok_or_else(|| JsValue::from_str(id)) };
     let mut keep = vec![trusted(el("stay")?.as_ref(), "click", answer("stay", &port)), trusted(el("leave")?.as_ref(), "click", answer("leave", &port))];
     let stay = answer("stay", &port);
+    let d = doc.clone();
     keep.push(trusted(doc, "keydown", move |e| {
-        if e.unchecked_ref::<KeyboardEvent>().key() == "Escape" {
-            e.prevent_default();
-            stay(e);
+        match e.unchecked_ref::<KeyboardEvent>().key().as_str() {
+            "Escape" => {
+                e.prevent_default();
+                stay(e);
+            }
+            // A modal question: Tab stays on its two buttons.
+            "Tab" => cycle_focus(&d, "#wrap", e),
+            _ => {}
         }
     }));
     let d = doc.clone();

@@ -1129,6 +1129,8 @@ impl Ctx<'_> {
         self.prompt_focused(iframe).await;
         self.keys(&thirtyfour::Key::Escape.value().to_string()).await;
         self.host_height(iframe, "the prompt collapsed to its pill", true).await;
+        // The user goes on working in the page, then asks the popup for the prompt.
+        self.s.js("document.querySelector('[data-testid=new-secret]').focus();", vec![]).await;
         let url = self.s.extension_url("popup.html").await;
         let popup = self.s.open_background_tab(&url).await;
         let list = self
@@ -1171,9 +1173,17 @@ impl Ctx<'_> {
         }
         self.s.close_context(&popup).await;
         self.prompt_focused(iframe).await;
-        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
-        self.wait_prompts("state copied", 20, |v| v[0]["state"] == "copied").await;
+        // I saved it elsewhere (Tab, Enter), then Close (it has the focus): the prompt goes and
+        // the focus is back on the page's button the user was on.
+        self.keys(&format!("{}{}", thirtyfour::Key::Tab.value(), thirtyfour::Key::Enter.value())).await;
+        self.wait_prompts("state confirmed", 20, |v| v[0]["state"] == "confirmed").await;
         self.guard_is("off", 20).await;
+        self.s.enter_blade(iframe).await;
+        self.wait_prompts("Close has the focus", 10, |v| v[0]["focus"] == "close").await;
+        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
+        self.s.wait_js("the prompt frame is gone", &format!("return document.querySelectorAll({PROMPT_FRAME:?}).length;"), 10, |v| v == 0).await;
+        let active = self.s.js("const a = document.activeElement; return a ? a.tagName + ':' + (a.dataset.testid || '') : null;", vec![]).await;
+        assert_eq!(active, "BUTTON:new-secret", "{tag}: the focus did not go back to the page's button");
         println!("{tag} ... ok");
     }
 
@@ -1297,10 +1307,31 @@ impl Ctx<'_> {
         let tag = self.tag(iframe, "ux: I saved it elsewhere (keyboard) disarms");
         self.armed_blade_for(iframe, "", &fresh_app(), "ux elsewhere").await;
         self.prompt_focused(iframe).await;
-        self.keys(&format!("{}{}", thirtyfour::Key::Tab.value(), thirtyfour::Key::Enter.value())).await;
+        let focus_is = |want: &'static str| move |v: &serde_json::Value| v[0]["focus"] == want;
+        // The card is an alertdialog: Tab cycles through its controls (Copy → I saved it
+        // elsewhere → Hide → back to the store list), Shift+Tab the other way round.
+        let tab = thirtyfour::Key::Tab.value().to_string();
+        self.keys(&tab).await;
+        self.wait_prompts("Tab to I saved it elsewhere", 5, focus_is("elsewhere")).await;
+        self.keys(&tab).await;
+        self.wait_prompts("Tab to Hide", 5, focus_is("hide")).await;
+        self.keys(&tab).await;
+        self.wait_prompts("Tab wrapped round to the store list", 5, focus_is("store")).await;
+        let shift_tab = || async { self.s.driver.action_chain().key_down(thirtyfour::Key::Shift).send_keys(&tab).key_up(thirtyfour::Key::Shift).perform().await.unwrap() };
+        shift_tab().await;
+        self.wait_prompts("Shift+Tab wrapped round to Hide", 5, focus_is("hide")).await;
+        shift_tab().await;
+        self.wait_prompts("Shift+Tab to I saved it elsewhere", 5, focus_is("elsewhere")).await;
+        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
         let p = self.wait_prompts("state confirmed", 20, |v| v[0]["state"] != "shown").await;
         assert_eq!(p[0]["state"], "confirmed", "{tag}: {p}");
         self.guard_is("off", 20).await;
+        // Done: Close has the focus, Enter closes the prompt (ux popup checks where the focus goes).
+        self.s.enter_blade(iframe).await;
+        self.wait_prompts("Close has the focus", 10, focus_is("close")).await;
+        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
+        self.s.wait_js("the prompt frame is gone", &format!("return document.querySelectorAll({PROMPT_FRAME:?}).length;"), 10, |v| v == 0).await;
+
         assert_eq!(self.s.leave_prompt("browsingContext.reload", json!({}), 30).await, Witness::Loaded, "{tag}: still guarded after the confirmation");
         println!("{tag} ... ok");
     }

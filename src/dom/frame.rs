@@ -641,6 +641,17 @@ async fn act(key: &str, action: Action) {
         Action::SavedElsewhere => {
             with_frame(|f| f.event(key, &SecretEvent::UserConfirmedSavedElsewhere, "Marked as saved by you. ShownOnce forgot the value."));
         }
+        // Only a finished secret's prompt closes (an unsaved one collapses to its reminder):
+        // the frame goes, the focus goes back to where it was.
+        Action::Close => {
+            with_frame(|f| {
+                let Some(h) = f.held.iter_mut().find(|h| h.key == key) else { return };
+                if matches!(h.life.state(), SecretState::Saved | SecretState::ConfirmedByUser) {
+                    h.prompt = None;
+                    f.relayout(None);
+                }
+            });
+        }
     }
 }
 

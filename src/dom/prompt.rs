@@ -45,6 +45,8 @@ pub enum Action {
     },
     /// "I saved it elsewhere": an explicit, deliberate confirmation.
     SavedElsewhere,
+    /// The user closed a prompt whose secret is saved (or confirmed saved elsewhere).
+    Close,
 }
 
 /// Asks the frame to lay its prompts out again (they grew, shrank, collapsed or expanded);
@@ -79,6 +81,9 @@ struct Shared {
     want_focus: bool,
     /// The frame did not say "ready" within [`READY_WAIT_MS`].
     timed_out: bool,
+    /// What had the focus in the page before the prompt took it: it gets it back when the
+    /// prompt closes (keyboard and screen-reader users stay where they were).
+    return_to: Option<web_sys::HtmlElement>,
 }
 
 /// A shown prompt. Dropping it removes its frame from the page.
@@ -378,14 +383,23 @@ impl Prompt {
         self.set_collapsed(false);
         let ready = self.shared.borrow().ready;
         if ready {
-            take_focus(&self.iframe, &self.port);
+            take_focus(&self.iframe, &self.port, &self.shared);
         } else {
             self.shared.borrow_mut().want_focus = true;
         }
     }
 }
 
-fn take_focus(iframe: &Element, port: &MessagePort) {
+fn take_focus(iframe: &Element, port: &MessagePort, shared: &Rc<RefCell<Shared>>) {
+    let before = iframe.owner_document().and_then(|d| d.active_element());
+    // Not our own frame, not the body (nothing to return to), not another prompt frame.
+    if let Some(el) = before.filter(|a| a != iframe && a.tag_name() != "BODY" && a.tag_name() != "IFRAME") {
+        shared.borrow_mut().return_to = el.dyn_into().ok();
+    }
+    focus_frame(iframe, port);
+}
+
+fn focus_frame(iframe: &Element, port: &MessagePort) {
     let _ = iframe.unchecked_ref::<web_sys::HtmlElement>().focus();
     let _ = port.post_message(&obj(&[("t", "focus".into())]));
 }
@@ -408,7 +422,7 @@ fn on_frame_message(data: &JsValue, shared: &Rc<RefCell<Shared>>, on_action: &Rc
             relayout(false);
             // Never steal keystrokes: only if the user is not typing somewhere by now.
             if focus && !typing(doc) {
-                take_focus(iframe, port);
+                take_focus(iframe, port, shared);
             }
         }
         Some("size") => {
@@ -445,13 +459,20 @@ fn on_frame_message(data: &JsValue, shared: &Rc<RefCell<Shared>>, on_action: &Rc
             _ => {}
         },
         Some("elsewhere") => on_action(Action::SavedElsewhere),
+        Some("close") => on_action(Action::Close),
         _ => {}
     }
 }
 
 impl Drop for Prompt {
     fn drop(&mut self) {
+        let had_focus = self.doc.active_element().is_some_and(|a| a == self.iframe);
         self.iframe.remove();
+        if had_focus {
+            if let Some(el) = self.shared.borrow_mut().return_to.take().filter(|e| e.is_connected()) {
+                let _ = el.focus();
+            }
+        }
         self.port.close();
     }
 }
@@ -500,7 +521,7 @@ impl Confirm {
     pub fn show(doc: &Document, unsaved: u32, on_choice: Rc<dyn Fn(LeaveChoice)>) -> Result<Confirm, JsValue> {
         let init = obj(&[("so", js_str("init")), ("unsaved", f64::from(unsaved).into()), ("dark", page_is_dark(doc).into())]);
         let frame = open_frame(doc, "confirm.html", &init, CONFIRM_STYLE, move |data, iframe, port| match get_str(data, "t").as_deref() {
-            Some("ready") => take_focus(iframe, port),
+            Some("ready") => focus_frame(iframe, port),
             Some("choice") => on_choice(if get_str(data, "v").as_deref() == Some("leave") { LeaveChoice::Leave } else { LeaveChoice::Stay }),
             _ => {}
         })?;
