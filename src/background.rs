@@ -22,6 +22,10 @@ thread_local! {
     static STORE_LOG: RefCell<Vec<(String, String, String)>> = const { RefCell::new(Vec::new()) };
     /// One-time tokens of prompt frames a content script is opening: (token, tab).
     static PROMPT_TOKENS: RefCell<Vec<(String, u32)>> = const { RefCell::new(Vec::new()) };
+    /// Tabs where the page keeps a prompt from showing (removed it past the content script's
+    /// revives): their badge says "!" next to the count. Memory only (a restarted worker
+    /// shows the count alone until the content script reports again).
+    static BLOCKED: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Prompt tokens kept at most (a page cannot make a content script open more than a few).
@@ -56,19 +60,46 @@ async fn publish(out: Outcome) {
         return;
     }
     persist().await;
+    badge(out.tab, out.badge).await;
     let tab = out.tab as f64;
-    let text = if out.badge == 0 { String::new() } else { out.badge.to_string() };
-    if let Ok(p) = platform::set_badge_text(&obj(&[("tabId", tab.into()), ("text", JsValue::from_str(&text))])) {
-        let _ = JsFuture::from(p).await;
-    }
-    if let Ok(p) = platform::set_badge_color(&obj(&[("tabId", tab.into()), ("color", JsValue::from_str("#a4262c"))])) {
-        let _ = JsFuture::from(p).await;
-    }
     let msg = obj(&[("type", "guard".into()), ("armed", out.armed.into()), ("count", (out.badge as f64).into())]);
     if let Ok(p) = platform::tabs_send_message(tab, &msg, &obj(&[("frameId", 0.0.into())])) {
         // The top frame may have no content script (yet): nothing to arm there then.
         let _ = JsFuture::from(p).await;
     }
+}
+
+/// The toolbar badge of `tab`: the number of unsaved secrets, "!" added while the page keeps
+/// a prompt from showing (the title says what to do).
+async fn badge(tab: u32, count: u32) {
+    let blocked = BLOCKED.with(|b| {
+        let mut b = b.borrow_mut();
+        if count == 0 {
+            b.retain(|t| *t != tab);
+        }
+        b.contains(&tab)
+    });
+    let mut text = if count == 0 { String::new() } else { count.to_string() };
+    let mut title = String::from("ShownOnce");
+    if blocked {
+        text.push('!');
+        title.push_str(": this page keeps the save prompt from showing. Open this menu and choose Show prompt.");
+    }
+    let tab = f64::from(tab);
+    for p in [
+        platform::set_badge_text(&obj(&[("tabId", tab.into()), ("text", JsValue::from_str(&text))])),
+        platform::set_badge_color(&obj(&[("tabId", tab.into()), ("color", JsValue::from_str("#a4262c"))])),
+        platform::set_title(&obj(&[("tabId", tab.into()), ("title", JsValue::from_str(&title))])),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let _ = JsFuture::from(p).await;
+    }
+}
+
+fn tab_blocked(tab: u32) -> bool {
+    BLOCKED.with(|b| b.borrow().contains(&tab))
 }
 
 async fn apply(event: GuardEvent) -> Outcome {
@@ -274,6 +305,7 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
         }
         // A new top document: whatever the old one showed is gone (the user left for real).
         ("topLoaded", Some((tab, 0))) => {
+            BLOCKED.with(|b| b.borrow_mut().retain(|t| *t != tab));
             apply(GuardEvent::TabNavigatedAway { tab }).await;
             Ok(guard_reply(tab))
         }
@@ -282,6 +314,19 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
             Ok(guard_reply(tab))
         }
         ("guardState", Some((tab, _))) => Ok(guard_reply(tab)),
+        // The page keeps a prompt frame of this tab from showing (or it shows again).
+        ("promptBlocked", Some((tab, _))) if !is_extension_page(&sender) => {
+            let blocked = js_sys::Reflect::get(&message, &"blocked".into()).ok().and_then(|v| v.as_bool()) == Some(true);
+            BLOCKED.with(|b| {
+                let mut b = b.borrow_mut();
+                b.retain(|t| *t != tab);
+                if blocked {
+                    b.push(tab);
+                }
+            });
+            badge(tab, TABLE.with(|t| t.borrow().badge_count(tab))).await;
+            Ok(obj(&[("ok", true.into())]))
+        }
         // A content script is opening a prompt frame (extension/prompt.html) in this tab: the
         // frame will present this token. Memory only: a restarted background forgets it, and
         // the content script then opens the frame again with a new one.
@@ -343,7 +388,7 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
                     ]));
                 }
             });
-            Ok(obj(&[("secrets", list.into())]))
+            Ok(obj(&[("secrets", list.into()), ("blocked", tab_blocked(tab).into())]))
         }
         ("focusPrompt", _) if is_extension_page(&sender) => {
             let tab = get_f64(&message, "tabId").ok_or_else(|| err("ShownOnce: no tab"))?;

@@ -467,11 +467,12 @@ async fn active_tab() -> Option<f64> {
     get(&Array::from(&tabs).get(0), "id").as_f64()
 }
 
-async fn tab_secrets(tab: f64) -> Vec<Entry> {
+/// The tab's unsaved secrets, and whether its page keeps a prompt from showing.
+async fn tab_secrets(tab: f64) -> (Vec<Entry>, bool) {
     let msg = obj(&[("type", "tabSecrets".into()), ("tabId", tab.into())]);
     match call(runtime_send(&msg)).await {
-        Ok(reply) => entries(&reply),
-        Err(_) => Vec::new(),
+        Ok(reply) => (entries(&reply), get(&reply, "blocked").as_bool() == Some(true)),
+        Err(_) => (Vec::new(), false),
     }
 }
 
@@ -509,6 +510,12 @@ impl Popup {
         }
     }
 
+    fn show_blocked(&self, blocked: bool) {
+        if let Ok(el) = by_id(&self.doc, "blocked") {
+            set_hidden(&el, !blocked);
+        }
+    }
+
     async fn show_guard(&self) {
         let armed = match self.tab {
             Some(t) => tab_guard(t).await,
@@ -521,10 +528,11 @@ impl Popup {
 
     async fn refresh(self: &Rc<Self>) -> Result<(), JsValue> {
         self.show_guard().await;
-        let list = match self.tab {
+        let (list, blocked) = match self.tab {
             Some(t) => tab_secrets(t).await,
-            None => Vec::new(),
+            None => (Vec::new(), false),
         };
+        self.show_blocked(blocked);
         if *self.shown.borrow() == list {
             for (el, at) in self.ages.borrow().iter() {
                 let state = el.get_attribute("data-state").unwrap_or_default();
@@ -654,11 +662,12 @@ pub async fn popup_main() -> Result<(), JsValue> {
         ages: RefCell::new(Vec::new()),
         buttons: RefCell::new(Vec::new()),
     });
-    let first = match popup.tab {
+    let (first, blocked) = match popup.tab {
         Some(t) => tab_secrets(t).await,
-        None => Vec::new(),
+        None => (Vec::new(), false),
     };
     popup.render(first)?;
+    popup.show_blocked(blocked);
     popup.show_guard().await;
     // Ages and states move on while the popup is open.
     spawn_local(async move {

@@ -48,6 +48,9 @@ extern "C" {
     /// `chrome.action.setBadgeText(details)`.
     #[wasm_bindgen(js_namespace = ["chrome", "action"], js_name = setBadgeText, catch)]
     pub fn set_badge_text(details: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.action.setTitle(details)`.
+    #[wasm_bindgen(js_namespace = ["chrome", "action"], js_name = setTitle, catch)]
+    pub fn set_title(details: &JsValue) -> Result<js_sys::Promise, JsValue>;
     /// `chrome.action.setBadgeBackgroundColor(details)`.
     #[wasm_bindgen(js_namespace = ["chrome", "action"], js_name = setBadgeBackgroundColor, catch)]
     pub fn set_badge_color(details: &JsValue) -> Result<js_sys::Promise, JsValue>;

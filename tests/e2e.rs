@@ -1187,6 +1187,62 @@ impl Ctx<'_> {
         println!("{tag} ... ok");
     }
 
+    /// ux 9: a page that keeps removing the prompt frame: past the content script's revives
+    /// the badge says "1!" (title: what to do), the guard stays armed, the popup says so, and
+    /// its Show prompt puts the prompt back (the badge goes back to "1").
+    async fn ux_blocked_prompt(&self, iframe: bool) {
+        let tag = self.tag(iframe, "ux: a page that keeps removing the prompt: badge, popup, Show prompt");
+        self.armed_blade_for(iframe, "", &fresh_app(), "ux blocked").await;
+        self.s.enter_blade(iframe).await;
+        self.wait_prompts("the prompt", 20, |v| v.as_array().is_some_and(|a| a.len() == 1)).await;
+        self.s
+            .js(
+                "const gone = () => document.querySelectorAll(\"iframe[src$='/prompt.html']\").forEach((f) => f.remove()); \
+                 window.__soBlock = new MutationObserver(gone); window.__soBlock.observe(document.documentElement, {childList: true, subtree: true}); gone();",
+                vec![],
+            )
+            .await;
+        self.s.driver.enter_default_frame().await.unwrap();
+        const BADGE: &str = "return {text: await chrome.action.getBadgeText({tabId: tab}), title: await chrome.action.getTitle({tabId: tab})};";
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let badge = loop {
+            let b = self.s.in_extension_for_tab(BADGE).await;
+            if b.as_ref().is_some_and(|b| b["text"] == "1!") {
+                break b.unwrap();
+            }
+            assert!(std::time::Instant::now() < deadline, "{tag}: the badge does not say the prompt is blocked: {b:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        };
+        assert!(badge["title"].as_str().unwrap_or_default().contains("Show prompt"), "{tag}: the title does not say what to do: {badge}");
+        self.guard_is("armed", 2).await;
+        // The popup says so; the page stops removing frames; Show prompt brings the prompt back.
+        let url = self.s.extension_url("popup.html").await;
+        let popup = self.s.open_background_tab(&url).await;
+        self.s.wait_in_context(&popup, "the popup's blocked note", "String(!document.getElementById('blocked').hidden)", 10, |v| v == "true").await;
+        self.s.enter_blade(iframe).await;
+        self.s.js("window.__soBlock.disconnect();", vec![]).await;
+        let clicked = self.s.eval_in_context(&popup, "(() => { const b = document.querySelector('#secrets button'); if (!b) return 'no button'; b.click(); return 'clicked'; })()").await;
+        assert_eq!(clicked.as_deref(), Some("clicked"), "{tag}: the popup has no Show prompt");
+        self.s.enter_blade(iframe).await;
+        self.wait_prompts("the prompt is back", 20, |v| v.as_array().is_some_and(|a| a.len() == 1)).await;
+        self.s.driver.enter_default_frame().await.unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let b = self.s.in_extension_for_tab(BADGE).await;
+            if b.as_ref().is_some_and(|b| b["text"] == "1") {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "{tag}: the badge still says blocked: {b:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        self.s.close_context(&popup).await;
+        self.prompt_focused(iframe).await;
+        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
+        self.wait_prompts("state copied", 20, |v| v[0]["state"] == "copied").await;
+        self.guard_is("off", 20).await;
+        println!("{tag} ... ok");
+    }
+
     /// ux 3: the options page refuses an invalid age recipient and client ID (error shown,
     /// storage.sync unchanged) and saves a valid recipient and a clipboard delay.
     async fn ux_options_validation(&self) {
@@ -1544,6 +1600,9 @@ async fn run(browser: Browser, csp: Csp) {
             }
             if on("popup") {
                 ctx.ux_popup_show_prompt(iframe).await;
+            }
+            if on("blocked") {
+                ctx.ux_blocked_prompt(iframe).await;
             }
         }
     }

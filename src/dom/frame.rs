@@ -42,6 +42,8 @@ struct Held {
     value: Zeroizing<String>,
     life: Lifecycle,
     prompt: Option<Prompt>,
+    /// What the background was last told: the page keeps the prompt from showing.
+    blocked: bool,
 }
 
 struct Frame {
@@ -330,7 +332,7 @@ impl Frame {
             ("label", JsValue::from_str(&detection.label())),
             ("at", at.into()),
         ]);
-        self.held.push(Held { key, detection, value, life: Lifecycle::new(), prompt: None });
+        self.held.push(Held { key, detection, value, life: Lifecycle::new(), prompt: None, blocked: false });
         self.show_prompt(self.held.len() - 1, Some(row));
         self.rearm();
         wasm_bindgen_futures::spawn_local(async move {
@@ -410,8 +412,18 @@ impl Frame {
     fn relayout(&mut self, expanded: Option<&str>) {
         // A frame the page removed, or one that never came up: build it again (the secret
         // stays unsaved and guarded meanwhile).
-        for p in self.held.iter_mut().filter_map(|h| h.prompt.as_mut()) {
+        for h in self.held.iter_mut() {
+            let Some(p) = h.prompt.as_mut() else { continue };
             p.revive();
+            // Out of revives: the badge and the popup say so (Show prompt tries again).
+            let blocked = p.blocked();
+            if blocked != h.blocked {
+                h.blocked = blocked;
+                let msg = obj(&[("type", "promptBlocked".into()), ("fp", JsValue::from_str(&h.key)), ("blocked", blocked.into())]);
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = platform::send(&msg).await;
+                });
+            }
         }
         if let Some(key) = expanded {
             for h in self.held.iter().filter(|h| h.key != key) {
@@ -680,8 +692,10 @@ fn on_background_message(message: JsValue, _sender: JsValue) -> Option<JsValue> 
         // The popup's "Show prompt": answers whether this frame still shows that secret.
         Some("focus") => {
             let fp = get_str(&message, "fp").unwrap_or_default();
-            with_frame(|f| match f.held.iter().find(|h| h.key == fp).and_then(|h| h.prompt.as_ref()) {
+            with_frame(|f| match f.held.iter_mut().find(|h| h.key == fp).and_then(|h| h.prompt.as_mut()) {
                 Some(p) => {
+                    // A user asking for it: a prompt the page kept removing gets new tries.
+                    p.retry();
                     p.focus();
                     f.relayout(Some(&fp));
                     true

@@ -265,13 +265,30 @@ impl Prompt {
     /// A prompt whose frame is gone (the page removed it) or never came up: build it again.
     /// The secret stays unsaved and guarded meanwhile. `true` when it was rebuilt.
     pub fn revive(&mut self) -> bool {
-        let gone = !self.iframe.is_connected();
-        let stuck = { let s = self.shared.borrow(); !s.ready && s.timed_out };
-        if !(gone || stuck) || self.revives >= MAX_REVIVES {
+        if !self.down() || self.revives >= MAX_REVIVES {
             return false;
         }
         self.revives += 1;
         self.build().is_ok()
+    }
+
+    /// The page removed (or kept from loading) the frame more than [`MAX_REVIVES`] times.
+    pub fn blocked(&self) -> bool {
+        self.revives >= MAX_REVIVES && self.down()
+    }
+
+    /// The user asked for the prompt (popup's Show prompt): a blocked one is built again,
+    /// with a fresh allowance of revives.
+    pub fn retry(&mut self) {
+        if self.down() {
+            self.revives = 0;
+            let _ = self.build();
+        }
+    }
+
+    fn down(&self) -> bool {
+        let s = self.shared.borrow();
+        !self.iframe.is_connected() || (!s.ready && s.timed_out)
     }
 
     fn post(&self, msg: &JsValue) {

@@ -536,6 +536,29 @@ impl Session {
     /// (a page can neither send nor read it) to the top frame of the tab whose URL is the
     /// current one, or, with `host`, to that tab's frame of this host. `None`: no frame of
     /// ours answered (no ShownOnce there). Answer: `{engine, scan, guard, unsaved, url, top}`.
+    /// Runs `body` (the body of an async JS function that sees `tab`, the id of the tab whose
+    /// URL is the current one, found by asking the top frames) in an extension page and
+    /// returns its JSON result; `None` when no such tab answers.
+    pub async fn in_extension_for_tab(&self, body: &str) -> Option<Value> {
+        let want = self.driver.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+        let expression = format!(
+            r#"(async () => {{
+  const want = {want:?};
+  const doc = (u) => String(u).split('#')[0];
+  for (const t of await chrome.tabs.query({{}})) {{
+    const top = await chrome.tabs.sendMessage(t.id, {{type: 'status'}}, {{frameId: 0}}).catch(() => undefined);
+    if (!top || doc(top.url) !== doc(want)) continue;
+    const tab = t.id;
+    return JSON.stringify(await (async () => {{ {body} }})() ?? null);
+  }}
+  return 'null';
+}})()"#
+        );
+        let context = self.probe_context().await;
+        let v = self.eval_in_context(&context, &expression).await?;
+        serde_json::from_str::<Value>(&v).ok().filter(|v| !v.is_null())
+    }
+
     pub async fn frame_status(&self, host: Option<&str>) -> Option<Value> {
         let want = self.driver.current_url().await.map(|u| u.to_string()).unwrap_or_default();
         let expression = format!(
