@@ -570,7 +570,7 @@ return { ins: parseFloat(h.dataset.replicaValueInsertedAt || 'NaN') || null, n, 
 /// time, which it hands to the frame, and the hint.
 const READ_PROMPT_FRAME: &str = r#"
 const h = document.documentElement;
-return h.dataset.ready === 'true' ? { det: parseFloat(h.dataset.detectedAt), hint: h.dataset.hint } : null;"#;
+return h.dataset.ready === 'true' ? { det: parseFloat(h.dataset.detectedAt), ready: parseFloat(h.dataset.readyAt || 'NaN') || null, hint: h.dataset.hint } : null;"#;
 const READ_NAIVE: &str = r#"
 const h = document.documentElement;
 return { ins: parseFloat(h.dataset.replicaValueInsertedAt || 'NaN') || null,
@@ -633,8 +633,9 @@ async fn leave_page(s: &Session) -> Result<(), String> {
     }
 }
 
-/// One latency run on a fresh page load (Chromium: in a fresh tab): Ok(ms), or Err(reason).
-async fn latency_run(s: &Session, server: &ReplicaServer, det: Detector, url: &str, prompt_timeout: Duration) -> Result<f64, String> {
+/// One latency run on a fresh page load (Chromium: in a fresh tab): Ok((detection ms, prompt
+/// frame ms: detected → the prompt frame interactive)), or Err(reason).
+async fn latency_run(s: &Session, server: &ReplicaServer, det: Detector, url: &str, prompt_timeout: Duration) -> Result<(f64, Option<f64>), String> {
     match s.browser {
         Browser::Chrome => fresh_tab(s).await?,
         Browser::Firefox => leave_page(s).await?,
@@ -673,7 +674,7 @@ async fn latency_run(s: &Session, server: &ReplicaServer, det: Detector, url: &s
         let v = poll(s, READ_NAIVE, prompt_timeout, Duration::from_millis(20), |v| v["ins"].is_number() && v["det"].is_number())
             .await
             .map_err(|e| format!("no detection: {e}"))?;
-        return Ok(v["det"].as_f64().unwrap() - v["ins"].as_f64().unwrap());
+        return Ok((v["det"].as_f64().unwrap() - v["ins"].as_f64().unwrap(), None));
     }
     // ShownOnce: its prompt frame appears in the page; the detection time is read inside it.
     let v = poll(s, READ_SHOWNONCE, prompt_timeout, Duration::from_millis(20), |v| v["ins"].is_number() && v["n"].as_u64().unwrap_or(0) >= 1)
@@ -689,7 +690,8 @@ async fn latency_run(s: &Session, server: &ReplicaServer, det: Detector, url: &s
             return Err(format!("prompt hint {hint:?} is not the new secret's {:?}", issued.hint));
         }
     }
-    Ok(inner["det"].as_f64().unwrap() - v["ins"].as_f64().unwrap())
+    let det_at = inner["det"].as_f64().unwrap();
+    Ok((det_at - v["ins"].as_f64().unwrap(), inner["ready"].as_f64().map(|r| r - det_at)))
 }
 
 /// `runs` latency runs (plus one discarded warm-up). Gives up early when the first runs all
@@ -704,6 +706,7 @@ async fn latency_series(
     notes: &mut Vec<String>,
 ) -> Value {
     let mut samples = Vec::new();
+    let mut frame_samples = Vec::new();
     let mut failed = 0;
     let mut first_err = String::new();
     let timeout = Duration::from_secs(5);
@@ -719,7 +722,10 @@ async fn latency_series(
             println!("  {label} run {i}: {run:?}");
         }
         match run {
-            Ok(ms) if i > 0 => samples.push(ms),
+            Ok((ms, frame)) if i > 0 => {
+                samples.push(ms);
+                frame_samples.extend(frame);
+            }
             Ok(_) => {}
             Err(e) => {
                 failed += 1;
@@ -735,7 +741,11 @@ async fn latency_series(
             }
         }
     }
-    let stats = latency_stats(&samples, failed);
+    let mut stats = latency_stats(&samples, failed);
+    // Detected → the prompt frame interactive (its document says "ready"): `prompt_frame_ms`.
+    if let (Some(o), false) = (stats.as_object_mut(), frame_samples.is_empty()) {
+        o.insert("prompt_frame".into(), latency_stats(&frame_samples, 0));
+    }
     if failed > 0 {
         notes.push(format!("{label}: {failed} run(s) without a figure; first error: {first_err}"));
     }
@@ -957,6 +967,7 @@ async fn bench() {
                         &mut notes,
                     )
                     .await;
+                    res.insert("prompt_frame_ms".into(), d.get("prompt_frame").cloned().unwrap_or(Value::Null));
                     res.insert("detection_ms".into(), d);
                     let d = latency_series(
                         &mut s,
@@ -1218,6 +1229,9 @@ async fn bench() {
                 "idle_frame_script_ms_iframe_model".into(),
                 json!({ "none": pick("iframe", "none"), "shownonce": pick("iframe", "shownonce") }),
             );
+            // Added script time per idle (non-credential) portal frame, both frame models.
+            let added = |model: &str| models.get(model).map(|m| m["added_frame_script_ms"].clone()).unwrap_or(Value::Null);
+            res.insert("idle_frame_added_ms".into(), json!({ "shell": added("shell"), "iframe": added("iframe") }));
             res.insert("idle".into(), Value::Object(models));
             timings.insert("idle".into(), json!(r2(t.elapsed().as_secs_f64())));
         }
@@ -1354,6 +1368,7 @@ fn table(r: &Value) -> String {
         t.push_str(&lat_row("Firefox, credentials blade", &r["firefox"]["detection_ms"]));
         t.push_str(&lat_row("Firefox, blade + 5,000 nodes", &r["firefox"]["detection_5k_ms"]));
         t.push_str(&lat_row("Chromium, naive baseline (for comparison)", &r["detection_naive_ms"]));
+        t.push_str(&lat_row("Chromium, prompt frame: detected → interactive (`prompt_frame_ms`)", &r["prompt_frame_ms"]));
     }
     let st = &r["storm"];
     if st.is_object() {
