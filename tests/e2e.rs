@@ -339,6 +339,23 @@ impl Ctx<'_> {
         self.s.js("document.querySelector(arguments[0]).remove();", vec![json!(PROMPT_FRAME)]).await;
         let back = self.wait_prompts("the prompt came back", 15, |v| v.as_array().is_some_and(|a| a.len() == 1)).await;
         assert_eq!(back[0]["state"], "shown", "{tag}: {back}");
+        // A page that hides the frame through its style gets it placed again; one that points
+        // it elsewhere gets a new frame of ours (and the old one gone).
+        let sel = format!("{PROMPT_FRAME:?}");
+        self.s.js(&format!("document.querySelector({sel}).setAttribute('style', 'display: none !important');"), vec![]).await;
+        self.s
+            .wait_js(
+                "the hidden frame shown again",
+                &format!("const f = document.querySelector({sel}); return f ? getComputedStyle(f).display + ':' + Math.round(f.getBoundingClientRect().height) : null;"),
+                10,
+                |v| v.as_str().is_some_and(|s| s.starts_with("block:") && !s.ends_with(":0")),
+            )
+            .await;
+        self.s.js(&format!("document.querySelector({sel}).src = 'about:blank';"), vec![]).await;
+        let back = self.wait_prompts("a new frame after the page pointed it elsewhere", 15, |v| v.as_array().is_some_and(|a| a.len() == 1)).await;
+        assert_eq!(back[0]["state"], "shown", "{tag}: {back}");
+        let ours = self.s.js("return document.querySelectorAll('iframe[title=ShownOnce]').length;", vec![]).await;
+        assert_eq!(ours, json!(1), "{tag}: the frame the page pointed elsewhere is still there");
         self.guard_is("armed", 2).await;
         self.set_setting("default_store", json!("clipboard")).await;
         self.s.driver.enter_default_frame().await.unwrap();
@@ -1056,35 +1073,22 @@ fn age_decrypt_with_passphrase(file: &std::path::Path, passphrase: &str) -> Resu
 /// collapsed reminder is a small pill, the expanded prompt a card): collapsed below 80 px.
 const HOST_HEIGHT: &str = "const p = document.querySelector(\"iframe[src$='/prompt.html']\"); return p ? p.getBoundingClientRect().height : null;";
 
-/// The toolbar badge of the other tab (the portal), read from an extension page: the
-/// extension has no `tabs` permission, but `tabs.query` still gives tab ids.
-const BADGE: &str = "return (async () => { const me = await chrome.tabs.getCurrent(); \
-    const tabs = (await chrome.tabs.query({})).filter(t => t.id !== me.id); \
-    if (tabs.length !== 1) return {error: 'expected one other tab, found ' + tabs.length}; \
-    const tabId = tabs[0].id; \
-    return {tabId, text: await chrome.action.getBadgeText({tabId}), color: Array.from(await chrome.action.getBadgeBackgroundColor({tabId}))}; })();";
+/// The toolbar badge of the current (portal) tab, read from an extension page (the extension
+/// has no `tabs` permission; the tab is the one whose top frame answers with the current URL).
+const BADGE: &str = "return {text: await chrome.action.getBadgeText({tabId: tab}), color: Array.from(await chrome.action.getBadgeBackgroundColor({tabId: tab}))};";
 
 impl Ctx<'_> {
-    /// Opens the extension page `page` in a second tab, polls `script` there until `done`
-    /// accepts it (or fails after `secs`), closes the tab and returns to the portal tab.
-    async fn wait_in_ext_tab(&self, page: &str, what: &str, script: &str, secs: u64, done: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
-        self.s.driver.enter_default_frame().await.ok();
-        let portal = self.s.driver.window().await.unwrap();
-        let tab = self.s.driver.new_tab().await.unwrap();
-        self.s.driver.switch_to_window(tab).await.unwrap();
-        let url = self.s.extension_url(page).await;
-        self.s.goto_leaving(&url).await;
-        let v = self.s.wait_js(what, script, secs, done).await;
-        self.s.driver.close_window().await.unwrap();
-        self.s.driver.switch_to_window(portal).await.unwrap();
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        v
-    }
-
-    /// Waits until the portal tab's badge reads `text` (colour checked when non-empty).
     async fn badge_is(&self, tag: &str, text: &str) -> serde_json::Value {
-        let want = text.to_string();
-        let v = self.wait_in_ext_tab("options.html", &format!("badge {text:?}"), BADGE, 30, |v| v["text"].as_str() == Some(want.as_str())).await;
+        self.s.driver.enter_default_frame().await.ok();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let v = loop {
+            let v = self.s.in_extension_for_tab(BADGE).await.unwrap_or_default();
+            if v["text"].as_str() == Some(text) {
+                break v;
+            }
+            assert!(std::time::Instant::now() < deadline, "{tag}: timed out after 30s waiting for badge {text:?}; last value: {v}");
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        };
         if !text.is_empty() {
             assert_eq!(v["color"], json!([164, 38, 44, 255]), "{tag}: badge colour is not #a4262c: {v}");
         }

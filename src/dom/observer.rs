@@ -59,6 +59,19 @@ impl Observer {
     }
 }
 
+impl Observer {
+    /// Observes `target`'s own attributes and calls `on_change` once per batch of records:
+    /// a page that restyles or re-points one of our frames.
+    pub fn attributes(target: &Node, mut on_change: impl FnMut() + 'static) -> Result<Observer, JsValue> {
+        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |_records: js_sys::Array| on_change());
+        let observer = MutationObserver::new(callback.as_ref().unchecked_ref())?;
+        let init = MutationObserverInit::new();
+        init.set_attributes(true);
+        observer.observe_with_options(target, &init)?;
+        Ok(Observer { observer, _callback: callback })
+    }
+}
+
 impl Drop for Observer {
     fn drop(&mut self) {
         self.observer.disconnect();

@@ -101,6 +101,9 @@ pub struct Prompt {
     revives: u32,
     _listeners: Vec<EventListener>,
     _ready_timer: Option<Timeout>,
+    /// The frame element's attributes: a page that restyles it (hides, moves, shrinks it) or
+    /// points it elsewhere gets it placed again, or rebuilt.
+    _watch: Option<crate::dom::observer::Observer>,
 }
 
 /// 128 random bits, hex: the frame's one-time token.
@@ -222,6 +225,7 @@ impl Prompt {
             revives: 0,
             _listeners: Vec::new(),
             _ready_timer: None,
+            _watch: None,
         };
         p.build()?;
         Ok(p)
@@ -245,6 +249,8 @@ impl Prompt {
         self.iframe = frame.iframe;
         self.port = frame.port;
         self._listeners = frame.listeners;
+        let relayout = self.relayout.clone();
+        self._watch = crate::dom::observer::Observer::attributes(&self.iframe, move || relayout(false)).ok();
         self.arm_ready_timer();
         Ok(())
     }
@@ -288,7 +294,9 @@ impl Prompt {
 
     fn down(&self) -> bool {
         let s = self.shared.borrow();
-        !self.iframe.is_connected() || (!s.ready && s.timed_out)
+        // A frame the page pointed elsewhere no longer shows our page (its port is dead).
+        let ours = crate::platform::get_url("prompt.html").ok();
+        !self.iframe.is_connected() || (!s.ready && s.timed_out) || self.iframe.get_attribute("src") != ours
     }
 
     fn post(&self, msg: &JsValue) {
@@ -357,7 +365,10 @@ impl Prompt {
         // The frame's padding is room for the card's shadow: the card itself sits where
         // the layout put it.
         let style = [HOST_STYLE, " top: ", &px(at.top - FRAME_PAD), " right: ", &px(at.right - FRAME_PAD), " width: ", &px(w), " height: ", &px(h)].concat();
-        let _ = self.iframe.set_attribute("style", &style);
+        // Unchanged: not written again (the attribute watch would wake the layout for nothing).
+        if self.iframe.get_attribute("style").as_deref() != Some(style.as_str()) {
+            let _ = self.iframe.set_attribute("style", &style);
+        }
     }
 
     /// The prompt's full size (a squeezed card's whole content), card or reminder.
