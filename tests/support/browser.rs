@@ -66,6 +66,8 @@ pub struct Session {
     profile: PathBuf,
     /// BiDi context of the background tab that asks the extension (see [`Session::frame_status`]).
     probe: std::sync::Mutex<Option<String>>,
+    /// The unpacked extension this browser runs (Chromium's extension id follows its path).
+    ext: Option<PathBuf>,
 }
 
 /// WebDriver BiDi on, and leave-page prompts left open for the test to witness: classic
@@ -275,7 +277,7 @@ impl Session {
             assert!(tries < 50, "WebDriver BiDi did not connect: {e}");
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        Session { driver, browser, driver_process, profile, probe: std::sync::Mutex::new(None) }
+        Session { driver, browser, driver_process, profile, probe: std::sync::Mutex::new(None), ext: ext.map(Path::to_path_buf) }
     }
 
     /// Ends the browser and its driver.
@@ -466,7 +468,7 @@ impl Session {
     /// URL of one of the extension's own pages (e.g. `options.html`).
     pub async fn extension_url(&self, page: &str) -> String {
         match self.browser {
-            Browser::Chrome => format!("chrome-extension://{}/{page}", chrome_unpacked_id(&dist(Browser::Chrome))),
+            Browser::Chrome => format!("chrome-extension://{}/{page}", chrome_unpacked_id(self.ext.as_deref().unwrap_or(&dist(Browser::Chrome)))),
             Browser::Firefox => format!("moz-extension://{FIREFOX_UUID}/{page}"),
         }
     }
