@@ -1240,8 +1240,12 @@ impl Ctx<'_> {
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
         self.s.close_context(&popup).await;
-        self.prompt_focused(iframe).await;
-        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
+        // Copy with a click in the prompt that came back (focus after Show prompt: ux popup).
+        self.s.enter_blade(iframe).await;
+        let f = self.s.driver.find(thirtyfour::By::Css(PROMPT_FRAME)).await.expect("the prompt frame");
+        f.enter_frame().await.expect("into the prompt frame");
+        self.s.driver.find(thirtyfour::By::Id("primary")).await.expect("Copy").click().await.expect("click Copy");
+        self.s.enter_blade(iframe).await;
         self.wait_prompts("state copied", 20, |v| v[0]["state"] == "copied").await;
         self.guard_is("off", 20).await;
         println!("{tag} ... ok");
@@ -1287,6 +1291,11 @@ impl Ctx<'_> {
                 assert!(std::time::Instant::now() < deadline, "{tag}: the options page never got the focus");
                 let bidi = self.s.driver.bidi().await.expect("BiDi connection");
                 let _ = bidi.send_raw("browsingContext.activate", json!({"context": tab.to_string()})).await;
+                // …and clicks into the page, as a user would (a CI run stayed unfocused for
+                // 10 s with activation alone).
+                if let Ok(h) = self.s.driver.find(thirtyfour::By::Css("h1")).await {
+                    let _ = h.click().await;
+                }
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
         }
