@@ -72,13 +72,10 @@ async fn publish(out: Outcome) {
 /// The toolbar badge of `tab`: the number of unsaved secrets, "!" added while the page keeps
 /// a prompt from showing (the title says what to do).
 async fn badge(tab: u32, count: u32) {
-    let blocked = BLOCKED.with(|b| {
-        let mut b = b.borrow_mut();
-        if count == 0 {
-            b.retain(|t| *t != tab);
-        }
-        b.contains(&tab)
-    });
+    if count == 0 {
+        set_blocked(tab, false);
+    }
+    let blocked = tab_blocked(tab);
     let mut text = if count == 0 { String::new() } else { count.to_string() };
     let mut title = String::from("ShownOnce");
     if blocked {
@@ -96,6 +93,16 @@ async fn badge(tab: u32, count: u32) {
     {
         let _ = JsFuture::from(p).await;
     }
+}
+
+fn set_blocked(tab: u32, blocked: bool) {
+    BLOCKED.with(|b| {
+        let mut b = b.borrow_mut();
+        b.retain(|t| *t != tab);
+        if blocked {
+            b.push(tab);
+        }
+    });
 }
 
 fn tab_blocked(tab: u32) -> bool {
@@ -305,7 +312,7 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
         }
         // A new top document: whatever the old one showed is gone (the user left for real).
         ("topLoaded", Some((tab, 0))) => {
-            BLOCKED.with(|b| b.borrow_mut().retain(|t| *t != tab));
+            set_blocked(tab, false);
             apply(GuardEvent::TabNavigatedAway { tab }).await;
             Ok(guard_reply(tab))
         }
@@ -317,13 +324,7 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
         // The page keeps a prompt frame of this tab from showing (or it shows again).
         ("promptBlocked", Some((tab, _))) if !is_extension_page(&sender) => {
             let blocked = js_sys::Reflect::get(&message, &"blocked".into()).ok().and_then(|v| v.as_bool()) == Some(true);
-            BLOCKED.with(|b| {
-                let mut b = b.borrow_mut();
-                b.retain(|t| *t != tab);
-                if blocked {
-                    b.push(tab);
-                }
-            });
+            set_blocked(tab, blocked);
             badge(tab, TABLE.with(|t| t.borrow().badge_count(tab))).await;
             Ok(obj(&[("ok", true.into())]))
         }

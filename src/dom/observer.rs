@@ -49,25 +49,25 @@ impl Observer {
     /// Observes only `target`'s own children (no subtree, no text, no attributes) and calls
     /// `on_change` once per batch of records: cheap enough to watch `<html>` for a page that
     /// removes our frames.
-    pub fn children(target: &Node, mut on_change: impl FnMut() + 'static) -> Result<Observer, JsValue> {
-        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |_records: js_sys::Array| on_change());
-        let observer = MutationObserver::new(callback.as_ref().unchecked_ref())?;
+    pub fn children(target: &Node, on_change: impl FnMut() + 'static) -> Result<Observer, JsValue> {
         let init = MutationObserverInit::new();
         init.set_child_list(true);
-        observer.observe_with_options(target, &init)?;
-        Ok(Observer { observer, _callback: callback })
+        Self::batches(target, &init, on_change)
     }
-}
 
-impl Observer {
     /// Observes `target`'s own attributes and calls `on_change` once per batch of records:
     /// a page that restyles or re-points one of our frames.
-    pub fn attributes(target: &Node, mut on_change: impl FnMut() + 'static) -> Result<Observer, JsValue> {
-        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |_records: js_sys::Array| on_change());
-        let observer = MutationObserver::new(callback.as_ref().unchecked_ref())?;
+    pub fn attributes(target: &Node, on_change: impl FnMut() + 'static) -> Result<Observer, JsValue> {
         let init = MutationObserverInit::new();
         init.set_attributes(true);
-        observer.observe_with_options(target, &init)?;
+        Self::batches(target, &init, on_change)
+    }
+
+    /// `on_change` once per batch of records matching `init` (the records themselves unread).
+    fn batches(target: &Node, init: &MutationObserverInit, mut on_change: impl FnMut() + 'static) -> Result<Observer, JsValue> {
+        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |_records: js_sys::Array| on_change());
+        let observer = MutationObserver::new(callback.as_ref().unchecked_ref())?;
+        observer.observe_with_options(target, init)?;
         Ok(Observer { observer, _callback: callback })
     }
 }

@@ -99,6 +99,8 @@ pub struct Prompt {
     on_action: Rc<dyn Fn(Action)>,
     relayout: Relayout,
     revives: u32,
+    /// Our page's URL: a frame whose `src` differs was pointed elsewhere by the page.
+    src: String,
     _listeners: Vec<EventListener>,
     _ready_timer: Option<Timeout>,
     /// The frame element's attributes: a page that restyles it (hides, moves, shrinks it) or
@@ -131,6 +133,8 @@ struct ExtFrame {
     iframe: Element,
     port: MessagePort,
     listeners: Vec<EventListener>,
+    /// The extension page's URL, as put in `src`.
+    url: String,
 }
 
 /// Opens the extension page `page` in an `<iframe>` on `doc` (appended to `<html>`, styled by
@@ -177,7 +181,7 @@ fn open_frame(doc: &Document, page: &str, init: &JsValue, style: &str, on_messag
     port.start();
     iframe.set_attribute("src", &url)?;
     doc.document_element().ok_or("no <html>")?.append_child(&iframe)?;
-    Ok(ExtFrame { iframe, port, listeners })
+    Ok(ExtFrame { iframe, port, listeners, url })
 }
 
 fn typing(doc: &Document) -> bool {
@@ -223,6 +227,7 @@ impl Prompt {
             on_action,
             relayout,
             revives: 0,
+            src: String::new(),
             _listeners: Vec::new(),
             _ready_timer: None,
             _watch: None,
@@ -249,6 +254,7 @@ impl Prompt {
         self.iframe = frame.iframe;
         self.port = frame.port;
         self._listeners = frame.listeners;
+        self.src = frame.url;
         let relayout = self.relayout.clone();
         self._watch = crate::dom::observer::Observer::attributes(&self.iframe, move || relayout(false)).ok();
         self.arm_ready_timer();
@@ -295,8 +301,7 @@ impl Prompt {
     fn down(&self) -> bool {
         let s = self.shared.borrow();
         // A frame the page pointed elsewhere no longer shows our page (its port is dead).
-        let ours = crate::platform::get_url("prompt.html").ok();
-        !self.iframe.is_connected() || (!s.ready && s.timed_out) || self.iframe.get_attribute("src") != ours
+        !self.iframe.is_connected() || (!s.ready && s.timed_out) || self.iframe.get_attribute("src").as_deref() != Some(self.src.as_str())
     }
 
     fn post(&self, msg: &JsValue) {
