@@ -16,15 +16,17 @@ use crate::core::state::SecretState;
 use crate::platform::{self, get_f64, get_str, obj};
 
 const STORAGE_KEY: &str = "guard";
+/// `storage.session` key of [`BLOCKED`].
+const BLOCKED_KEY: &str = "blocked";
 
 thread_local! {
     static TABLE: RefCell<GuardTable> = RefCell::new(GuardTable::new(false));
     static STORE_LOG: RefCell<Vec<(String, String, String)>> = const { RefCell::new(Vec::new()) };
     /// One-time tokens of prompt frames a content script is opening: (token, tab).
     static PROMPT_TOKENS: RefCell<Vec<(String, u32)>> = const { RefCell::new(Vec::new()) };
-    /// Tabs where the page keeps a prompt from showing (removed it past the content script's
-    /// revives): their badge says "!" next to the count. Memory only (a restarted worker
-    /// shows the count alone until the content script reports again).
+    /// Tabs where the page keeps a prompt from showing (removed or covered it past the content
+    /// script's revives): their badge says "!" next to the count. Kept in `storage.session`
+    /// too (tab ids only), so a restarted worker still says so.
     static BLOCKED: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -39,6 +41,10 @@ pub async fn background_main() {
     let strict = strict_setting().await;
     let (table, _skipped) = GuardTable::restore(stored.as_deref(), strict);
     TABLE.with(|t| *t.borrow_mut() = table);
+    if let Some(v) = platform::session_value(BLOCKED_KEY).await {
+        let tabs: Vec<u32> = js_sys::Array::from(&v).iter().filter_map(|t| t.as_f64()).map(|t| t as u32).collect();
+        BLOCKED.with(|b| *b.borrow_mut() = tabs);
+    }
     // How many times this worker/event page started in this browser session: lets the tests
     // prove a restart happened (a number, nothing else).
     let n = platform::session_value("starts").await.and_then(|v| v.as_f64()).unwrap_or(0.0);
@@ -73,7 +79,7 @@ async fn publish(out: Outcome) {
 /// a prompt from showing (the title says what to do).
 async fn badge(tab: u32, count: u32) {
     if count == 0 {
-        set_blocked(tab, false);
+        set_blocked(tab, false).await;
     }
     let blocked = tab_blocked(tab);
     let mut text = if count == 0 { String::new() } else { count.to_string() };
@@ -95,14 +101,19 @@ async fn badge(tab: u32, count: u32) {
     }
 }
 
-fn set_blocked(tab: u32, blocked: bool) {
-    BLOCKED.with(|b| {
+async fn set_blocked(tab: u32, blocked: bool) {
+    let changed = BLOCKED.with(|b| {
         let mut b = b.borrow_mut();
+        let was = b.contains(&tab);
         b.retain(|t| *t != tab);
         if blocked {
             b.push(tab);
         }
+        (was != blocked).then(|| b.iter().map(|t| JsValue::from(*t)).collect::<js_sys::Array>())
     });
+    if let Some(list) = changed {
+        platform::session_put(BLOCKED_KEY, list.into()).await;
+    }
 }
 
 fn tab_blocked(tab: u32) -> bool {
@@ -283,6 +294,7 @@ pub async fn on_storage_changed(changes: JsValue, area: String) {
 /// A tab was closed: forget it.
 #[wasm_bindgen]
 pub async fn on_tab_removed(tab: f64) {
+    set_blocked(tab as u32, false).await;
     apply(GuardEvent::TabClosed { tab: tab as u32 }).await;
 }
 
@@ -312,7 +324,7 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
         }
         // A new top document: whatever the old one showed is gone (the user left for real).
         ("topLoaded", Some((tab, 0))) => {
-            set_blocked(tab, false);
+            set_blocked(tab, false).await;
             apply(GuardEvent::TabNavigatedAway { tab }).await;
             Ok(guard_reply(tab))
         }
@@ -324,7 +336,7 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
         // The page keeps a prompt frame of this tab from showing (or it shows again).
         ("promptBlocked", Some((tab, _))) if !is_extension_page(&sender) => {
             let blocked = js_sys::Reflect::get(&message, &"blocked".into()).ok().and_then(|v| v.as_bool()) == Some(true);
-            set_blocked(tab, blocked);
+            set_blocked(tab, blocked).await;
             badge(tab, TABLE.with(|t| t.borrow().badge_count(tab))).await;
             Ok(obj(&[("ok", true.into())]))
         }

@@ -356,6 +356,31 @@ impl Ctx<'_> {
         assert_eq!(back[0]["state"], "shown", "{tag}: {back}");
         let ours = self.s.js("return document.querySelectorAll('iframe[title=ShownOnce]').length;", vec![]).await;
         assert_eq!(ours, json!(1), "{tag}: the frame the page pointed elsewhere is still there");
+        // A page that puts something over the prompt (the last child of <html>, top z-index):
+        // the prompt comes back on top of it, where the user can see and click it.
+        self.s
+            .js(
+                "const d = document.createElement('div'); d.id = 'so-cover'; \
+                 d.setAttribute('style', 'position: fixed; inset: 0; z-index: 2147483647; background: rgba(0, 0, 0, 0.6)'); \
+                 document.documentElement.appendChild(d);",
+                vec![],
+            )
+            .await;
+        self.s
+            .wait_js(
+                "the prompt back over the page's cover",
+                &format!(
+                    "const f = document.querySelector({sel}); if (!f) return null; const r = f.getBoundingClientRect(); \
+                     const top = document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2); \
+                     return r.height > 0 ? (top === f ? 'ours' : top && (top.id || top.tagName)) : 'not placed';"
+                ),
+                10,
+                |v| v == "ours",
+            )
+            .await;
+        self.s.js("document.getElementById('so-cover').remove();", vec![]).await;
+        let back = self.wait_prompts("the prompt over the cover", 5, |v| v.as_array().is_some_and(|a| a.len() == 1)).await;
+        assert_eq!(back[0]["state"], "shown", "{tag}: {back}");
         self.guard_is("armed", 2).await;
         self.set_setting("default_store", json!("clipboard")).await;
         self.s.driver.enter_default_frame().await.unwrap();
@@ -1219,10 +1244,20 @@ impl Ctx<'_> {
         };
         assert!(badge["title"].as_str().unwrap_or_default().contains("Show prompt"), "{tag}: the title does not say what to do: {badge}");
         self.guard_is("armed", 2).await;
+        // A restarted background still knows (Chromium: CDP stops the service worker; Firefox:
+        // the 2 s idle timeout suspends the event page); the popup below asks the new one.
+        const STARTS: &str = "return (await chrome.storage.session.get('starts')).starts || 0;";
+        let starts = self.s.in_extension_for_tab(STARTS).await.and_then(|v| v.as_f64()).unwrap_or(0.0);
+        match self.s.browser {
+            Browser::Chrome => self.s.stop_background().await,
+            Browser::Firefox => tokio::time::sleep(std::time::Duration::from_secs(5)).await,
+        }
         // The popup says so; the page stops removing frames; Show prompt brings the prompt back.
         let url = self.s.extension_url("popup.html").await;
         let popup = self.s.open_background_tab(&url).await;
         self.s.wait_in_context(&popup, "the popup's blocked note", "String(!document.getElementById('blocked').hidden)", 10, |v| v == "true").await;
+        let now = self.s.in_extension_for_tab(STARTS).await.and_then(|v| v.as_f64()).unwrap_or(0.0);
+        assert!(now > starts, "{tag}: the background did not restart in between ({starts} -> {now})");
         self.s.enter_blade(iframe).await;
         self.s.js("window.__soBlock.disconnect();", vec![]).await;
         let clicked = self.s.eval_in_context(&popup, "(() => { const b = document.querySelector('#secrets button'); if (!b) return 'no button'; b.click(); return 'clicked'; })()").await;

@@ -13,7 +13,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo_events::EventListener;
-use gloo_timers::callback::Timeout;
+use gloo_timers::callback::{Interval, Timeout};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Node};
@@ -34,6 +34,8 @@ const MAX_ROWS_PER_BATCH: usize = 200;
 const BATCH_BUDGET_MS: f64 = 8.0;
 /// How long a blade iframe waits for the tab's route before reading rows without it.
 const ROUTE_WAIT_MS: u32 = 3000;
+/// How often a frame with prompts looks whether the page covers one.
+const COVER_CHECK_MS: u32 = 1000;
 
 /// A secret this frame detected: the value lives only here.
 struct Held {
@@ -76,6 +78,9 @@ struct Frame {
     /// Watches `<html>`'s children while prompts are shown: a page that removed a prompt
     /// frame gets it back at once.
     frames_watch: Option<Observer>,
+    /// Looks once a second whether the page covers a prompt (an overlay in the top layer or
+    /// a restyled one wakes no observer).
+    cover_check: Option<Interval>,
     _messages: Option<MessageListener>,
     _listeners: Vec<EventListener>,
 }
@@ -163,6 +168,7 @@ pub fn start(engine: &str) {
         guard: None,
         confirm: None,
         frames_watch: None,
+        cover_check: None,
         // Without the extension APIs (extension reloaded under the page) detection and the
         // prompt still work; only cross-frame arming and the popup are unavailable.
         _messages: MessageListener::new(on_background_message).ok(),
@@ -410,11 +416,17 @@ impl Frame {
     /// expanded that secret's prompt, so the others collapse to their reminders (one card at a
     /// time: two would take the same place).
     fn relayout(&mut self, expanded: Option<&str>) {
-        // A frame the page removed, or one that never came up: build it again (the secret
-        // stays unsaved and guarded meanwhile).
+        // A frame the page removed or covered, or one that never came up: build it again (the
+        // secret stays unsaved and guarded meanwhile).
+        if self.held.iter().all(|h| h.prompt.is_none()) {
+            return;
+        }
+        // What the page put over a prompt (anything but our own frames) covers it.
+        let ours: Vec<Element> = self.held.iter().filter_map(|h| Some(h.prompt.as_ref()?.element().clone())).chain(self.confirm.as_ref().map(|c| c.element().clone())).collect();
         for h in self.held.iter_mut() {
             let Some(p) = h.prompt.as_mut() else { continue };
-            p.revive();
+            let covered = p.hit().is_some_and(|e| !ours.contains(&e));
+            p.revive(covered);
             // Out of revives: the badge and the popup say so (Show prompt tries again).
             let blocked = p.blocked();
             if blocked != h.blocked {
@@ -496,6 +508,7 @@ impl Frame {
                 if self.frames_watch.is_none() {
                     if let Some(html) = self.doc.document_element() {
                         self.frames_watch = Observer::children(&html, || with_frame(|f| f.relayout(None)).unwrap_or(())).ok();
+                        self.cover_check = Some(Interval::new(COVER_CHECK_MS, || with_frame(|f| f.relayout(None)).unwrap_or(())));
                     }
                 }
                 self.relayout(None);

@@ -99,6 +99,8 @@ pub struct Prompt {
     on_action: Rc<dyn Fn(Action)>,
     relayout: Relayout,
     revives: u32,
+    /// The page put something over the frame at the last layout (see [`Prompt::hit`]).
+    covered: bool,
     /// Our page's URL: a frame whose `src` differs was pointed elsewhere by the page.
     src: String,
     _listeners: Vec<EventListener>,
@@ -227,6 +229,7 @@ impl Prompt {
             on_action,
             relayout,
             revives: 0,
+            covered: false,
             src: String::new(),
             _listeners: Vec::new(),
             _ready_timer: None,
@@ -274,28 +277,50 @@ impl Prompt {
         }));
     }
 
-    /// A prompt whose frame is gone (the page removed it) or never came up: build it again.
-    /// The secret stays unsaved and guarded meanwhile. `true` when it was rebuilt.
-    pub fn revive(&mut self) -> bool {
-        if !self.down() || self.revives >= MAX_REVIVES {
+    /// A prompt whose frame is gone (the page removed it), never came up, or is `covered` (the
+    /// page put something over it: a new frame, the last child of `<html>`, goes on top): build
+    /// it again. The secret stays unsaved and guarded meanwhile. `true` when it was rebuilt.
+    pub fn revive(&mut self, covered: bool) -> bool {
+        self.covered = covered;
+        if !(covered || self.down()) || self.revives >= MAX_REVIVES {
             return false;
         }
         self.revives += 1;
         self.build().is_ok()
     }
 
-    /// The page removed (or kept from loading) the frame more than [`MAX_REVIVES`] times.
+    /// The page removed (or kept from loading, or covered) the frame more than
+    /// [`MAX_REVIVES`] times.
     pub fn blocked(&self) -> bool {
-        self.revives >= MAX_REVIVES && self.down()
+        self.revives >= MAX_REVIVES && (self.covered || self.down())
     }
 
     /// The user asked for the prompt (popup's Show prompt): a blocked one is built again,
     /// with a fresh allowance of revives.
     pub fn retry(&mut self) {
-        if self.down() {
+        if self.covered || self.down() {
             self.revives = 0;
+            self.covered = false;
             let _ = self.build();
         }
+    }
+
+    /// The frame element in the page.
+    pub fn element(&self) -> &Element {
+        &self.iframe
+    }
+
+    /// What the page shows at the middle of this prompt once it is up (`None` before, or off
+    /// screen). Anything but our own frames there means the page covers the prompt.
+    pub fn hit(&self) -> Option<Element> {
+        if !self.shared.borrow().ready || !self.iframe.is_connected() {
+            return None;
+        }
+        let r = self.iframe.get_bounding_client_rect();
+        if r.width() < 1.0 || r.height() < 1.0 {
+            return None;
+        }
+        self.doc.element_from_point(((r.left() + r.right()) / 2.0) as f32, ((r.top() + r.bottom()) / 2.0) as f32)
     }
 
     fn down(&self) -> bool {
@@ -550,6 +575,11 @@ width: 100% !important; height: 100% !important; display: block !important; visi
 opacity: 1 !important; color-scheme: normal !important; background: transparent !important;";
 
 impl Confirm {
+    /// The frame element in the page.
+    pub fn element(&self) -> &Element {
+        &self.frame.iframe
+    }
+
     /// Shows the confirmation; `on_choice` gets the user's answer.
     pub fn show(doc: &Document, unsaved: u32, on_choice: Rc<dyn Fn(LeaveChoice)>) -> Result<Confirm, JsValue> {
         let init = obj(&[("so", js_str("init")), ("unsaved", f64::from(unsaved).into()), ("dark", page_is_dark(doc).into())]);
