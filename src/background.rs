@@ -344,7 +344,8 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
         // frame will present this token. Memory only: a restarted background forgets it, and
         // the content script then opens the frame again with a new one.
         ("promptToken", Some((tab, _))) if !is_extension_page(&sender) => {
-            let token = get_str(&message, "token").filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit())).ok_or_else(|| err("ShownOnce: bad token"))?;
+            let token =
+                get_str(&message, "token").filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit())).ok_or_else(|| err("ShownOnce: bad token"))?;
             PROMPT_TOKENS.with(|t| {
                 let mut t = t.borrow_mut();
                 if t.len() >= MAX_PROMPT_TOKENS {

@@ -21,14 +21,9 @@ use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
-use web_sys::{
-    Document, Element, HtmlElement, HtmlInputElement, HtmlOptionElement, HtmlSelectElement,
-};
+use web_sys::{Document, Element, HtmlElement, HtmlInputElement, HtmlOptionElement, HtmlSelectElement};
 
-use crate::core::settings::{
-    clear_delay_label, format_age, Settings, CLEAR_DELAYS, KEYS, KEY_AGE_RECIPIENT,
-    KEY_DEFAULT_STORE,
-};
+use crate::core::settings::{clear_delay_label, format_age, Settings, CLEAR_DELAYS, KEYS, KEY_AGE_RECIPIENT, KEY_DEFAULT_STORE};
 
 #[wasm_bindgen]
 extern "C" {
@@ -67,14 +62,11 @@ fn keep(l: EventListener) {
 // --- small helpers ------------------------------------------------------------------------------
 
 fn document() -> Result<Document, JsValue> {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or_else(|| JsValue::from_str("no document"))
+    web_sys::window().and_then(|w| w.document()).ok_or_else(|| JsValue::from_str("no document"))
 }
 
 fn by_id(doc: &Document, id: &str) -> Result<Element, JsValue> {
-    doc.get_element_by_id(id)
-        .ok_or_else(|| JsValue::from_str(&format!("ShownOnce: #{id} missing")))
+    doc.get_element_by_id(id).ok_or_else(|| JsValue::from_str(&format!("ShownOnce: #{id} missing")))
 }
 
 fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
@@ -93,10 +85,7 @@ fn get(o: &JsValue, key: &str) -> JsValue {
 }
 
 fn error_text(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| "unknown error".to_owned())
+    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| e.as_string()).unwrap_or_else(|| "unknown error".to_owned())
 }
 
 async fn call(p: Result<Promise, JsValue>) -> Result<JsValue, JsValue> {
@@ -132,21 +121,15 @@ fn storage_string(v: &JsValue) -> Option<String> {
         return Some(b.to_string());
     }
     let n = v.as_f64()?;
-    (n.is_finite() && n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n))
-        .then(|| (n as u64).to_string())
+    (n.is_finite() && n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n)).then(|| (n as u64).to_string())
 }
 
 /// Reads the settings from `storage.sync` (lenient: bad values read as defaults).
 async fn load_settings() -> Result<Settings, JsValue> {
     let keys: Array = KEYS.iter().map(|k| JsValue::from_str(k)).collect();
     let stored = call(sync_get(&keys)).await?;
-    let pairs: Vec<(&str, String)> = KEYS
-        .iter()
-        .filter_map(|&k| storage_string(&get(&stored, k)).map(|v| (k, v)))
-        .collect();
-    Ok(Settings::from_pairs(
-        pairs.iter().map(|(k, v)| (*k, v.as_str())),
-    ))
+    let pairs: Vec<(&str, String)> = KEYS.iter().filter_map(|&k| storage_string(&get(&stored, k)).map(|v| (k, v))).collect();
+    Ok(Settings::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))))
 }
 
 struct Options {
@@ -174,10 +157,7 @@ impl Options {
             if key == KEY_DEFAULT_STORE {
                 if let Ok(radios) = self.doc.query_selector_all("input[name=default_store]") {
                     for i in 0..radios.length() {
-                        if let Some(r) = radios
-                            .item(i)
-                            .and_then(|n| n.dyn_into::<HtmlInputElement>().ok())
-                        {
+                        if let Some(r) = radios.item(i).and_then(|n| n.dyn_into::<HtmlInputElement>().ok()) {
                             r.set_checked(r.value() == value);
                         }
                     }
@@ -240,11 +220,7 @@ impl Options {
         let seq = self.status_seq.get().wrapping_add(1);
         self.status_seq.set(seq);
         el.set_text_content(Some(text));
-        el.set_class_name(if is_error {
-            "status error"
-        } else {
-            "status ok"
-        });
+        el.set_class_name(if is_error { "status error" } else { "status ok" });
         if fade {
             let me = Rc::clone(self);
             spawn_local(async move {
@@ -259,10 +235,7 @@ impl Options {
 
     /// A control changed: validate, save that one key, show the outcome.
     async fn changed(self: Rc<Self>, target: Element) {
-        let Some(key) = target
-            .get_attribute("name")
-            .filter(|n| KEYS.contains(&n.as_str()))
-        else {
+        let Some(key) = target.get_attribute("name").filter(|n| KEYS.contains(&n.as_str())) else {
             return;
         };
         let value = if let Some(i) = target.dyn_ref::<HtmlInputElement>() {
@@ -299,18 +272,9 @@ impl Options {
             }
         }
         self.show_warnings();
-        match call(sync_set(&obj(&[(
-            key.as_str(),
-            JsValue::from_str(&stored),
-        )])))
-        .await
-        {
+        match call(sync_set(&obj(&[(key.as_str(), JsValue::from_str(&stored))]))).await {
             Ok(_) if self.invalid.borrow().is_empty() => self.status("Saved", false, true),
-            Ok(_) => self.status(
-                "Saved, except the highlighted field: fix it to save it.",
-                true,
-                false,
-            ),
+            Ok(_) => self.status("Saved, except the highlighted field: fix it to save it.", true, false),
             Err(e) => self.status(&format!("Could not save: {}", error_text(&e)), true, false),
         }
     }
@@ -333,28 +297,14 @@ pub async fn options_main() -> Result<(), JsValue> {
     let select = by_id(&doc, "clipboard_clear_secs")?.dyn_into::<HtmlSelectElement>()?;
     select.set_text_content(None);
     for secs in CLEAR_DELAYS {
-        let opt = HtmlOptionElement::new_with_text_and_value(
-            &clear_delay_label(secs),
-            &secs.to_string(),
-        )?;
+        let opt = HtmlOptionElement::new_with_text_and_value(&clear_delay_label(secs), &secs.to_string())?;
         select.append_child(&opt)?;
     }
-    let page = Rc::new(Options {
-        doc: doc.clone(),
-        settings: RefCell::new(Settings::default()),
-        status_seq: Cell::new(0),
-        invalid: RefCell::new(BTreeSet::new()),
-    });
+    let page =
+        Rc::new(Options { doc: doc.clone(), settings: RefCell::new(Settings::default()), status_seq: Cell::new(0), invalid: RefCell::new(BTreeSet::new()) });
     match load_settings().await {
         Ok(s) => *page.settings.borrow_mut() = s,
-        Err(e) => page.status(
-            &format!(
-                "Could not read the settings ({}); showing the defaults.",
-                error_text(&e)
-            ),
-            true,
-            false,
-        ),
+        Err(e) => page.status(&format!("Could not read the settings ({}); showing the defaults.", error_text(&e)), true, false),
     }
     page.fill();
     page.show_warnings();
@@ -371,22 +321,13 @@ pub async fn options_main() -> Result<(), JsValue> {
         }
     }));
     // Enter in a text field saves through "change"; the form itself never submits.
-    keep(EventListener::new_with_options(
-        &form,
-        "submit",
-        EventListenerOptions::enable_prevent_default(),
-        |ev| {
-            ev.prevent_default();
-        },
-    ));
+    keep(EventListener::new_with_options(&form, "submit", EventListenerOptions::enable_prevent_default(), |ev| {
+        ev.prevent_default();
+    }));
     // Typing clears a stale error on that field (it is validated again on change).
     let p = Rc::clone(&page);
     keep(EventListener::new(&form, "input", move |ev| {
-        if let Some(name) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<Element>().ok())
-            .and_then(|t| t.get_attribute("name"))
-        {
+        if let Some(name) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|t| t.get_attribute("name")) {
             if name == KEY_AGE_RECIPIENT || name.starts_with("keyvault_") {
                 p.show_error(&name, "");
             }
@@ -394,12 +335,11 @@ pub async fn options_main() -> Result<(), JsValue> {
     }));
 
     let p = Rc::clone(&page);
-    let on_changed =
-        Closure::<dyn FnMut(JsValue, JsValue)>::new(move |_changes: JsValue, area: JsValue| {
-            if area.as_string().as_deref() == Some("sync") {
-                spawn_local(Rc::clone(&p).reload());
-            }
-        });
+    let on_changed = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |_changes: JsValue, area: JsValue| {
+        if area.as_string().as_deref() == Some("sync") {
+            spawn_local(Rc::clone(&p).reload());
+        }
+    });
     storage_on_changed(on_changed.as_ref().unchecked_ref())?;
     // The page-lifetime listener: the browser drops it with the document.
     on_changed.forget();
@@ -437,10 +377,7 @@ fn entries(reply: &JsValue) -> Vec<Entry> {
                 fingerprint: get(&e, "fingerprint").as_string()?,
                 label: get(&e, "label").as_string().unwrap_or_default(),
                 state,
-                detected_at: get(&e, "detectedAt")
-                    .as_f64()
-                    .filter(|n| n.is_finite() && *n >= 0.0)
-                    .unwrap_or(0.0) as u64,
+                detected_at: get(&e, "detectedAt").as_f64().filter(|n| n.is_finite() && *n >= 0.0).unwrap_or(0.0) as u64,
                 frame: get(&e, "frameId").as_f64().unwrap_or(0.0),
             })
         })
@@ -450,20 +387,13 @@ fn entries(reply: &JsValue) -> Vec<Entry> {
 /// `"<app>: <description>"` → (description, app). A label without the separator is all description.
 fn split_label(label: &str) -> (&str, Option<&str>) {
     match label.split_once(": ") {
-        Some((app, desc)) if !app.trim().is_empty() && !desc.trim().is_empty() => {
-            (desc.trim(), Some(app.trim()))
-        }
+        Some((app, desc)) if !app.trim().is_empty() && !desc.trim().is_empty() => (desc.trim(), Some(app.trim())),
         _ => (label.trim(), None),
     }
 }
 
 async fn active_tab() -> Option<f64> {
-    let tabs = call(tabs_query(&obj(&[
-        ("active", true.into()),
-        ("currentWindow", true.into()),
-    ])))
-    .await
-    .ok()?;
+    let tabs = call(tabs_query(&obj(&[("active", true.into()), ("currentWindow", true.into())]))).await.ok()?;
     get(&Array::from(&tabs).get(0), "id").as_f64()
 }
 
@@ -495,18 +425,11 @@ struct Popup {
 
 impl Popup {
     fn age_text(entry_state: &str, detected_at: u64) -> String {
-        let state = if entry_state == "copied" {
-            "Copied, not saved"
-        } else {
-            "Not copied"
-        };
+        let state = if entry_state == "copied" { "Copied, not saved" } else { "Not copied" };
         if detected_at == 0 {
             state.to_owned()
         } else {
-            format!(
-                "{state} · {}",
-                format_age(js_sys::Date::now() as u64, detected_at)
-            )
+            format!("{state} · {}", format_age(js_sys::Date::now() as u64, detected_at))
         }
     }
 
@@ -546,9 +469,7 @@ impl Popup {
     fn render(self: &Rc<Self>, list: Vec<Entry>) -> Result<(), JsValue> {
         let doc = &self.doc;
         let ul = by_id(doc, "secrets")?;
-        let focused_fp = doc
-            .active_element()
-            .and_then(|e| e.get_attribute("data-fingerprint"));
+        let focused_fp = doc.active_element().and_then(|e| e.get_attribute("data-fingerprint"));
         ul.set_text_content(None);
         let mut ages = Vec::new();
         let mut buttons = Vec::new();
@@ -557,16 +478,7 @@ impl Popup {
             let li = create(doc, "li", "secret", None)?;
             let (desc, app) = split_label(&e.label);
             let text = create(doc, "div", "secret-text", None)?;
-            let title = create(
-                doc,
-                "div",
-                "secret-title",
-                Some(if desc.is_empty() {
-                    "Client secret"
-                } else {
-                    desc
-                }),
-            )?;
+            let title = create(doc, "div", "secret-title", Some(if desc.is_empty() { "Client secret" } else { desc }))?;
             let label_id = format!("secret-{i}");
             title.set_id(&label_id);
             text.append_child(&title)?;
@@ -574,12 +486,7 @@ impl Popup {
                 let app = create(doc, "div", "secret-app", Some(app))?;
                 text.append_child(&app)?;
             }
-            let meta = create(
-                doc,
-                "div",
-                "secret-meta",
-                Some(&Self::age_text(&e.state, e.detected_at)),
-            )?;
+            let meta = create(doc, "div", "secret-meta", Some(&Self::age_text(&e.state, e.detected_at)))?;
             meta.set_attribute("data-state", &e.state)?;
             text.append_child(&meta)?;
             ages.push((meta, e.detected_at));
@@ -614,12 +521,8 @@ impl Popup {
 
     async fn focus_prompt(&self, e: Entry) {
         let Some(tab) = self.tab else { return };
-        let msg = obj(&[
-            ("type", "focusPrompt".into()),
-            ("tabId", tab.into()),
-            ("frameId", e.frame.into()),
-            ("fingerprint", JsValue::from_str(&e.fingerprint)),
-        ]);
+        let msg =
+            obj(&[("type", "focusPrompt".into()), ("tabId", tab.into()), ("frameId", e.frame.into()), ("fingerprint", JsValue::from_str(&e.fingerprint))]);
         let failed = match call(runtime_send(&msg)).await {
             Ok(reply) => get(&reply, "error").as_string(),
             Err(err) => Some(error_text(&err)),
@@ -632,9 +535,7 @@ impl Popup {
             }
             Some(_) => {
                 if let Ok(el) = by_id(&self.doc, "popup-error") {
-                    el.set_text_content(Some(
-                        "Could not show the prompt. Look for the ShownOnce panel next to the secret on the page.",
-                    ));
+                    el.set_text_content(Some("Could not show the prompt. Look for the ShownOnce panel next to the secret on the page."));
                     set_hidden(&el, false);
                 }
             }
@@ -655,13 +556,8 @@ pub async fn popup_main() -> Result<(), JsValue> {
             }
         });
     }));
-    let popup = Rc::new(Popup {
-        doc,
-        tab: active_tab().await,
-        shown: RefCell::new(Vec::new()),
-        ages: RefCell::new(Vec::new()),
-        buttons: RefCell::new(Vec::new()),
-    });
+    let popup =
+        Rc::new(Popup { doc, tab: active_tab().await, shown: RefCell::new(Vec::new()), ages: RefCell::new(Vec::new()), buttons: RefCell::new(Vec::new()) });
     let (first, blocked) = match popup.tab {
         Some(t) => tab_secrets(t).await,
         None => (Vec::new(), false),

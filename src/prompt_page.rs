@@ -177,7 +177,14 @@ async fn start(init: JsValue, port: MessagePort) -> Result<(), JsValue> {
     if let Some(i) = by_id::<HtmlInputElement>(&doc, "kvname") {
         i.set_value(&derive_secret_name(&app, &description));
     }
-    let page = Rc::new(Page { doc: doc.clone(), root, port: port.clone(), sent: RefCell::new([-1.0; 4]), _keep: RefCell::new(Vec::new()), _observer: RefCell::new(None) });
+    let page = Rc::new(Page {
+        doc: doc.clone(),
+        root,
+        port: port.clone(),
+        sent: RefCell::new([-1.0; 4]),
+        _keep: RefCell::new(Vec::new()),
+        _observer: RefCell::new(None),
+    });
     PAGE.with(|p| *p.borrow_mut() = Some(page.clone()));
     bind(&page)?;
     // The user's last store, and whether files go to an age key (settings only).
@@ -268,7 +275,16 @@ fn primary(page: &Page) {
         "keyvault" => {
             let read = |id: &str| by_id::<HtmlInputElement>(&page.doc, id).map(|i| i.value().trim().to_owned()).unwrap_or_default();
             let new_version = page.root.get_attribute("data-confirm").as_deref() == Some("version");
-            post(page, &obj(&[("t", "save".into()), ("store", "keyvault".into()), ("vault", JsValue::from_str(&read("vault"))), ("name", JsValue::from_str(&read("kvname"))), ("newVersion", new_version.into())]));
+            post(
+                page,
+                &obj(&[
+                    ("t", "save".into()),
+                    ("store", "keyvault".into()),
+                    ("vault", JsValue::from_str(&read("vault"))),
+                    ("name", JsValue::from_str(&read("kvname"))),
+                    ("newVersion", new_version.into()),
+                ]),
+            );
         }
         _ => post(page, &obj(&[("t", "copy".into())])),
     }
@@ -380,13 +396,30 @@ fn on_port(page: &Page, data: &JsValue) {
             }
             let collapsed = page.root.get_attribute("data-collapsed").as_deref() == Some("true");
             let need_pass = store_of(page) == "file" && !page.root.has_attribute("data-recipient");
-            focus(by_id(&page.doc, if collapsed { "pill" } else if need_pass { "pass" } else { "primary" }));
+            focus(by_id(
+                &page.doc,
+                if collapsed {
+                    "pill"
+                } else if need_pass {
+                    "pass"
+                } else {
+                    "primary"
+                },
+            ));
         }
         // The value, for the clipboard only (the user pressed Copy); dropped right after.
         Some("value") => {
             let value = get(data, "v").as_string().map(Zeroizing::new);
             let Some(value) = value else {
-                on_port(page, &obj(&[("t", "state".into()), ("state", "shown".into()), ("ok", false.into()), ("message", "ShownOnce no longer holds this value.".into())]));
+                on_port(
+                    page,
+                    &obj(&[
+                        ("t", "state".into()),
+                        ("state", "shown".into()),
+                        ("ok", false.into()),
+                        ("message", "ShownOnce no longer holds this value.".into()),
+                    ]),
+                );
                 return;
             };
             let Some(win) = web_sys::window() else { return };

@@ -60,10 +60,7 @@ use thirtyfour::prelude::*;
 
 const APP: &str = "3f2a9c1e-8b7d-4e6f-a5c4-1d2e3f4a5b6c";
 /// Chromium switches of the storm/idle sessions: blade iframes in the page's renderer.
-const SHARED_PROCESS: &[&str] = &[
-    "--disable-site-isolation-trials",
-    "--disable-features=IsolateOrigins,site-per-process",
-];
+const SHARED_PROCESS: &[&str] = &["--disable-site-isolation-trials", "--disable-features=IsolateOrigins,site-per-process"];
 /// Rows per storm tick and ms between ticks (the replica's defaults): 880 nodes / 50 ms.
 const STORM_ROWS: u32 = 80;
 const STORM_INTERVAL_MS: u32 = 50;
@@ -132,22 +129,11 @@ fn out_dir() -> PathBuf {
 }
 
 fn sh(cmd: &str) -> String {
-    Command::new("sh")
-        .arg("-c")
-        .arg(cmd)
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default()
+    Command::new("sh").arg("-c").arg(cmd).output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default()
 }
 
 fn gzip_len(path: &Path) -> u64 {
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg("gzip -9c \"$1\" | wc -c")
-        .arg("sh")
-        .arg(path)
-        .output()
-        .expect("gzip");
+    let out = Command::new("sh").arg("-c").arg("gzip -9c \"$1\" | wc -c").arg("sh").arg(path).output().expect("gzip");
     String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0)
 }
 
@@ -261,11 +247,7 @@ fn fmt_kb(v: &Value) -> String {
 // browser helpers that report errors instead of panicking
 
 async fn js(s: &Session, script: &str) -> Result<Value, String> {
-    s.driver
-        .execute(script, vec![])
-        .await
-        .map(|r| r.json().clone())
-        .map_err(|e| e.to_string())
+    s.driver.execute(script, vec![]).await.map(|r| r.json().clone()).map_err(|e| e.to_string())
 }
 
 /// Polls `script` every `every` until `done` accepts its value; Err after `timeout`.
@@ -313,12 +295,7 @@ async fn goto(s: &Session, url: &str) -> Result<(), String> {
         .map_err(|e| format!("goto {url}: {e}"))
 }
 
-async fn start_session(
-    browser: Browser,
-    server: &Arc<ReplicaServer>,
-    ext: Option<PathBuf>,
-    args: &'static [&'static str],
-) -> Result<Session, String> {
+async fn start_session(browser: Browser, server: &Arc<ReplicaServer>, ext: Option<PathBuf>, args: &'static [&'static str]) -> Result<Session, String> {
     let srv = server.clone();
     // In a task so that a browser that does not start is a note in the results, not a panic.
     tokio::spawn(async move { Session::start_with_args(browser, &srv, ext.as_deref(), args).await })
@@ -328,12 +305,7 @@ async fn start_session(
 
 fn first_lines(e: &str) -> String {
     // WebDriver errors carry a stack trace: keep the message.
-    e.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#') && *l != "Stacktrace:")
-        .take(4)
-        .collect::<Vec<_>>()
-        .join(" ")
+    e.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#') && *l != "Stacktrace:").take(4).collect::<Vec<_>>().join(" ")
 }
 
 /// A browser session that is started again when the browser goes away in the middle of a
@@ -350,22 +322,8 @@ struct Live {
 }
 
 impl Live {
-    async fn start(
-        browser: Browser,
-        server: &Arc<ReplicaServer>,
-        ext: Option<PathBuf>,
-        args: &'static [&'static str],
-        perf: bool,
-    ) -> Result<Live, String> {
-        let mut live = Live {
-            browser,
-            ext,
-            args,
-            perf,
-            server: server.clone(),
-            s: None,
-            restarts: 0,
-        };
+    async fn start(browser: Browser, server: &Arc<ReplicaServer>, ext: Option<PathBuf>, args: &'static [&'static str], perf: bool) -> Result<Live, String> {
+        let mut live = Live { browser, ext, args, perf, server: server.clone(), s: None, restarts: 0 };
         live.launch().await?;
         Ok(live)
     }
@@ -373,12 +331,7 @@ impl Live {
     async fn launch(&mut self) -> Result<(), String> {
         let s = start_session(self.browser, &self.server, self.ext.clone(), self.args).await?;
         if self.perf {
-            s.driver
-                .cdp()
-                .performance()
-                .enable()
-                .await
-                .map_err(|e| format!("Performance.enable: {e}"))?;
+            s.driver.cdp().performance().enable().await.map_err(|e| format!("Performance.enable: {e}"))?;
             s.driver
                 .cdp()
                 .send_raw("Page.addScriptToEvaluateOnNewDocument", json!({ "source": LONGTASK_PROBE }))
@@ -437,21 +390,13 @@ fn metric(m: &Map<String, Value>, name: &str) -> f64 {
 
 async fn browser_version(s: &Session) -> String {
     match s.browser {
-        Browser::Chrome => s
-            .driver
-            .cdp()
-            .send_raw("Browser.getVersion", json!({}))
-            .await
-            .ok()
-            .and_then(|v| v["product"].as_str().map(str::to_string))
-            .unwrap_or_default(),
+        Browser::Chrome => {
+            s.driver.cdp().send_raw("Browser.getVersion", json!({})).await.ok().and_then(|v| v["product"].as_str().map(str::to_string)).unwrap_or_default()
+        }
         Browser::Firefox => js(s, "return navigator.userAgent;")
             .await
             .ok()
-            .and_then(|v| {
-                v.as_str()
-                    .and_then(|ua| ua.split(' ').find(|p| p.starts_with("Firefox/")).map(str::to_string))
-            })
+            .and_then(|v| v.as_str().and_then(|ua| ua.split(' ').find(|p| p.starts_with("Firefox/")).map(str::to_string)))
             .unwrap_or_default(),
     }
 }
@@ -479,10 +424,7 @@ fn all_files(dir: &Path, base: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn sizes_of(browser: &str, dir: &Path, zip: Option<&Path>) -> Value {
-    let manifest: Value = std::fs::read_to_string(dir.join("manifest.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(Value::Null);
+    let manifest: Value = std::fs::read_to_string(dir.join("manifest.json")).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(Value::Null);
     // Files the content script loads: its own scripts/styles, then what it may fetch.
     let mut loaded: Vec<String> = Vec::new();
     for cs in manifest["content_scripts"].as_array().into_iter().flatten() {
@@ -523,11 +465,7 @@ fn sizes_of(browser: &str, dir: &Path, zip: Option<&Path>) -> Value {
     // Strict page CSP in Chromium: the loader imports the JS copy instead of the .wasm.
     let strict = files.iter().filter(|(f, ..)| !f.ends_with(".wasm"));
     let (s_raw, s_gz) = strict.fold((0, 0), |(r, g), (_, a, b)| (r + a, g + b));
-    let pkg_raw: u64 = listed
-        .iter()
-        .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
-        .map(|m| m.len())
-        .sum();
+    let pkg_raw: u64 = listed.iter().filter_map(|f| std::fs::metadata(dir.join(f)).ok()).map(|m| m.len()).sum();
     let pkg_gz_files: u64 = listed.iter().map(|f| gzip_len(&dir.join(f))).sum();
     let zip_len = zip.and_then(|z| std::fs::metadata(z).ok()).map(|m| m.len());
     json!({
@@ -641,13 +579,9 @@ async fn latency_run(s: &Session, server: &ReplicaServer, det: Detector, url: &s
         Browser::Firefox => leave_page(s).await?,
     }
     goto(s, url).await?;
-    poll(
-        s,
-        "return document.documentElement.dataset.replicaReady || null;",
-        Duration::from_secs(20),
-        Duration::from_millis(25),
-        |v| v.as_str() == Some("credentials"),
-    )
+    poll(s, "return document.documentElement.dataset.replicaReady || null;", Duration::from_secs(20), Duration::from_millis(25), |v| {
+        v.as_str() == Some("credentials")
+    })
     .await
     .map_err(|e| format!("replica not ready: {e}"))?;
     match det {
@@ -680,7 +614,8 @@ async fn latency_run(s: &Session, server: &ReplicaServer, det: Detector, url: &s
     let v = poll(s, READ_SHOWNONCE, prompt_timeout, Duration::from_millis(20), |v| v["ins"].is_number() && v["n"].as_u64().unwrap_or(0) >= 1)
         .await
         .map_err(|e| format!("no detection: {e}"))?;
-    let frame = s.driver.find(thirtyfour::By::Css("iframe[src$='/prompt.html']")).await.map_err(|e| format!("prompt frame: {}", first_lines(&e.to_string())))?;
+    let frame =
+        s.driver.find(thirtyfour::By::Css("iframe[src$='/prompt.html']")).await.map_err(|e| format!("prompt frame: {}", first_lines(&e.to_string())))?;
     frame.enter_frame().await.map_err(|e| format!("prompt frame: {}", first_lines(&e.to_string())))?;
     let inner = poll(s, READ_PROMPT_FRAME, prompt_timeout, Duration::from_millis(20), |v| v["det"].is_number()).await;
     s.driver.enter_parent_frame().await.map_err(|e| format!("back from the prompt frame: {}", first_lines(&e.to_string())))?;
@@ -749,10 +684,7 @@ async fn latency_series(
     if failed > 0 {
         notes.push(format!("{label}: {failed} run(s) without a figure; first error: {first_err}"));
     }
-    println!(
-        "bench {label}: {}",
-        if stats.is_null() { "n/a".to_string() } else { stats.to_string() }
-    );
+    println!("bench {label}: {}", if stats.is_null() { "n/a".to_string() } else { stats.to_string() });
     stats
 }
 
@@ -773,28 +705,18 @@ struct StormSample {
 
 async fn storm_run(s: &Session, seconds: u32, run: usize) -> Result<StormSample, String> {
     goto(s, "about:blank").await?;
-    let url = format!(
-        "https://portal.azure.com/storm.html?so_seconds={seconds}&so_rows={STORM_ROWS}&so_interval={STORM_INTERVAL_MS}&so_run={run}"
-    );
+    let url = format!("https://portal.azure.com/storm.html?so_seconds={seconds}&so_rows={STORM_ROWS}&so_interval={STORM_INTERVAL_MS}&so_run={run}");
     goto(s, &url).await?;
     tokio::time::sleep(Duration::from_millis(seconds as u64 * 1000)).await;
-    poll(
-        s,
-        "return document.documentElement.dataset.stormState || null;",
-        Duration::from_secs(seconds as u64 + 20),
-        Duration::from_millis(100),
-        |v| v.as_str() == Some("done"),
-    )
+    poll(s, "return document.documentElement.dataset.stormState || null;", Duration::from_secs(seconds as u64 + 20), Duration::from_millis(100), |v| {
+        v.as_str() == Some("done")
+    })
     .await
     .map_err(|e| format!("storm did not end: {e}"))?;
     // Let batched work queued by the last ticks finish.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let m = metrics(s).await?;
-    let page = js(
-        s,
-        "return { long: window.__soLong || null, ticks: +document.documentElement.dataset.stormTicks };",
-    )
-    .await?;
+    let page = js(s, "return { long: window.__soLong || null, ticks: +document.documentElement.dataset.stormTicks };").await?;
     Ok(StormSample {
         round: 0,
         script_ms: metric(&m, "ScriptDuration") * 1000.0,
@@ -848,13 +770,9 @@ async fn engines(s: &Session, iframe: bool) -> Value {
 async fn idle_run(s: &Session, iframe: bool, run: usize) -> Result<IdleSample, String> {
     goto(s, "about:blank").await?;
     goto(s, &overview_url(iframe, run)).await?;
-    poll(
-        s,
-        "return document.documentElement.dataset.replicaReady || null;",
-        Duration::from_secs(20),
-        Duration::from_millis(50),
-        |v| v.as_str() == Some("overview"),
-    )
+    poll(s, "return document.documentElement.dataset.replicaReady || null;", Duration::from_secs(20), Duration::from_millis(50), |v| {
+        v.as_str() == Some("overview")
+    })
     .await
     .map_err(|e| format!("overview not ready: {e}"))?;
     // Same settle time with and without the extension: the content script loads at
@@ -862,16 +780,8 @@ async fn idle_run(s: &Session, iframe: bool, run: usize) -> Result<IdleSample, S
     // credentials blade; the iframe model also loads the pool's spare frame.
     tokio::time::sleep(Duration::from_millis(1000)).await;
     let m = metrics(s).await?;
-    let frames = js(s, "return 1 + document.querySelectorAll('iframe').length;")
-        .await?
-        .as_f64()
-        .unwrap_or(1.0);
-    Ok(IdleSample {
-        round: 0,
-        script_ms: metric(&m, "ScriptDuration") * 1000.0,
-        task_ms: metric(&m, "TaskDuration") * 1000.0,
-        frames,
-    })
+    let frames = js(s, "return 1 + document.querySelectorAll('iframe').length;").await?.as_f64().unwrap_or(1.0);
+    Ok(IdleSample { round: 0, script_ms: metric(&m, "ScriptDuration") * 1000.0, task_ms: metric(&m, "TaskDuration") * 1000.0, frames })
 }
 
 // ------------------------------------------------------------------------------------------
@@ -932,11 +842,7 @@ async fn bench() {
                 }
             }
         }
-        let c = detail
-            .get("chrome")
-            .or_else(|| detail.get("firefox"))
-            .cloned()
-            .unwrap_or(Value::Null);
+        let c = detail.get("chrome").or_else(|| detail.get("firefox")).cloned().unwrap_or(Value::Null);
         res.insert("content_script_bytes_gz".into(), c["content_script_bytes_gz"].clone());
         res.insert("content_script_bytes".into(), c["content_script_bytes"].clone());
         res.insert("content_fallback_bytes_gz".into(), c["content_fallback_bytes_gz"].clone());
@@ -1025,11 +931,8 @@ async fn bench() {
     // ---- 3 + 4. storm and idle (Chromium, three sessions side by side, shared renderer)
     if cfg.on("storm") || cfg.on("idle") {
         let mut sessions: Vec<(&str, Live)> = Vec::new();
-        let variants: [(&str, Option<PathBuf>); 3] = [
-            ("none", None),
-            ("shownonce", chrome_ext.as_ref().ok().map(|(d, _)| d.clone())),
-            ("naive", Some(naive_ext.clone())),
-        ];
+        let variants: [(&str, Option<PathBuf>); 3] =
+            [("none", None), ("shownonce", chrome_ext.as_ref().ok().map(|(d, _)| d.clone())), ("naive", Some(naive_ext.clone()))];
         for (name, ext) in variants {
             if name != "none" && ext.is_none() {
                 notes.push(format!("storm/idle: no build for {name}"));
@@ -1088,8 +991,7 @@ async fn bench() {
             let mut per = Map::new();
             let mut script = Map::new();
             let mut task = Map::new();
-            let med =
-                |v: &Vec<StormSample>, f: fn(&StormSample) -> f64| median(&v.iter().map(f).filter(|x| x.is_finite()).collect::<Vec<_>>());
+            let med = |v: &Vec<StormSample>, f: fn(&StormSample) -> f64| median(&v.iter().map(f).filter(|x| x.is_finite()).collect::<Vec<_>>());
             for (k, (name, _)) in sessions.iter().enumerate() {
                 let v = &samples[k];
                 let expected_ticks = (cfg.storm_seconds * 1000 / STORM_INTERVAL_MS + 1) as f64;
@@ -1214,21 +1116,9 @@ async fn bench() {
                 m.insert("shownonce_engine".into(), engine);
                 models.insert(model.into(), Value::Object(m));
             }
-            let pick = |model: &str, n: &str| {
-                models
-                    .get(model)
-                    .and_then(|m| m.get(n))
-                    .map(|v| v["frame_script_ms"].clone())
-                    .unwrap_or(Value::Null)
-            };
-            res.insert(
-                "idle_frame_script_ms".into(),
-                json!({ "none": pick("shell", "none"), "shownonce": pick("shell", "shownonce") }),
-            );
-            res.insert(
-                "idle_frame_script_ms_iframe_model".into(),
-                json!({ "none": pick("iframe", "none"), "shownonce": pick("iframe", "shownonce") }),
-            );
+            let pick = |model: &str, n: &str| models.get(model).and_then(|m| m.get(n)).map(|v| v["frame_script_ms"].clone()).unwrap_or(Value::Null);
+            res.insert("idle_frame_script_ms".into(), json!({ "none": pick("shell", "none"), "shownonce": pick("shell", "shownonce") }));
+            res.insert("idle_frame_script_ms_iframe_model".into(), json!({ "none": pick("iframe", "none"), "shownonce": pick("iframe", "shownonce") }));
             // Added script time per idle (non-credential) portal frame, both frame models.
             let added = |model: &str| models.get(model).map(|m| m["added_frame_script_ms"].clone()).unwrap_or(Value::Null);
             res.insert("idle_frame_added_ms".into(), json!({ "shell": added("shell"), "iframe": added("iframe") }));
@@ -1306,13 +1196,7 @@ fn lat_row(label: &str, v: &Value) -> String {
     if v.is_null() {
         return format!("| {label} | n/a | n/a | n/a | 0 |\n");
     }
-    format!(
-        "| {label} | {} | {} | {} | {} |\n",
-        fmt_ms(&v["p50"]),
-        fmt_ms(&v["p95"]),
-        fmt_ms(&v["max"]),
-        v["runs"]
-    )
+    format!("| {label} | {} | {} | {} | {} |\n", fmt_ms(&v["p50"]), fmt_ms(&v["p95"]), fmt_ms(&v["max"]), v["runs"])
 }
 
 /// The figures as Markdown tables (also printed on stdout).
@@ -1322,18 +1206,9 @@ fn table(r: &Value) -> String {
         t.push_str("**Size** (bytes raw / gzip -9)\n\n| what | Chrome | Firefox |\n|---|---|---|\n");
         let sz = |b: &str, k: &str| r["sizes"][b][k].clone();
         for (label, k) in [
-            (
-                "Content-script payload (content.js + glue + .wasm), every portal frame",
-                "content_script_bytes",
-            ),
-            (
-                "wasm2js fallback (strict-CSP pages in Chromium, instead of the .wasm)",
-                "content_fallback_bytes",
-            ),
-            (
-                "Payload on a strict-CSP page (content.js + glue + JS copy)",
-                "content_strict_csp_bytes",
-            ),
+            ("Content-script payload (content.js + glue + .wasm), every portal frame", "content_script_bytes"),
+            ("wasm2js fallback (strict-CSP pages in Chromium, instead of the .wasm)", "content_fallback_bytes"),
+            ("Payload on a strict-CSP page (content.js + glue + JS copy)", "content_strict_csp_bytes"),
             ("Whole package (all files)", "package_bytes"),
         ] {
             let gz = format!("{k}_gz");
@@ -1351,12 +1226,7 @@ fn table(r: &Value) -> String {
             fmt_kb(&r["package_bytes_gz"]["firefox"])
         ));
         for f in r["sizes"]["chrome"]["content_files"].as_array().into_iter().flatten() {
-            t.push_str(&format!(
-                "| {} | {} B | {} B |\n",
-                f["file"].as_str().unwrap_or(""),
-                f["bytes"],
-                f["bytes_gz"]
-            ));
+            t.push_str(&format!("| {} | {} B | {} B |\n", f["file"].as_str().unwrap_or(""), f["bytes"], f["bytes_gz"]));
         }
     }
     let lat = ["detection_ms", "detection_5k_ms", "detection_strict_csp_ms", "detection_naive_ms"];
@@ -1387,12 +1257,7 @@ fn table(r: &Value) -> String {
             ("JSHeapUsedSize at the end (MB)", "heap_mb"),
             ("Grid updates done", "ticks"),
         ] {
-            t.push_str(&format!(
-                "| {label} | {} | {} | {} |\n",
-                fmt_ms(&v["none"][k]),
-                fmt_ms(&v["shownonce"][k]),
-                fmt_ms(&v["naive"][k])
-            ));
+            t.push_str(&format!("| {label} | {} | {} | {} |\n", fmt_ms(&v["none"][k]), fmt_ms(&v["shownonce"][k]), fmt_ms(&v["naive"][k])));
         }
         t.push_str(&format!(
             "| Added ScriptDuration vs no extension (ms, median of per-round differences) | – | {} | {} |\n",
@@ -1427,12 +1292,7 @@ fn table(r: &Value) -> String {
     }
     t.push_str(&format!(
         "\nBrowsers: {}. Machine: {}, {} cores, {} GB. Date: {}. Bench time: {} s.\n",
-        [r["browser"]["chrome"].as_str(), r["browser"]["firefox"].as_str()]
-            .iter()
-            .flatten()
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(", "),
+        [r["browser"]["chrome"].as_str(), r["browser"]["firefox"].as_str()].iter().flatten().cloned().collect::<Vec<_>>().join(", "),
         r["machine"]["cpu"].as_str().unwrap_or("?"),
         r["machine"]["cores"],
         r["machine"]["memory_gb"],

@@ -31,12 +31,7 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn tag(&self, iframe: bool, name: &str) -> String {
-        format!(
-            "e2e [{}/{}/{}] {name}",
-            self.s.browser.name(),
-            self.csp.param(),
-            if iframe { "iframe" } else { "shell" }
-        )
+        format!("e2e [{}/{}/{}] {name}", self.s.browser.name(), self.csp.param(), if iframe { "iframe" } else { "shell" })
     }
 
     /// Opens a replica page and waits until the replica says it is drawn.
@@ -53,11 +48,7 @@ impl Ctx<'_> {
         // Scenarios leave unsaved secrets behind: confirm the leave-page prompt like a user.
         self.s.goto_leaving(&url).await;
         let want = ready.to_string();
-        self.s
-            .wait_js("replica ready", "return document.documentElement.dataset.replicaReady || null;", 20, |v| {
-                v.as_str() == Some(want.as_str())
-            })
-            .await;
+        self.s.wait_js("replica ready", "return document.documentElement.dataset.replicaReady || null;", 20, |v| v.as_str() == Some(want.as_str())).await;
     }
 
     /// Which engine the content script should report: Chromium refuses wasm in content
@@ -94,7 +85,8 @@ impl Ctx<'_> {
         let tag = format!("e2e [{}/{}] background errors reach the sender", self.s.browser.name(), self.csp.param());
         let r = self.in_options_tab("return chrome.runtime.sendMessage({type: 'noSuchMessage'});", vec![]).await;
         assert_eq!(r["error"], "ShownOnce: unknown message", "{tag}: {r}");
-        let r = self.in_options_tab("return chrome.runtime.sendMessage({type: 'focusPrompt', tabId: 987654321, frameId: 0, fingerprint: 'abc:1'});", vec![]).await;
+        let r =
+            self.in_options_tab("return chrome.runtime.sendMessage({type: 'focusPrompt', tabId: 987654321, frameId: 0, fingerprint: 'abc:1'});", vec![]).await;
         assert!(r["error"].as_str().is_some_and(|e| e.contains("gone")), "{tag}: a focusPrompt for no tab must fail: {r}");
         println!("{tag} ... ok");
     }
@@ -262,7 +254,10 @@ impl Ctx<'_> {
         // shadow roots nor fields' current values, hence the walk).
         let places = self.s.js(VALUE_PLACES, vec![json!(issued.value)]).await;
         assert_eq!(places["outside"], json!(0), "{tag}: the value appears outside the portal's own row: {places}");
-        assert!(places["rows"].as_u64().unwrap_or(0) + places["rowFields"].as_u64().unwrap_or(0) >= 1, "{tag}: the walk did not find the value in its row: {places}");
+        assert!(
+            places["rows"].as_u64().unwrap_or(0) + places["rowFields"].as_u64().unwrap_or(0) >= 1,
+            "{tag}: the walk did not find the value in its row: {places}"
+        );
         if self.s.browser == Browser::Chrome && !iframe {
             // Chromium's DevTools DOM, closed shadow roots included (the prompt's own UI): the
             // value is in the portal's row (its markup, open shadow roots and text boxes, whose
@@ -304,9 +299,15 @@ impl Ctx<'_> {
         assert!(heard.as_u64().unwrap_or(0) >= 2, "{tag}: the page's key listeners do not work: {heard}");
         // What the page can see of the prompt: a frame element, no state, no way in.
         // (`cd_frame_id_` is chromedriver's own mark on a frame it switched into.)
-        let seen = self.s.js("const f = document.querySelector(\"iframe[src$='/prompt.html']\"); let inside = 'blocked'; \
+        let seen = self
+            .s
+            .js(
+                "const f = document.querySelector(\"iframe[src$='/prompt.html']\"); let inside = 'blocked'; \
             try { inside = f.contentDocument ? 'readable' : 'blocked'; f.contentWindow.document.body; inside = 'readable'; } catch (e) {} \
-            return { attrs: Array.from(f.attributes).map((a) => a.name).filter((n) => !n.startsWith('cd_frame_id')).sort(), inside, src: f.src };", vec![]).await;
+            return { attrs: Array.from(f.attributes).map((a) => a.name).filter((n) => !n.startsWith('cd_frame_id')).sort(), inside, src: f.src };",
+                vec![],
+            )
+            .await;
         assert_eq!(seen["attrs"], json!(["allow", "src", "style", "title"]), "{tag}: the frame element carries more than allow/src/style/title: {seen}");
         assert_eq!(seen["inside"], "blocked", "{tag}: the page can read the prompt's document");
         // Nor does anything on the page's own <html> or <body> say that ShownOnce runs,
@@ -395,7 +396,10 @@ impl Ctx<'_> {
             let mut state = serde_json::Value::Null;
             if let Ok(f) = self.s.driver.find(thirtyfour::By::Css("iframe[src$='/confirm.html']")).await {
                 if f.enter_frame().await.is_ok() {
-                    state = self.s.js("return document.documentElement.dataset.ready === 'true' && document.hasFocus() ? document.activeElement.id : null;", vec![]).await;
+                    state = self
+                        .s
+                        .js("return document.documentElement.dataset.ready === 'true' && document.hasFocus() ? document.activeElement.id : null;", vec![])
+                        .await;
                     self.s.driver.enter_parent_frame().await.unwrap();
                 }
             }
@@ -656,7 +660,16 @@ impl Ctx<'_> {
         assert_eq!(self.prompts().await[0]["state"], "shown", "{tag}");
         self.guard_is("armed", 5).await;
         self.s.enter_blade(iframe).await;
-        self.s.driver.action_chain().key_down(thirtyfour::Key::Control).send_keys("a").send_keys("c").key_up(thirtyfour::Key::Control).perform().await.expect("copy");
+        self.s
+            .driver
+            .action_chain()
+            .key_down(thirtyfour::Key::Control)
+            .send_keys("a")
+            .send_keys("c")
+            .key_up(thirtyfour::Key::Control)
+            .perform()
+            .await
+            .expect("copy");
         self.wait_prompts("state copied", 20, |v| v[0]["state"] == "copied").await;
         self.guard_is("off", 20).await;
         self.s.enter_blade(iframe).await;
@@ -808,7 +821,15 @@ impl Ctx<'_> {
     async fn retype_prompt_field(&self, iframe: bool, back: usize, text: &str) {
         self.s.enter_blade(iframe).await;
         for _ in 0..back {
-            self.s.driver.action_chain().key_down(thirtyfour::Key::Shift).send_keys(thirtyfour::Key::Tab.value().to_string()).key_up(thirtyfour::Key::Shift).perform().await.unwrap();
+            self.s
+                .driver
+                .action_chain()
+                .key_down(thirtyfour::Key::Shift)
+                .send_keys(thirtyfour::Key::Tab.value().to_string())
+                .key_up(thirtyfour::Key::Shift)
+                .perform()
+                .await
+                .unwrap();
         }
         self.s.driver.action_chain().key_down(thirtyfour::Key::Control).send_keys("a").key_up(thirtyfour::Key::Control).perform().await.unwrap();
         self.keys(text).await;
@@ -886,10 +907,16 @@ impl Ctx<'_> {
         assert_eq!(v.tags.get("secretId").map(|s| s.to_ascii_lowercase()), Some(issued.key_id.to_ascii_lowercase()), "{tag}: tags {:?}", v.tags);
         assert_eq!(v.tags.get("clientId").map(String::as_str), Some(app.as_str()), "{tag}: tags {:?}", v.tags);
         assert_eq!(authorizes(self.server), 2, "{tag}: one refused and one accepted sign-in, then the token is reused");
-        let reads = self.server.kv_requests().iter().filter(|r| r.method == "GET" && r.path.contains(&format!("/secrets/{name}/")) && !r.path.contains("/versions")).count();
+        let reads = self
+            .server
+            .kv_requests()
+            .iter()
+            .filter(|r| r.method == "GET" && r.path.contains(&format!("/secrets/{name}/")) && !r.path.contains("/versions"))
+            .count();
         assert_eq!(reads, 1, "{tag}: the save was not verified by reading it back");
         // The replica redeems a code only with the PKCE verifier matching its challenge.
-        let redeemed = self.server.auth_requests().iter().filter(|r| r.endpoint == "token" && r.grant_type.as_deref() == Some("authorization_code") && r.ok).count();
+        let redeemed =
+            self.server.auth_requests().iter().filter(|r| r.endpoint == "token" && r.grant_type.as_deref() == Some("authorization_code") && r.ok).count();
         assert_eq!(redeemed, 1, "{tag}: expected one code redeemed with its PKCE verifier");
 
         // 4. Same name again (same app and description): ask before adding a version.
@@ -949,7 +976,10 @@ impl Ctx<'_> {
         self.server.kv_stall(false);
         assert_eq!((p[0]["state"].as_str(), p[0]["outcome"].as_str()), (Some("shown"), Some("failed")), "{tag}: background stopped mid-save");
         self.guard_is("armed", 2).await;
-        assert!(!self.server.kv_secrets().iter().any(|v| v.tags.get("description").map(String::as_str) == Some("ci kv restart")), "{tag}: written although interrupted");
+        assert!(
+            !self.server.kv_secrets().iter().any(|v| v.tags.get("description").map(String::as_str) == Some("ci kv restart")),
+            "{tag}: written although interrupted"
+        );
         let p = self.prompt_enter(iframe, 30).await;
         assert_eq!(p["state"], "saved", "{tag}: the retry after the restart did not save");
 
@@ -993,7 +1023,10 @@ impl Ctx<'_> {
             }
             self.server.kv_clear_faults();
         }
-        assert!(!self.server.kv_secrets().iter().any(|v| v.tags.get("description").map(String::as_str) == Some("ci kv refused")), "{tag}: saved despite the refusals");
+        assert!(
+            !self.server.kv_secrets().iter().any(|v| v.tags.get("description").map(String::as_str) == Some("ci kv refused")),
+            "{tag}: saved despite the refusals"
+        );
         // The user types a vault that does not exist.
         self.retype_prompt_field(iframe, 2, "nosuch-kv").await;
         let p = self.prompt_enter(iframe, 60).await;
@@ -1025,12 +1058,19 @@ impl Ctx<'_> {
     /// `paste` event records what the clipboard held. A paste that never happened fails the
     /// test instead of reading as an empty clipboard.
     async fn paste(&self) -> String {
-        self.s.js("const t = document.createElement('textarea'); t.id = 'so-test-paste'; document.body.appendChild(t); \
-            t.addEventListener('paste', (e) => { t.dataset.pasted = '1'; t.dataset.text = e.clipboardData.getData('text/plain'); }); t.focus();", vec![]).await;
+        self.s
+            .js(
+                "const t = document.createElement('textarea'); t.id = 'so-test-paste'; document.body.appendChild(t); \
+            t.addEventListener('paste', (e) => { t.dataset.pasted = '1'; t.dataset.text = e.clipboardData.getData('text/plain'); }); t.focus();",
+                vec![],
+            )
+            .await;
         self.s.driver.action_chain().key_down(thirtyfour::Key::Control).send_keys("v").key_up(thirtyfour::Key::Control).perform().await.expect("paste");
         let got = self
             .s
-            .wait_js("a paste event", "const t = document.getElementById('so-test-paste'); return t && t.dataset.pasted ? t.dataset.text : null;", 5, |v| v.is_string())
+            .wait_js("a paste event", "const t = document.getElementById('so-test-paste'); return t && t.dataset.pasted ? t.dataset.text : null;", 5, |v| {
+                v.is_string()
+            })
             .await;
         self.s.js("document.getElementById('so-test-paste').remove();", vec![]).await;
         got.as_str().unwrap_or_default().to_string()
@@ -1100,7 +1140,8 @@ const HOST_HEIGHT: &str = "const p = document.querySelector(\"iframe[src$='/prom
 
 /// The toolbar badge of the current (portal) tab, read from an extension page (the extension
 /// has no `tabs` permission; the tab is the one whose top frame answers with the current URL).
-const BADGE: &str = "return {text: await chrome.action.getBadgeText({tabId: tab}), color: Array.from(await chrome.action.getBadgeBackgroundColor({tabId: tab}))};";
+const BADGE: &str =
+    "return {text: await chrome.action.getBadgeText({tabId: tab}), color: Array.from(await chrome.action.getBadgeBackgroundColor({tabId: tab}))};";
 
 impl Ctx<'_> {
     async fn badge_is(&self, tag: &str, text: &str) -> serde_json::Value {
@@ -1164,16 +1205,29 @@ impl Ctx<'_> {
         let popup = self.s.open_background_tab(&url).await;
         let list = self
             .s
-            .wait_in_context(&popup, "the popup's list", "JSON.stringify(Array.from(document.querySelectorAll('#secrets li')).map(li => li.textContent))", 30, |v| v != "[]")
+            .wait_in_context(
+                &popup,
+                "the popup's list",
+                "JSON.stringify(Array.from(document.querySelectorAll('#secrets li')).map(li => li.textContent))",
+                30,
+                |v| v != "[]",
+            )
             .await;
         let items: Vec<String> = serde_json::from_str(&list).unwrap();
         assert_eq!(items.len(), 1, "{tag}: the popup lists {items:?}");
         assert!(items[0].contains("ux popup"), "{tag}: the popup does not name the secret: {items:?}");
         assert!(items[0].contains("Not copied"), "{tag}: the popup does not say it is not copied: {items:?}");
         // …and that leaving the page would warn first (the top frame's guard, asked by the popup).
-        let warns = self.s.wait_in_context(&popup, "the popup's leave-warning line", "String(!document.getElementById('guard').hidden)", 10, |v| v == "true").await;
+        let warns =
+            self.s.wait_in_context(&popup, "the popup's leave-warning line", "String(!document.getElementById('guard').hidden)", 10, |v| v == "true").await;
         assert_eq!(warns, "true", "{tag}");
-        let clicked = self.s.eval_in_context(&popup, "(() => { const b = document.querySelector('#secrets button'); if (!b) return 'no button'; b.click(); return 'clicked'; })()").await;
+        let clicked = self
+            .s
+            .eval_in_context(
+                &popup,
+                "(() => { const b = document.querySelector('#secrets button'); if (!b) return 'no button'; b.click(); return 'clicked'; })()",
+            )
+            .await;
         assert_eq!(clicked.as_deref(), Some("clicked"), "{tag}: no Show prompt button");
         // The prompt expands, or the popup says why it could not show it.
         self.s.enter_blade(iframe).await;
@@ -1183,7 +1237,10 @@ impl Ctx<'_> {
             if h.as_f64().is_some_and(|h| h >= 80.0) {
                 break;
             }
-            let err = self.s.eval_in_context(&popup, "(() => { const e = document.getElementById('popup-error'); return e && !e.hidden ? e.textContent : ''; })()").await;
+            let err = self
+                .s
+                .eval_in_context(&popup, "(() => { const e = document.getElementById('popup-error'); return e && !e.hidden ? e.textContent : ''; })()")
+                .await;
             if !err.as_deref().unwrap_or("").is_empty() {
                 // What the background answers the same request, for the failure message.
                 let why = self
@@ -1260,7 +1317,13 @@ impl Ctx<'_> {
         assert!(now > starts, "{tag}: the background did not restart in between ({starts} -> {now})");
         self.s.enter_blade(iframe).await;
         self.s.js("window.__soBlock.disconnect();", vec![]).await;
-        let clicked = self.s.eval_in_context(&popup, "(() => { const b = document.querySelector('#secrets button'); if (!b) return 'no button'; b.click(); return 'clicked'; })()").await;
+        let clicked = self
+            .s
+            .eval_in_context(
+                &popup,
+                "(() => { const b = document.querySelector('#secrets button'); if (!b) return 'no button'; b.click(); return 'clicked'; })()",
+            )
+            .await;
         assert_eq!(clicked.as_deref(), Some("clicked"), "{tag}: the popup has no Show prompt");
         self.s.enter_blade(iframe).await;
         self.wait_prompts("the prompt is back", 20, |v| v.as_array().is_some_and(|a| a.len() == 1)).await;
@@ -1344,7 +1407,8 @@ impl Ctx<'_> {
             let el = self.s.driver.find(thirtyfour::By::Id(id)).await.unwrap();
             el.click().await.unwrap();
             el.send_keys(format!("{bad}{tab_key}")).await.unwrap();
-            let st = self.s.wait_js(&format!("an error on {id}"), &field_state(id), 20, |v| v.as_str().is_some_and(|s| s.contains("\"invalid\":\"true\""))).await;
+            let st =
+                self.s.wait_js(&format!("an error on {id}"), &field_state(id), 20, |v| v.as_str().is_some_and(|s| s.contains("\"invalid\":\"true\""))).await;
             let st: serde_json::Value = serde_json::from_str(st.as_str().unwrap()).unwrap();
             assert!(!st["error"].as_str().unwrap_or("").trim().is_empty(), "{tag}: {id}: no error text: {st}");
             assert!(st["status"].as_str().unwrap_or("").contains("Not saved"), "{tag}: {id}: status {st}");
@@ -1353,7 +1417,17 @@ impl Ctx<'_> {
             assert_eq!(self.s.js(sync, vec![]).await, before, "{tag}: {id}: storage.sync changed after an invalid value");
             // Put the field back as it was (empty), which is valid.
             el.click().await.unwrap();
-            self.s.driver.action_chain().key_down(thirtyfour::Key::Control).send_keys("a").key_up(thirtyfour::Key::Control).send_keys(thirtyfour::Key::Backspace.value().to_string()).send_keys(tab_key.clone()).perform().await.unwrap();
+            self.s
+                .driver
+                .action_chain()
+                .key_down(thirtyfour::Key::Control)
+                .send_keys("a")
+                .key_up(thirtyfour::Key::Control)
+                .send_keys(thirtyfour::Key::Backspace.value().to_string())
+                .send_keys(tab_key.clone())
+                .perform()
+                .await
+                .unwrap();
             self.s.wait_js(&format!("{id} error cleared"), &field_state(id), 20, |v| v.as_str().is_some_and(|s| s.contains("\"invalid\":null"))).await;
         }
         // A valid recipient is saved as typed (trimmed).
@@ -1362,7 +1436,9 @@ impl Ctx<'_> {
         el.send_keys(format!(" {public} {tab_key}")).await.unwrap();
         let want = public.clone();
         self.s
-            .wait_js("the recipient saved", "return chrome.storage.sync.get('age_recipient').then(r => r.age_recipient || null);", 20, |v| v.as_str() == Some(want.as_str()))
+            .wait_js("the recipient saved", "return chrome.storage.sync.get('age_recipient').then(r => r.age_recipient || null);", 20, |v| {
+                v.as_str() == Some(want.as_str())
+            })
             .await;
         let st = self.s.js(&field_state("age_recipient"), vec![]).await;
         assert!(st.as_str().unwrap().contains("\"invalid\":null"), "{tag}: valid recipient still marked: {st}");
@@ -1401,7 +1477,11 @@ impl Ctx<'_> {
         self.set_setting("strict_guard", json!("false")).await;
         self.guard_is("off", 30).await;
         self.badge_is(&tag, "").await;
-        assert_eq!(self.s.leave_prompt("browsingContext.reload", json!({}), 30).await, Witness::Loaded, "{tag}: still guarded after strict mode was switched off");
+        assert_eq!(
+            self.s.leave_prompt("browsingContext.reload", json!({}), 30).await,
+            Witness::Loaded,
+            "{tag}: still guarded after strict mode was switched off"
+        );
         println!("{tag} ... ok");
     }
 
@@ -1421,7 +1501,8 @@ impl Ctx<'_> {
         self.wait_prompts("Tab to Hide", 5, focus_is("hide")).await;
         self.keys(&tab).await;
         self.wait_prompts("Tab wrapped round to the store list", 5, focus_is("store")).await;
-        let shift_tab = || async { self.s.driver.action_chain().key_down(thirtyfour::Key::Shift).send_keys(&tab).key_up(thirtyfour::Key::Shift).perform().await.unwrap() };
+        let shift_tab =
+            || async { self.s.driver.action_chain().key_down(thirtyfour::Key::Shift).send_keys(&tab).key_up(thirtyfour::Key::Shift).perform().await.unwrap() };
         shift_tab().await;
         self.wait_prompts("Shift+Tab wrapped round to Hide", 5, focus_is("hide")).await;
         shift_tab().await;
@@ -1529,7 +1610,12 @@ impl Ctx<'_> {
         let log = if p[0]["state"] != "saved" { self.store_log().await } else { json!(null) };
         self.set_setting("default_store", json!("clipboard")).await;
         self.set_setting("file_save_as", json!("true")).await;
-        assert_eq!((p[0]["state"].as_str(), p[0]["outcome"].as_str(), p[0]["runs"].as_str()), (Some("saved"), Some("saved"), Some("1")), "{tag}: {}; store log {log}", p[0]);
+        assert_eq!(
+            (p[0]["state"].as_str(), p[0]["outcome"].as_str(), p[0]["runs"].as_str()),
+            (Some("saved"), Some("saved"), Some("1")),
+            "{tag}: {}; store log {log}",
+            p[0]
+        );
         self.guard_is("off", 20).await;
         let file = std::fs::read_dir(self.s.downloads())
             .unwrap()

@@ -30,28 +30,16 @@ use shownonce::core::secret::{self, SecretKind};
 use shownonce::core::{envfile, guard, json, pkce, settings};
 
 fn cases() -> u32 {
-    std::env::var("SO_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.trim().replace('_', "").parse().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(2000)
+    std::env::var("SO_FUZZ_CASES").ok().and_then(|v| v.trim().replace('_', "").parse().ok()).filter(|&n| n > 0).unwrap_or(2000)
 }
 
 /// Runs `test` on `cases()` values of `strategy`; panics with the (shrunk) failing input.
-fn fuzz<S: Strategy>(
-    target: &str,
-    strategy: S,
-    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
-) where
+fn fuzz<S: Strategy>(target: &str, strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>)
+where
     S::Value: std::fmt::Debug,
 {
     let n = cases();
-    let config = Config {
-        cases: n,
-        failure_persistence: None,
-        max_shrink_iters: 2000,
-        ..Config::default()
-    };
+    let config = Config { cases: n, failure_persistence: None, max_shrink_iters: 2000, ..Config::default() };
     let mut runner = TestRunner::new(config);
     let t0 = Instant::now();
     let result = runner.run(&strategy, test);
@@ -60,10 +48,7 @@ fn fuzz<S: Strategy>(
         panic!("fuzz {target}: {e}");
     }
     // Straight to stdout: the test harness captures `println!` but not this.
-    let line = format!(
-        "fuzz {target}: {n} cases in {secs:.2} s ({:.0} cases/s)\n",
-        f64::from(n) / secs.max(1e-9)
-    );
+    let line = format!("fuzz {target}: {n} cases in {secs:.2} s ({:.0} cases/s)\n", f64::from(n) / secs.max(1e-9));
     let _ = std::io::stdout().lock().write_all(line.as_bytes());
 }
 
@@ -75,11 +60,7 @@ fn alphabet_char() -> impl Strategy<Value = u8> {
 
 /// A valid `8Q~` secret made by the independent checksum.
 fn valid_secret() -> impl Strategy<Value = String> {
-    (
-        prop::array::uniform3(alphabet_char()),
-        prop::array::uniform31(alphabet_char()),
-    )
-        .prop_map(|(p, b)| checksum::make_current(&p, &b))
+    (prop::array::uniform3(alphabet_char()), prop::array::uniform31(alphabet_char())).prop_map(|(p, b)| checksum::make_current(&p, &b))
 }
 
 /// Characters that matter to the parsers: the secret alphabet, `*`, separators, spaces of
@@ -154,10 +135,48 @@ fn secretish() -> impl Strategy<Value = String> {
 }
 
 const LOCALES: &[&str] = &[
-    "", "en", "en-US", "en-GB", "en-AU", "en-IE", "en-IN", "en-NZ", "en-ZA", "en-CA", "fr",
-    "fr-FR", "fr-CA", "es", "es-MX", "it", "pt-BR", "nl", "de", "de-DE", "de-CH", "ru", "pl",
-    "ja", "ja-JP", "zh", "zh-CN", "zh-TW", "zh-Hant-HK", "ko", "ko-KR", "hu", "sv-SE", "x",
-    "en_GB", "EN-us", "garbage!!", "-", "--", "zh-", "i-klingon", "ar-EG",
+    "",
+    "en",
+    "en-US",
+    "en-GB",
+    "en-AU",
+    "en-IE",
+    "en-IN",
+    "en-NZ",
+    "en-ZA",
+    "en-CA",
+    "fr",
+    "fr-FR",
+    "fr-CA",
+    "es",
+    "es-MX",
+    "it",
+    "pt-BR",
+    "nl",
+    "de",
+    "de-DE",
+    "de-CH",
+    "ru",
+    "pl",
+    "ja",
+    "ja-JP",
+    "zh",
+    "zh-CN",
+    "zh-TW",
+    "zh-Hant-HK",
+    "ko",
+    "ko-KR",
+    "hu",
+    "sv-SE",
+    "x",
+    "en_GB",
+    "EN-us",
+    "garbage!!",
+    "-",
+    "--",
+    "zh-",
+    "i-klingon",
+    "ar-EG",
 ];
 
 fn locale() -> impl Strategy<Value = String> {
@@ -170,30 +189,31 @@ fn locale() -> impl Strategy<Value = String> {
 /// A date written the ways portals write them, valid or not.
 fn date_text() -> impl Strategy<Value = String> {
     let parts = (0..10_000i32, 0..14u32, 0..33u32, any::<bool>(), 0..13u8, time_tail());
-    let formatted = parts.prop_map(|(y, m, d, pad, style, tail)| {
-        let (mm, dd) = if pad { (format!("{m:02}"), format!("{d:02}")) } else { (m.to_string(), d.to_string()) };
-        let mon = ["Jan", "February", "Mar", "April", "May", "Jun", "July", "Aug", "Sept", "Oct", "Nov", "December"]
-            .get(m.wrapping_sub(1) as usize)
-            .copied()
-            .unwrap_or("Foo");
-        let date = match style {
-            0 => format!("{mm}/{dd}/{y}"),
-            1 => format!("{dd}/{mm}/{y}"),
-            2 => format!("{dd}.{mm}.{y}"),
-            3 => format!("{y:04}-{m:02}-{d:02}"),
-            4 => format!("{y}/{mm}/{dd}"),
-            5 => format!("{y}年{m}月{d}日"),
-            6 => format!("{y}. {m}. {d}."),
-            7 => format!("{mon} {d}, {y}"),
-            8 => format!("{d} {mon} {y}"),
-            9 => format!("{dd}-{mm}-{y}"),
-            10 => format!("{y}년 {m}월 {d}일"),
-            11 => format!("Saturday, {mon} {d}, {y}"),
-            _ => format!("{y:04}-{m:02}-{d:02}T10:30:00Z"),
-        };
-        format!("{date}{tail}")
-    })
-    .boxed();
+    let formatted = parts
+        .prop_map(|(y, m, d, pad, style, tail)| {
+            let (mm, dd) = if pad { (format!("{m:02}"), format!("{d:02}")) } else { (m.to_string(), d.to_string()) };
+            let mon = ["Jan", "February", "Mar", "April", "May", "Jun", "July", "Aug", "Sept", "Oct", "Nov", "December"]
+                .get(m.wrapping_sub(1) as usize)
+                .copied()
+                .unwrap_or("Foo");
+            let date = match style {
+                0 => format!("{mm}/{dd}/{y}"),
+                1 => format!("{dd}/{mm}/{y}"),
+                2 => format!("{dd}.{mm}.{y}"),
+                3 => format!("{y:04}-{m:02}-{d:02}"),
+                4 => format!("{y}/{mm}/{dd}"),
+                5 => format!("{y}年{m}月{d}日"),
+                6 => format!("{y}. {m}. {d}."),
+                7 => format!("{mon} {d}, {y}"),
+                8 => format!("{d} {mon} {y}"),
+                9 => format!("{dd}-{mm}-{y}"),
+                10 => format!("{y}년 {m}월 {d}일"),
+                11 => format!("Saturday, {mon} {d}, {y}"),
+                _ => format!("{y:04}-{m:02}-{d:02}T10:30:00Z"),
+            };
+            format!("{date}{tail}")
+        })
+        .boxed();
     prop_oneof![
         6 => formatted.clone(),
         2 => formatted.prop_flat_map(mutate),
@@ -203,8 +223,19 @@ fn date_text() -> impl Strategy<Value = String> {
 
 fn time_tail() -> impl Strategy<Value = String> {
     prop::sample::select(vec![
-        "", "", "", " 10:30", ", 10:30 AM", " 23:59:59", " 오후 10:30:00", " 下午10:30", " at 10:30",
-        "T00:00:00Z", " 10:30 <x>", " 123:4", " 10:",
+        "",
+        "",
+        "",
+        " 10:30",
+        ", 10:30 AM",
+        " 23:59:59",
+        " 오후 10:30:00",
+        " 下午10:30",
+        " at 10:30",
+        "T00:00:00Z",
+        " 10:30 <x>",
+        " 123:4",
+        " 10:",
     ])
     .prop_map(str::to_owned)
 }
@@ -225,7 +256,23 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
             prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::Array),
             prop::collection::btree_map(
                 prop_oneof![
-                    prop::sample::select(vec!["value", "id", "error", "code", "message", "innererror", "access_token", "refresh_token", "expires_in", "token_type", "scope", "error_description", "attributes", "exp"]).prop_map(str::to_owned),
+                    prop::sample::select(vec![
+                        "value",
+                        "id",
+                        "error",
+                        "code",
+                        "message",
+                        "innererror",
+                        "access_token",
+                        "refresh_token",
+                        "expires_in",
+                        "token_type",
+                        "scope",
+                        "error_description",
+                        "attributes",
+                        "exp"
+                    ])
+                    .prop_map(str::to_owned),
                     text(8),
                 ],
                 inner,
@@ -237,17 +284,40 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
 }
 
 fn kv_body() -> impl Strategy<Value = Vec<u8>> {
-    let vault_shapes = (secretish(), prop::sample::select(vec!["contoso-kv.vault.azure.net", "CONTOSO-KV.vault.azure.net:443", "other.vault.azure.net", "contoso-kv.vault.azure.cn"]), text(10), text(34))
+    let vault_shapes = (
+        secretish(),
+        prop::sample::select(vec!["contoso-kv.vault.azure.net", "CONTOSO-KV.vault.azure.net:443", "other.vault.azure.net", "contoso-kv.vault.azure.cn"]),
+        text(10),
+        text(34),
+    )
         .prop_map(|(value, host, name, version)| {
-            serde_json::json!({"value": value, "id": format!("https://{host}/secrets/{name}/{version}"), "attributes": {"enabled": true}})
-                .to_string()
+            serde_json::json!({"value": value, "id": format!("https://{host}/secrets/{name}/{version}"), "attributes": {"enabled": true}}).to_string()
         });
-    let error_shapes = (prop::sample::select(vec!["Forbidden", "Unauthorized", "SecretNotFound", "Conflict", "Throttled", "BadParameter", "ForbiddenByRbac", "ObjectIsDeletedButRecoverable"]), text(20))
+    let error_shapes = (
+        prop::sample::select(vec![
+            "Forbidden",
+            "Unauthorized",
+            "SecretNotFound",
+            "Conflict",
+            "Throttled",
+            "BadParameter",
+            "ForbiddenByRbac",
+            "ObjectIsDeletedButRecoverable",
+        ]),
+        text(20),
+    )
         .prop_map(|(code, msg)| serde_json::json!({"error": {"code": code, "message": msg, "innererror": {"code": code}}}).to_string());
-    let token_shapes = (text(30), text(30), any::<i64>(), prop::sample::select(vec!["Bearer", "bearer", "pop", ""]), prop::sample::select(vec!["invalid_grant", "interaction_required", "", "consent_required"]))
+    let token_shapes = (
+        text(30),
+        text(30),
+        any::<i64>(),
+        prop::sample::select(vec!["Bearer", "bearer", "pop", ""]),
+        prop::sample::select(vec!["invalid_grant", "interaction_required", "", "consent_required"]),
+    )
         .prop_map(|(a, r, e, t, err)| {
             if err.is_empty() {
-                serde_json::json!({"access_token": a, "refresh_token": r, "expires_in": e, "token_type": t, "scope": "https://vault.azure.net/.default"}).to_string()
+                serde_json::json!({"access_token": a, "refresh_token": r, "expires_in": e, "token_type": t, "scope": "https://vault.azure.net/.default"})
+                    .to_string()
             } else {
                 serde_json::json!({"error": err, "error_description": a, "error_codes": [e]}).to_string()
             }
@@ -428,15 +498,26 @@ fn fuzz_detect() {
 
 fn urlish() -> impl Strategy<Value = String> {
     let hosts = prop::sample::select(vec![
-        "portal.azure.com", "entra.microsoft.com", "ms.portal.azure.com", "portal.azure.us", "portal.azure.cn",
-        "sandbox-3.reactblade.portal.azure.net", "portal.azure.com.evil.com", "evilportal.azure.com", "PORTAL.AZURE.COM.", "portal.azure.com:443", "",
+        "portal.azure.com",
+        "entra.microsoft.com",
+        "ms.portal.azure.com",
+        "portal.azure.us",
+        "portal.azure.cn",
+        "sandbox-3.reactblade.portal.azure.net",
+        "portal.azure.com.evil.com",
+        "evilportal.azure.com",
+        "PORTAL.AZURE.COM.",
+        "portal.azure.com:443",
+        "",
     ]);
     let frags = prop::sample::select(vec![
         "#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/",
         "#blade/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/Credentials/appId/",
         "#@contoso.onmicrosoft.com/view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/",
         "#view/Microsoft_Azure_KeyVault/SecretVersionBlade/vault/contoso-kv/name/",
-        "#home", "#", "",
+        "#home",
+        "#",
+        "",
     ]);
     let real = (hosts, frags, guid(), prop::sample::select(vec!["", "/isMSAApp~/false", "?x=1", "%2F", "/isMSAApp~/true/extra"]))
         .prop_map(|(h, f, g, tail)| format!("https://{h}/{f}{g}{tail}"))
@@ -501,7 +582,10 @@ fn fuzz_expiry() {
         ] {
             let got = parse_expiry(&s, l);
             prop_assert_eq!(got.map(|e| e.date), Some(d), "{} in {}", s, l);
-            prop_assert_eq!(got.unwrap().ambiguous, m != dd && m <= 12 && dd <= 12 && !s.contains(['-', '年']) && !s.starts_with(&y.to_string()) && !s.contains(char::is_alphabetic));
+            prop_assert_eq!(
+                got.unwrap().ambiguous,
+                m != dd && m <= 12 && dd <= 12 && !s.contains(['-', '年']) && !s.starts_with(&y.to_string()) && !s.contains(char::is_alphabetic)
+            );
         }
         Ok(())
     });
@@ -531,7 +615,13 @@ fn fuzz_json() {
 fn fuzz_pkce() {
     let redirect = "https://abcdefghijklmnop.chromiumapp.org/";
     let urls = prop_oneof![
-        (prop::sample::select(vec![redirect, "https://abcdefghijklmnop.chromiumapp.org", "https://evil.example/", ""]), text(16), text(16), prop::sample::select(vec!["code", "state", "error", "error_description", "x"]), any::<bool>())
+        (
+            prop::sample::select(vec![redirect, "https://abcdefghijklmnop.chromiumapp.org", "https://evil.example/", ""]),
+            text(16),
+            text(16),
+            prop::sample::select(vec!["code", "state", "error", "error_description", "x"]),
+            any::<bool>()
+        )
             .prop_map(|(base, code, state, k, frag)| {
                 let q = format!("code={}&state={}&{k}={}", pkce::percent_encode(&code), pkce::percent_encode(&state), code);
                 format!("{base}?{q}{}", if frag { "#x" } else { "" })
@@ -539,10 +629,7 @@ fn fuzz_pkce() {
         text(60),
     ]
     .boxed();
-    let verifier = prop_oneof![
-        prop::collection::vec(alphabet_char(), 38..134).prop_map(|v| String::from_utf8(v).unwrap()),
-        text(60),
-    ];
+    let verifier = prop_oneof![prop::collection::vec(alphabet_char(), 38..134).prop_map(|v| String::from_utf8(v).unwrap()), text(60),];
     fuzz("pkce", (urls.clone().prop_flat_map(mutate), text(16), status(), kv_body(), text(40), verifier), |(url, state, st, body, s, ver)| {
         let _ = pkce::parse_redirect(&url, redirect, &state).map_err(|e| e.user_message());
         if let Ok(t) = pkce::parse_token_response(st, &body) {
@@ -565,14 +652,33 @@ fn fuzz_pkce() {
 #[test]
 fn fuzz_keyvault() {
     let challenge = prop_oneof![
-        (prop::sample::select(vec!["Bearer", "bearer", "Basic", "Bearer,"]), prop::sample::select(vec!["login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn", "evil.example"]), text(12), prop::sample::select(vec!["https://vault.azure.net", "https://vault.usgovcloudapi.net", "x"]))
+        (
+            prop::sample::select(vec!["Bearer", "bearer", "Basic", "Bearer,"]),
+            prop::sample::select(vec!["login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn", "evil.example"]),
+            text(12),
+            prop::sample::select(vec!["https://vault.azure.net", "https://vault.usgovcloudapi.net", "x"])
+        )
             .prop_map(|(b, host, tenant, res)| format!("{b} authorization=\"https://{host}/{tenant}\", resource=\"{res}\"")),
         text(60),
     ];
-    let retry = prop_oneof![Just(None), any::<u32>().prop_map(|n| Some(n.to_string())), Just(Some("Sun, 06 Nov 1994 08:49:37 GMT".to_string())), text(30).prop_map(Some)];
+    let retry = prop_oneof![
+        Just(None),
+        any::<u32>().prop_map(|n| Some(n.to_string())),
+        Just(Some("Sun, 06 Nov 1994 08:49:37 GMT".to_string())),
+        text(30).prop_map(Some)
+    ];
     let headers = (challenge.clone().prop_flat_map(mutate), retry.clone(), retry);
     let vault_text = prop_oneof![
-        prop::sample::select(vec!["contoso-kv", "https://contoso-kv.vault.azure.net/", "contoso-kv.vault.azure.cn", "https://a.vault.usgovcloudapi.net:443/x", "kv", "https://user@contoso-kv.vault.azure.net"]).prop_map(str::to_owned).prop_flat_map(mutate),
+        prop::sample::select(vec![
+            "contoso-kv",
+            "https://contoso-kv.vault.azure.net/",
+            "contoso-kv.vault.azure.cn",
+            "https://a.vault.usgovcloudapi.net:443/x",
+            "kv",
+            "https://user@contoso-kv.vault.azure.net"
+        ])
+        .prop_map(str::to_owned)
+        .prop_flat_map(mutate),
         text(40),
     ];
     let strategy = (status(), kv_body(), headers, vault_text, text(20), any::<i64>(), text(40));
@@ -605,7 +711,25 @@ fn fuzz_keyvault() {
 fn fuzz_settings() {
     let key = prop_oneof![3 => prop::sample::select(settings::KEYS.to_vec()).prop_map(str::to_owned), 1 => text(16)];
     let value = prop_oneof![
-        prop::sample::select(vec!["file", "keyvault", "clipboard", "true", "false", "0", "10", "30", "120", "-1", "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p", "contoso-kv", "11111111-2222-3333-4444-555555555555", "organizations", "contoso.onmicrosoft.com"]).prop_map(str::to_owned).prop_flat_map(mutate),
+        prop::sample::select(vec![
+            "file",
+            "keyvault",
+            "clipboard",
+            "true",
+            "false",
+            "0",
+            "10",
+            "30",
+            "120",
+            "-1",
+            "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
+            "contoso-kv",
+            "11111111-2222-3333-4444-555555555555",
+            "organizations",
+            "contoso.onmicrosoft.com"
+        ])
+        .prop_map(str::to_owned)
+        .prop_flat_map(mutate),
         text(40),
     ];
     fuzz("settings", prop::collection::vec((key, value), 0..10), |pairs| {
@@ -620,7 +744,14 @@ fn fuzz_settings() {
             if edited.set(k, v).is_err() {
                 prop_assert_eq!(&edited, &before, "a refused edit changed the settings");
             }
-            let _ = (settings::parse_store(v), settings::parse_clear_delay(v), settings::parse_age_recipient(v), settings::parse_vault(v), settings::parse_client_id(v), settings::parse_tenant(v));
+            let _ = (
+                settings::parse_store(v),
+                settings::parse_clear_delay(v),
+                settings::parse_age_recipient(v),
+                settings::parse_vault(v),
+                settings::parse_client_id(v),
+                settings::parse_tenant(v),
+            );
         }
         Ok(())
     });
@@ -630,7 +761,16 @@ fn fuzz_settings() {
 fn fuzz_envfile() {
     let strategy = (text(20), text(20), prop_oneof![guid(), text(36)], date_text(), prop_oneof![guid(), text(36)], prop_oneof![guid(), text(36)], secretish());
     fuzz("envfile", strategy, |(app, desc, sid, exp, cid, tid, secret)| {
-        let input = envfile::EnvFileInput { app_name: &app, description: &desc, secret_id: &sid, expires: &exp, created: "2026-01-01", client_id: &cid, tenant_id: &tid, secret: &secret };
+        let input = envfile::EnvFileInput {
+            app_name: &app,
+            description: &desc,
+            secret_id: &sid,
+            expires: &exp,
+            created: "2026-01-01",
+            client_id: &cid,
+            tenant_id: &tid,
+            secret: &secret,
+        };
         if let Ok(out) = envfile::build_env_file(&input) {
             prop_assert!(std::str::from_utf8(&out).is_ok());
         }

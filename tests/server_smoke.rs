@@ -16,9 +16,7 @@ use keyvault::{KvFault, KvFaultKind, KvOp, KV_CLIENT_ID, KV_HOST, KV_SCOPE, KV_V
 use serde_json::Value;
 use server::{Csp, ReplicaServer};
 use shownonce::core::keyvault::{self as kv, Challenge, Cloud, KvError, KvResponse, VaultUrl};
-use shownonce::core::pkce::{
-    self, AuthConfig, CodeVerifier, RedirectError, TokenError, TokenResponse,
-};
+use shownonce::core::pkce::{self, AuthConfig, CodeVerifier, RedirectError, TokenError, TokenResponse};
 use shownonce::core::secret::{checksum_suffix, classify_token, marvin64, SecretKind};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_rustls::rustls;
@@ -31,39 +29,19 @@ struct Reply {
 
 impl Reply {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
 /// One HTTP/1.1 request over TLS (SNI = `host`), trusting only the server's own certificate.
 async fn request(srv: &ReplicaServer, host: &str, method: &str, path: &str, body: &str) -> Reply {
-    send(
-        srv,
-        host,
-        method,
-        path,
-        &[("Content-Type", "application/json")],
-        body.as_bytes(),
-    )
-    .await
+    send(srv, host, method, path, &[("Content-Type", "application/json")], body.as_bytes()).await
 }
 
 /// [`request`] with any headers; a connection closed without an answer gives status 0.
-async fn send(
-    srv: &ReplicaServer,
-    host: &str,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Reply {
+async fn send(srv: &ReplicaServer, host: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
     let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(rustls::pki_types::CertificateDer::from(srv.cert_der()))
-        .unwrap();
+    roots.add(rustls::pki_types::CertificateDer::from(srv.cert_der())).unwrap();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let cfg = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -71,14 +49,9 @@ async fn send(
         .with_root_certificates(roots)
         .with_no_client_auth();
     let connector = tokio_rustls::TlsConnector::from(Arc::new(cfg));
-    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", srv.port()))
-        .await
-        .unwrap();
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", srv.port())).await.unwrap();
     let name = rustls::pki_types::ServerName::try_from(host.to_string()).unwrap();
-    let mut tls = connector
-        .connect(name, tcp)
-        .await
-        .expect("TLS handshake with the replica host name");
+    let mut tls = connector.connect(name, tcp).await.expect("TLS handshake with the replica host name");
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
@@ -90,32 +63,14 @@ async fn send(
     let mut raw = Vec::new();
     let _ = tls.read_to_end(&mut raw).await; // a close without close_notify is fine here
     if raw.is_empty() {
-        return Reply {
-            status: 0,
-            headers: Vec::new(),
-            body: String::new(),
-        };
+        return Reply { status: 0, headers: Vec::new(), body: String::new() };
     }
     let text = String::from_utf8_lossy(&raw).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").expect("HTTP response");
     let mut lines = head.lines();
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
-    Reply {
-        status,
-        headers,
-        body: body.to_string(),
-    }
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers = lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
+    Reply { status, headers, body: body.to_string() }
 }
 
 /// The extension's verdict on a `8Q~`-shaped value: it is a current secret.
@@ -135,10 +90,7 @@ fn valid_current(v: &str) -> bool {
 /// value whose top digit is `a`..`d` (2^32 / 66^3 ≈ 14 940 possible checksums), so about 1 in
 /// 15 000 such changes collides. Found by the same Python script as the vectors: these 2 of
 /// the 21 645 changes of the 9 vectors.
-const COLLIDING_MUTATIONS: [&str; 2] = [
-    "rcP8Q~b8mm2-JcUs~XShNyJz3Y-g5tcxgF_MSbz9",
-    "~~~8Q~~~~~~R~~~~~~~~~~~~~~~~~~~~~~~~~dtE",
-];
+const COLLIDING_MUTATIONS: [&str; 2] = ["rcP8Q~b8mm2-JcUs~XShNyJz3Y-g5tcxgF_MSbz9", "~~~8Q~~~~~~R~~~~~~~~~~~~~~~~~~~~~~~~~dtE"];
 
 /// Every secret the replica draws is one the extension documents it detects: a draw outside
 /// that shape fails an e2e scenario at random (1 old-format value in 200 lacked a digit).
@@ -204,46 +156,21 @@ async fn serves_portal_with_csp_and_fresh_secrets() {
     assert!(r.header("content-type").unwrap().starts_with("text/html"));
     let csp = r.header("content-security-policy").expect("CSP header");
     assert_eq!(csp, Csp::Strict.policy());
-    assert!(
-        csp.contains("script-src 'self';") && !csp.contains("eval"),
-        "{csp}"
-    );
+    assert!(csp.contains("script-src 'self';") && !csp.contains("eval"), "{csp}");
     assert!(r.body.contains("shell.js") && !r.body.contains("<script>"));
 
     // Permissive is the default; the reactblade iframe also gets frame-ancestors.
     let r = request(&srv, "entra.microsoft.com", "GET", "/", "").await;
-    assert_eq!(
-        r.header("content-security-policy").unwrap(),
-        Csp::Permissive.policy()
-    );
-    let r = request(
-        &srv,
-        "sandbox-1.reactblade.portal.azure.net",
-        "GET",
-        "/credentials.html?so_csp=strict",
-        "",
-    )
-    .await;
+    assert_eq!(r.header("content-security-policy").unwrap(), Csp::Permissive.policy());
+    let r = request(&srv, "sandbox-1.reactblade.portal.azure.net", "GET", "/credentials.html?so_csp=strict", "").await;
     assert_eq!(r.status, 200);
     let csp = r.header("content-security-policy").unwrap();
-    assert!(
-        csp.starts_with(&Csp::Strict.policy())
-            && csp.contains("frame-ancestors https://portal.azure.com"),
-        "{csp}"
-    );
+    assert!(csp.starts_with(&Csp::Strict.policy()) && csp.contains("frame-ancestors https://portal.azure.com"), "{csp}");
 
     // Static files: content types, no traversal, CSP on errors too.
     let r = request(&srv, "portal.azure.com", "GET", "/shell.js", "").await;
-    assert!(r
-        .header("content-type")
-        .unwrap()
-        .starts_with("text/javascript"));
-    for bad in [
-        "/../Cargo.toml",
-        "/%2e%2e/Cargo.toml",
-        "/.hidden",
-        "/support/server.rs",
-    ] {
+    assert!(r.header("content-type").unwrap().starts_with("text/javascript"));
+    for bad in ["/../Cargo.toml", "/%2e%2e/Cargo.toml", "/.hidden", "/support/server.rs"] {
         let r = request(&srv, "portal.azure.com", "GET", bad, "").await;
         assert_eq!(r.status, 404, "{bad}");
         assert!(r.header("content-security-policy").is_some());
@@ -251,42 +178,22 @@ async fn serves_portal_with_csp_and_fresh_secrets() {
 
     // Replica Graph addPassword: fresh, valid, unique, recorded.
     let app = "6f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b";
-    let body =
-        format!(r#"{{"displayName":"e2e","endDateTime":"2027-05-26T00:00:00Z","appId":"{app}"}}"#);
+    let body = format!(r#"{{"displayName":"e2e","endDateTime":"2027-05-26T00:00:00Z","appId":"{app}"}}"#);
     let a = request(&srv, "portal.azure.com", "POST", "/api/addPassword", &body).await;
-    let b = request(
-        &srv,
-        "sandbox-1.reactblade.portal.azure.net",
-        "POST",
-        "/api/addPassword",
-        &body,
-    )
-    .await;
+    let b = request(&srv, "sandbox-1.reactblade.portal.azure.net", "POST", "/api/addPassword", &body).await;
     let a: serde_json::Value = serde_json::from_str(&a.body).unwrap();
     let b: serde_json::Value = serde_json::from_str(&b.body).unwrap();
-    let (va, vb) = (
-        a["secretText"].as_str().unwrap(),
-        b["secretText"].as_str().unwrap(),
-    );
+    let (va, vb) = (a["secretText"].as_str().unwrap(), b["secretText"].as_str().unwrap());
     assert!(valid_current(va) && valid_current(vb), "{va} {vb}");
     assert_ne!(va, vb);
     assert_ne!(a["keyId"], b["keyId"]);
     assert_eq!(a["hint"].as_str().unwrap(), &va[..3]);
 
     // Other kinds.
-    let kind = |k: &str| {
-        format!(r#"{{"displayName":"k","endDateTime":"2027-05-26T00:00:00Z","kind":"{k}"}}"#)
-    };
+    let kind = |k: &str| format!(r#"{{"displayName":"k","endDateTime":"2027-05-26T00:00:00Z","kind":"{k}"}}"#);
     let mut vals = Vec::new();
     for k in ["legacy", "old", "bad", "keyvault"] {
-        let r = request(
-            &srv,
-            "portal.azure.com",
-            "POST",
-            "/api/addPassword",
-            &kind(k),
-        )
-        .await;
+        let r = request(&srv, "portal.azure.com", "POST", "/api/addPassword", &kind(k)).await;
         let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
         vals.push(v["secretText"].as_str().unwrap().to_string());
     }
@@ -307,20 +214,10 @@ async fn serves_portal_with_csp_and_fresh_secrets() {
     assert_eq!(issued[0].end_unix, Some(1_811_289_600));
     assert_eq!(issued[0].description, "e2e");
     let kinds: Vec<&str> = issued.iter().map(|i| i.kind.as_str()).collect();
-    assert_eq!(
-        kinds,
-        ["current", "current", "legacy", "old", "bad", "keyvault"]
-    );
+    assert_eq!(kinds, ["current", "current", "legacy", "old", "bad", "keyvault"]);
 
     // The list shows the two new secrets (newest first) on top of the two older ones, masked.
-    let r = request(
-        &srv,
-        "portal.azure.com",
-        "GET",
-        &format!("/api/passwordCredentials?appId={app}"),
-        "",
-    )
-    .await;
+    let r = request(&srv, "portal.azure.com", "GET", &format!("/api/passwordCredentials?appId={app}"), "").await;
     let list: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     let list = list["value"].as_array().unwrap();
     assert_eq!(list.len(), 4);
@@ -336,16 +233,10 @@ fn serve() {
     let srv = ReplicaServer::start();
     println!("REPLICA_PORT={}", srv.port());
     println!("REPLICA_RULES={}", srv.chromium_host_rules());
-    let secs = std::env::var("SO_SERVE_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(600);
+    let secs = std::env::var("SO_SERVE_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(600);
     std::thread::sleep(std::time::Duration::from_secs(secs));
     for i in srv.issued() {
-        println!(
-            "ISSUED {} {} {} {} {}",
-            i.kind, i.host, i.key_id, i.end_date, i.description
-        );
+        println!("ISSUED {} {} {} {} {}", i.kind, i.host, i.key_id, i.end_date, i.description);
     }
 }
 
@@ -358,8 +249,7 @@ fn serve() {
 /// Chrome's `identity.getRedirectURL()` shape (32 letters a-p).
 const CHROME_REDIRECT: &str = "https://abcdefghijklmnopabcdefghijklmnop.chromiumapp.org/";
 /// Firefox's (40 hex digits).
-const FIREFOX_REDIRECT: &str =
-    "https://0123456789abcdef0123456789abcdef01234567.extensions.allizom.org/";
+const FIREFOX_REDIRECT: &str = "https://0123456789abcdef0123456789abcdef01234567.extensions.allizom.org/";
 const EXT_ORIGIN: &str = "chrome-extension://abcdefghijklmnopabcdefghijklmnop";
 const SECRET: &str = "zzz8Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzblP";
 const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
@@ -371,13 +261,7 @@ fn split_url(url: &str) -> (&str, &str) {
     (&rest[..i], if i == rest.len() { "/" } else { &rest[i..] })
 }
 
-async fn fetch(
-    srv: &ReplicaServer,
-    method: &str,
-    url: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Reply {
+async fn fetch(srv: &ReplicaServer, method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
     let (host, path) = split_url(url);
     send(srv, host, method, path, headers, body).await
 }
@@ -417,8 +301,7 @@ fn flow(tenant: &str, redirect_uri: &str, seed: u8) -> Flow {
 
 impl Flow {
     fn url(&self) -> String {
-        self.cfg
-            .authorize_url(&self.state, &self.verifier.challenge(), None)
+        self.cfg.authorize_url(&self.state, &self.verifier.challenge(), None)
     }
 
     async fn authorize(&self, srv: &ReplicaServer) -> Reply {
@@ -435,14 +318,7 @@ impl Flow {
 
     async fn redeem(&self, srv: &ReplicaServer, body: &str) -> Reply {
         let headers = [FORM, ("Origin", EXT_ORIGIN)];
-        fetch(
-            srv,
-            "POST",
-            &self.cfg.token_url(),
-            &headers,
-            body.as_bytes(),
-        )
-        .await
+        fetch(srv, "POST", &self.cfg.token_url(), &headers, body.as_bytes()).await
     }
 }
 
@@ -450,9 +326,7 @@ impl Flow {
 async fn sign_in(srv: &ReplicaServer) -> (Flow, TokenResponse) {
     let f = flow("organizations", CHROME_REDIRECT, 3);
     let code = f.code(srv).await;
-    let r = f
-        .redeem(srv, &f.cfg.code_token_body(&code, &f.verifier))
-        .await;
+    let r = f.redeem(srv, &f.cfg.code_token_body(&code, &f.verifier)).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let t = pkce::parse_token_response(r.status, r.body.as_bytes()).expect("tokens");
     (f, t)
@@ -473,13 +347,7 @@ async fn kv_send(srv: &ReplicaServer, req: &kv::KvRequest, token: Option<&str>) 
 }
 
 /// A raw vault request (paths the client would never build).
-async fn kv_raw(
-    srv: &ReplicaServer,
-    method: &str,
-    path: &str,
-    token: &str,
-    body: Option<&str>,
-) -> Reply {
+async fn kv_raw(srv: &ReplicaServer, method: &str, path: &str, token: &str, body: Option<&str>) -> Reply {
     let auth = format!("Bearer {token}");
     let mut headers = vec![("Authorization", auth.as_str())];
     if body.is_some() {
@@ -504,12 +372,7 @@ fn assert_error(r: &Reply, status: u16, code: &str, inner: Option<&str>) {
     assert_eq!(r.status, status, "{}", r.body);
     let v = json(r);
     assert_eq!(v["error"]["code"], code, "{}", r.body);
-    assert_eq!(
-        v["error"]["innererror"]["code"].as_str(),
-        inner,
-        "{}",
-        r.body
-    );
+    assert_eq!(v["error"]["innererror"]["code"].as_str(), inner, "{}", r.body);
 }
 
 fn assert_oauth_error(r: &Reply, error: &str, code: u64) {
@@ -529,9 +392,7 @@ async fn identity_authorize() {
     let srv = ReplicaServer::start();
     assert!(ReplicaServer::hostnames().contains(&KV_HOST));
     assert!(ReplicaServer::hostnames().contains(&"login.microsoftonline.com"));
-    assert!(srv
-        .chromium_host_rules()
-        .contains("MAP contoso-kv.vault.azure.net 127.0.0.1:"));
+    assert!(srv.chromium_host_rules().contains("MAP contoso-kv.vault.azure.net 127.0.0.1:"));
     assert_eq!((srv.kv_host(), srv.kv_client_id()), (KV_HOST, KV_CLIENT_ID));
 
     // Success: 302 to the redirect URI with the code and the state; no portal CSP.
@@ -540,24 +401,15 @@ async fn identity_authorize() {
     assert_eq!(r.status, 302);
     assert!(r.header("content-security-policy").is_none());
     let location = r.header("location").unwrap();
-    assert!(
-        location.starts_with(&format!("{CHROME_REDIRECT}?code=")),
-        "{location}"
-    );
-    assert!(
-        location.contains(&format!("&state={}", f.state)),
-        "{location}"
-    );
+    assert!(location.starts_with(&format!("{CHROME_REDIRECT}?code=")), "{location}");
+    assert!(location.contains(&format!("&state={}", f.state)), "{location}");
     assert!(pkce::parse_redirect(location, CHROME_REDIRECT, &f.state).is_ok());
 
     // The tenant GUID, `common`, Firefox's redirect URI and one without a trailing slash.
     for (tenant, redirect) in [
         (srv.tenant_id(), CHROME_REDIRECT.to_string()),
         ("common".into(), FIREFOX_REDIRECT.to_string()),
-        (
-            "organizations".into(),
-            CHROME_REDIRECT.trim_end_matches('/').to_string(),
-        ),
+        ("organizations".into(), CHROME_REDIRECT.trim_end_matches('/').to_string()),
     ] {
         let f = flow(&tenant, &redirect, 2);
         f.code(&srv).await;
@@ -577,20 +429,12 @@ async fn identity_authorize() {
         "https://abcdefgh.chromiumapp.org/",
         "https://abcdefghijklmnopabcdefghijklmnop.chromiumapp.org/?next=https://evil.example/",
     ] {
-        page(
-            &flow("organizations", bad, 1).authorize(&srv).await,
-            "AADSTS50011",
-        );
+        page(&flow("organizations", bad, 1).authorize(&srv).await, "AADSTS50011");
     }
     let mut other_client = flow("organizations", CHROME_REDIRECT, 1);
     other_client.cfg.client_id = "00000000-1111-2222-3333-444444444444".into();
     page(&other_client.authorize(&srv).await, "AADSTS700016");
-    page(
-        &flow("not-a-tenant", CHROME_REDIRECT, 1)
-            .authorize(&srv)
-            .await,
-        "AADSTS90002",
-    );
+    page(&flow("not-a-tenant", CHROME_REDIRECT, 1).authorize(&srv).await, "AADSTS90002");
     let dup = format!("{}&redirect_uri=https%3A%2F%2Fevil.example%2F", f.url());
     page(&fetch(&srv, "GET", &dup, &[], b"").await, "redirect_uri");
 
@@ -609,59 +453,35 @@ async fn identity_authorize() {
     assert_eq!(e, "invalid_request");
     assert!(d.starts_with("AADSTS9002325"), "{d}");
     let plain = url.replace("code_challenge_method=S256", "code_challenge_method=plain");
-    assert_eq!(
-        denied(&fetch(&srv, "GET", &plain, &[], b"").await, &f).0,
-        "invalid_request"
-    );
+    assert_eq!(denied(&fetch(&srv, "GET", &plain, &[], b"").await, &f).0, "invalid_request");
     let short = url.replace(&f.verifier.challenge(), "abc");
-    assert_eq!(
-        denied(&fetch(&srv, "GET", &short, &[], b"").await, &f).0,
-        "invalid_request"
-    );
+    assert_eq!(denied(&fetch(&srv, "GET", &short, &[], b"").await, &f).0, "invalid_request");
     let token = url.replace("response_type=code", "response_type=token");
     let r = fetch(&srv, "GET", &token, &[], b"").await;
     assert_eq!(denied(&r, &f).0, "unsupported_response_type");
     let mut graph = flow("organizations", CHROME_REDIRECT, 1);
     graph.cfg.scope = "https://graph.microsoft.com/User.Read offline_access".into();
-    assert_eq!(
-        denied(&graph.authorize(&srv).await, &graph).0,
-        "invalid_scope"
-    );
+    assert_eq!(denied(&graph.authorize(&srv).await, &graph).0, "invalid_scope");
 
     // Consent refused (one-shot hook), then a normal sign-in again.
     srv.auth_deny_next();
     let (e, d) = denied(&f.authorize(&srv).await, &f);
-    assert_eq!(
-        (e.as_str(), d.as_str()),
-        (
-            "access_denied",
-            "AADSTS65004: User declined to consent to access the app."
-        )
-    );
-    let err = RedirectError::Denied {
-        error: e,
-        description: d,
-    };
+    assert_eq!((e.as_str(), d.as_str()), ("access_denied", "AADSTS65004: User declined to consent to access the app."));
+    let err = RedirectError::Denied { error: e, description: d };
     assert!(err.user_message().contains("cancelled"));
     f.code(&srv).await;
 
     // response_mode=fragment puts the answer after '#'.
     let frag = url.replace("response_mode=query", "response_mode=fragment");
     let r = fetch(&srv, "GET", &frag, &[], b"").await;
-    assert!(r
-        .header("location")
-        .unwrap()
-        .starts_with(&format!("{CHROME_REDIRECT}#code=")));
+    assert!(r.header("location").unwrap().starts_with(&format!("{CHROME_REDIRECT}#code=")));
 
     let log = srv.auth_requests();
     assert!(log.iter().all(|l| l.endpoint == "authorize"));
     assert_eq!(log[0].client_id.as_deref(), Some(KV_CLIENT_ID));
     assert_eq!(log[0].redirect_uri.as_deref(), Some(CHROME_REDIRECT));
     assert!(log[0].ok && log[0].scope.as_deref().unwrap().contains(KV_SCOPE));
-    let refused: Vec<_> = log
-        .iter()
-        .filter(|l| l.error.as_deref() == Some("access_denied"))
-        .collect();
+    let refused: Vec<_> = log.iter().filter(|l| l.error.as_deref() == Some("access_denied")).collect();
     assert_eq!(refused.len(), 1);
     assert!(!refused[0].ok);
 }
@@ -683,15 +503,11 @@ async fn identity_token() {
     ));
     // Another redirect URI than the authorize request's.
     let other = flow("organizations", FIREFOX_REDIRECT, 7);
-    let r = f
-        .redeem(&srv, &other.cfg.code_token_body(&code, &f.verifier))
-        .await;
+    let r = f.redeem(&srv, &other.cfg.code_token_body(&code, &f.verifier)).await;
     assert_oauth_error(&r, "invalid_grant", 70000);
 
     // The right verifier (a failed attempt did not use the code up).
-    let r = f
-        .redeem(&srv, &f.cfg.code_token_body(&code, &f.verifier))
-        .await;
+    let r = f.redeem(&srv, &f.cfg.code_token_body(&code, &f.verifier)).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.header("access-control-allow-origin"), Some(EXT_ORIGIN));
     assert!(r.header("cache-control").unwrap().contains("no-store"));
@@ -700,15 +516,10 @@ async fn identity_token() {
     assert_eq!(raw["ext_expires_in"], 3599);
     let t = pkce::parse_token_response(r.status, r.body.as_bytes()).unwrap();
     assert_eq!((t.expires_in, t.scope.as_str()), (3599, KV_SCOPE));
-    let rt = t
-        .refresh_token
-        .clone()
-        .expect("offline_access gives a refresh token");
+    let rt = t.refresh_token.clone().expect("offline_access gives a refresh token");
 
     // Codes are one-time; unknown codes are refused.
-    let r = f
-        .redeem(&srv, &f.cfg.code_token_body(&code, &f.verifier))
-        .await;
+    let r = f.redeem(&srv, &f.cfg.code_token_body(&code, &f.verifier)).await;
     assert_oauth_error(&r, "invalid_grant", 54005);
     let r = f.redeem(&srv, "client_id=5b2f7c1e-9d4a-4e86-b3c0-7a1d2e9f4c68&grant_type=authorization_code&code=nope&redirect_uri=x&code_verifier=y").await;
     assert_oauth_error(&r, "invalid_grant", 9002313);
@@ -716,44 +527,23 @@ async fn identity_token() {
     // Request errors a client must not retry silently.
     let code2 = f.code(&srv).await;
     let body = f.cfg.code_token_body(&code2, &f.verifier);
-    let no_verifier = body
-        .split('&')
-        .filter(|p| !p.starts_with("code_verifier="))
-        .collect::<Vec<_>>()
-        .join("&");
+    let no_verifier = body.split('&').filter(|p| !p.starts_with("code_verifier=")).collect::<Vec<_>>().join("&");
     let r = f.redeem(&srv, &no_verifier).await;
     assert_oauth_error(&r, "invalid_request", 900144);
     assert!(matches!(
         pkce::parse_token_response(r.status, r.body.as_bytes()),
         Err(TokenError::Rejected { error, .. }) if error == "invalid_request"
     ));
-    let r = f
-        .redeem(
-            &srv,
-            &body.replace(KV_CLIENT_ID, "00000000-1111-2222-3333-444444444444"),
-        )
-        .await;
+    let r = f.redeem(&srv, &body.replace(KV_CLIENT_ID, "00000000-1111-2222-3333-444444444444")).await;
     assert_oauth_error(&r, "unauthorized_client", 700016);
     let r = f.redeem(&srv, &format!("{body}&client_secret=x")).await;
     assert_oauth_error(&r, "invalid_client", 700025);
-    let r = f
-        .redeem(
-            &srv,
-            &body.replace("grant_type=authorization_code", "grant_type=password"),
-        )
-        .await;
+    let r = f.redeem(&srv, &body.replace("grant_type=authorization_code", "grant_type=password")).await;
     assert_oauth_error(&r, "unsupported_grant_type", 70003);
     let r = fetch(&srv, "GET", &f.cfg.token_url(), &[], b"").await;
     assert_oauth_error(&r, "invalid_request", 900561);
     // A JSON body is not a form: no grant_type.
-    let r = fetch(
-        &srv,
-        "POST",
-        &f.cfg.token_url(),
-        &[("Content-Type", "application/json")],
-        b"{}",
-    )
-    .await;
+    let r = fetch(&srv, "POST", &f.cfg.token_url(), &[("Content-Type", "application/json")], b"{}").await;
     assert_oauth_error(&r, "invalid_request", 900144);
     // The code was not used up by those: redeem it now, without an Origin header (recorded).
     let r = fetch(&srv, "POST", &f.cfg.token_url(), &[FORM], body.as_bytes()).await;
@@ -765,20 +555,13 @@ async fn identity_token() {
         &srv,
         "OPTIONS",
         &f.cfg.token_url(),
-        &[
-            ("Origin", EXT_ORIGIN),
-            ("Access-Control-Request-Method", "POST"),
-            ("Access-Control-Request-Headers", "content-type"),
-        ],
+        &[("Origin", EXT_ORIGIN), ("Access-Control-Request-Method", "POST"), ("Access-Control-Request-Headers", "content-type")],
         b"",
     )
     .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("access-control-allow-origin"), Some(EXT_ORIGIN));
-    assert!(r
-        .header("access-control-allow-methods")
-        .unwrap()
-        .contains("POST"));
+    assert!(r.header("access-control-allow-methods").unwrap().contains("POST"));
 
     // Refresh: new access and refresh tokens; the 24 h SPA lifetime is not extended.
     let r = f.redeem(&srv, &f.cfg.refresh_token_body(&rt)).await;
@@ -791,9 +574,7 @@ async fn identity_token() {
     // Codes expire after 10 minutes, SPA refresh tokens after 24 hours.
     let code3 = f.code(&srv).await;
     srv.kv_advance_clock(601);
-    let r = f
-        .redeem(&srv, &f.cfg.code_token_body(&code3, &f.verifier))
-        .await;
+    let r = f.redeem(&srv, &f.cfg.code_token_body(&code3, &f.verifier)).await;
     assert_oauth_error(&r, "invalid_grant", 70008);
     let r = f.redeem(&srv, &f.cfg.refresh_token_body(&rt2)).await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -802,23 +583,14 @@ async fn identity_token() {
     srv.kv_advance_clock(86_400);
     let r = f.redeem(&srv, &f.cfg.refresh_token_body(&rt)).await;
     assert_oauth_error(&r, "invalid_grant", 700084);
-    assert!(matches!(
-        pkce::parse_token_response(r.status, r.body.as_bytes()),
-        Err(TokenError::NeedsInteractiveSignIn(_))
-    ));
+    assert!(matches!(pkce::parse_token_response(r.status, r.body.as_bytes()), Err(TokenError::NeedsInteractiveSignIn(_))));
 
-    let tokens: Vec<_> = srv
-        .auth_requests()
-        .into_iter()
-        .filter(|l| l.endpoint == "token")
-        .collect();
+    let tokens: Vec<_> = srv.auth_requests().into_iter().filter(|l| l.endpoint == "token").collect();
     assert_eq!(tokens[0].grant_type.as_deref(), Some("authorization_code"));
     assert_eq!(tokens[0].origin.as_deref(), Some(EXT_ORIGIN));
     assert_eq!(tokens[0].error.as_deref(), Some("invalid_grant"));
     assert!(tokens.iter().any(|l| l.ok && l.origin.is_none()));
-    assert!(tokens
-        .iter()
-        .any(|l| l.ok && l.grant_type.as_deref() == Some("refresh_token")));
+    assert!(tokens.iter().any(|l| l.ok && l.grant_type.as_deref() == Some("refresh_token")));
 }
 
 #[tokio::test]
@@ -833,47 +605,23 @@ async fn vault_secrets() {
     let list = kv::versions_request(&v, "contoso-api").unwrap();
     let r = kv_send(&srv, &list, None).await;
     assert_error(&r, 401, "Unauthorized", None);
-    assert_eq!(
-        json(&r)["error"]["message"],
-        "AKV10000: Request is missing a Bearer or PoP token."
-    );
+    assert_eq!(json(&r)["error"]["message"], "AKV10000: Request is missing a Bearer or PoP token.");
     let challenge = r.header("www-authenticate").unwrap();
-    assert_eq!(
-        challenge,
-        format!(
-            "Bearer authorization=\"https://login.microsoftonline.com/{tenant}\", resource=\"https://vault.azure.net\""
-        )
-    );
-    let expected = Challenge {
-        cloud: Cloud::Public,
-        tenant: tenant.clone(),
-    };
+    assert_eq!(challenge, format!("Bearer authorization=\"https://login.microsoftonline.com/{tenant}\", resource=\"https://vault.azure.net\""));
+    let expected = Challenge { cloud: Cloud::Public, tenant: tenant.clone() };
     assert_eq!(kv::parse_challenge(challenge, &v), Some(expected.clone()));
     let e = kv::map_error(&kv_resp(&r), &v, 0);
     assert_eq!(e, KvError::Unauthorized(Some(expected)));
     assert!(r.header("x-ms-request-id").is_some());
     assert!(r.header("content-security-policy").is_none());
-    assert!(
-        r.header("access-control-allow-origin").is_none(),
-        "Key Vault does not do CORS"
-    );
-    let r = kv_raw(
-        &srv,
-        "GET",
-        "/secrets/x?api-version=2025-07-01",
-        "not-a-token",
-        None,
-    )
-    .await;
+    assert!(r.header("access-control-allow-origin").is_none(), "Key Vault does not do CORS");
+    let r = kv_raw(&srv, "GET", "/secrets/x?api-version=2025-07-01", "not-a-token", None).await;
     assert_error(&r, 401, "Unauthorized", None);
 
     // A name that never existed lists empty (200, not 404): the name is free.
     let r = kv_send(&srv, &list, Some(token)).await;
     assert_eq!(r.status, 200);
-    assert_eq!(
-        r.header("content-type"),
-        Some("application/json; charset=utf-8")
-    );
+    assert_eq!(r.header("content-type"), Some("application/json; charset=utf-8"));
     assert_eq!(json(&r), serde_json::json!({"value": [], "nextLink": null}));
     assert_eq!(kv::interpret_versions(&kv_resp(&r), &v, 0), Ok(false));
 
@@ -884,58 +632,33 @@ async fn vault_secrets() {
     let bundle = json(&r);
     let written = kv::interpret_put(&kv_resp(&r), &v, "contoso-api", 0).unwrap();
     assert_eq!(written.version.len(), 32);
-    assert!(written
-        .version
-        .bytes()
-        .all(|b| b"0123456789abcdef".contains(&b)));
-    assert_eq!(
-        written.id,
-        format!("https://{KV_HOST}/secrets/contoso-api/{}", written.version)
-    );
+    assert!(written.version.bytes().all(|b| b"0123456789abcdef".contains(&b)));
+    assert_eq!(written.id, format!("https://{KV_HOST}/secrets/contoso-api/{}", written.version));
     assert_eq!(bundle["value"], SECRET);
     assert_eq!(bundle["contentType"], kv::CONTENT_TYPE);
     assert_eq!(bundle["attributes"]["enabled"], true);
     assert_eq!(bundle["attributes"]["exp"], 1_804_982_400);
-    assert_eq!(
-        bundle["attributes"]["recoveryLevel"],
-        "Recoverable+Purgeable"
-    );
+    assert_eq!(bundle["attributes"]["recoveryLevel"], "Recoverable+Purgeable");
     assert_eq!(bundle["attributes"]["recoverableDays"], 90);
     assert!(bundle["attributes"]["created"].is_i64());
     assert_eq!(bundle["tags"]["source"], "ShownOnce");
     let stored = srv.kv_secrets();
     assert_eq!(stored.len(), 1);
     let s = &stored[0];
-    assert_eq!(
-        (s.name.as_str(), s.version.as_str(), s.value.as_str()),
-        ("contoso-api", written.version.as_str(), SECRET)
-    );
+    assert_eq!((s.name.as_str(), s.version.as_str(), s.value.as_str()), ("contoso-api", written.version.as_str(), SECRET));
     assert_eq!(s.content_type.as_deref(), Some(kv::CONTENT_TYPE));
     assert_eq!((s.enabled, s.exp, s.nbf), (true, Some(1_804_982_400), None));
     assert_eq!(s.tags.get("tenantId"), Some(&tenant));
-    assert_eq!(
-        s.tags.get("appName").map(String::as_str),
-        Some("Contoso API")
-    );
+    assert_eq!(s.tags.get("appName").map(String::as_str), Some("Contoso API"));
 
     let back = kv::read_back_request(&v, "contoso-api", &written.version).unwrap();
     let r = kv_send(&srv, &back, Some(token)).await;
-    assert_eq!(
-        kv::interpret_read_back(&kv_resp(&r), &v, &written, SECRET.as_bytes(), 0),
-        Ok(written.clone())
-    );
+    assert_eq!(kv::interpret_read_back(&kv_resp(&r), &v, &written, SECRET.as_bytes(), 0), Ok(written.clone()));
     let r = kv_send(&srv, &list, Some(token)).await;
     assert_eq!(kv::interpret_versions(&kv_resp(&r), &v, 0), Ok(true));
 
     // Names are case-insensitive and keep their first spelling; `/secrets/x/` is the latest.
-    let r = kv_raw(
-        &srv,
-        "GET",
-        "//secrets/CONTOSO-API/?api-version=7.4",
-        token,
-        None,
-    )
-    .await;
+    let r = kv_raw(&srv, "GET", "//secrets/CONTOSO-API/?api-version=7.4", token, None).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(json(&r)["id"], written.id.as_str());
 
@@ -951,22 +674,13 @@ async fn vault_secrets() {
     assert!(page["value"][0].get("value").is_none());
     assert_eq!(page["value"][0]["contentType"], kv::CONTENT_TYPE);
     let next = page["nextLink"].as_str().expect("nextLink");
-    assert!(next.starts_with(&format!(
-        "https://{KV_HOST}:443/secrets/contoso-api/versions?"
-    )));
+    assert!(next.starts_with(&format!("https://{KV_HOST}:443/secrets/contoso-api/versions?")));
     let (_, next_path) = split_url(next);
     let r = kv_raw(&srv, "GET", &next_path.replace(":443", ""), token, None).await;
     let page2 = json(&r);
     assert_eq!(page2["value"].as_array().unwrap().len(), 1, "{}", r.body);
     assert!(page2["nextLink"].is_null());
-    let r = kv_raw(
-        &srv,
-        "GET",
-        "/secrets/contoso-api?api-version=2025-07-01",
-        token,
-        None,
-    )
-    .await;
+    let r = kv_raw(&srv, "GET", "/secrets/contoso-api?api-version=2025-07-01", token, None).await;
     assert_eq!(json(&r)["value"], "second");
 
     // Not found: the client tells a missing secret from a missing vault.
@@ -976,170 +690,65 @@ async fn vault_secrets() {
     assert!(json(&r)["error"]["message"]
         .as_str()
         .unwrap()
-        .starts_with(&format!(
-            "A secret with (name/id) contoso-api/{} was not found in this key vault.",
-            "0".repeat(32)
-        )));
+        .starts_with(&format!("A secret with (name/id) contoso-api/{} was not found in this key vault.", "0".repeat(32))));
     assert_eq!(kv::map_error(&kv_resp(&r), &v, 0), KvError::SecretNotFound);
 
     // Request validation: name, api-version, body.
-    let r = kv_raw(
-        &srv,
-        "GET",
-        "/secrets/bad_name?api-version=2025-07-01",
-        token,
-        None,
-    )
-    .await;
+    let r = kv_raw(&srv, "GET", "/secrets/bad_name?api-version=2025-07-01", token, None).await;
     assert_error(&r, 400, "BadParameter", None);
-    assert!(
-        matches!(kv::map_error(&kv_resp(&r), &v, 0), KvError::BadRequest(m) if m.starts_with("BadParameter: "))
-    );
+    assert!(matches!(kv::map_error(&kv_resp(&r), &v, 0), KvError::BadRequest(m) if m.starts_with("BadParameter: ")));
     let long = format!("/secrets/{}?api-version=2025-07-01", "a".repeat(128));
-    assert_error(
-        &kv_raw(&srv, "GET", &long, token, None).await,
-        400,
-        "BadParameter",
-        None,
-    );
+    assert_error(&kv_raw(&srv, "GET", &long, token, None).await, 400, "BadParameter", None);
     let r = kv_raw(&srv, "GET", "/secrets/contoso-api", token, None).await;
     assert_error(&r, 400, "BadParameter", None);
-    let r = kv_raw(
-        &srv,
-        "GET",
-        "/secrets/contoso-api?api-version=9.9",
-        token,
-        None,
-    )
-    .await;
+    let r = kv_raw(&srv, "GET", "/secrets/contoso-api?api-version=9.9", token, None).await;
     assert_error(&r, 400, "BadParameter", None);
-    assert!(json(&r)["error"]["message"]
-        .as_str()
-        .unwrap()
-        .starts_with("The specified version (9.9) is not recognized."));
+    assert!(json(&r)["error"]["message"].as_str().unwrap().starts_with("The specified version (9.9) is not recognized."));
     let put_path = "/secrets/n1?api-version=2025-07-01";
     for (body, why) in [
         ("{", "not JSON"),
         ("[]", "not an object"),
         (r#"{"contentType":"x"}"#, "no value"),
         (r#"{"value":1}"#, "value not a string"),
-        (
-            r#"{"value":"v","attributes":{"exp":"soon"}}"#,
-            "exp not a number",
-        ),
-        (
-            r#"{"value":"v","attributes":{"enabled":"yes"}}"#,
-            "enabled not a bool",
-        ),
+        (r#"{"value":"v","attributes":{"exp":"soon"}}"#, "exp not a number"),
+        (r#"{"value":"v","attributes":{"enabled":"yes"}}"#, "enabled not a bool"),
         (r#"{"value":"v","tags":{"a":1}}"#, "tag not a string"),
     ] {
         let r = kv_raw(&srv, "PUT", put_path, token, Some(body)).await;
         assert_eq!(r.status, 400, "{why}: {}", r.body);
     }
     let sixteen: Vec<String> = (0..16).map(|i| format!("\"t{i}\":\"v\"")).collect();
-    let r = kv_raw(
-        &srv,
-        "PUT",
-        put_path,
-        token,
-        Some(&format!(
-            r#"{{"value":"v","tags":{{{}}}}}"#,
-            sixteen.join(",")
-        )),
-    )
-    .await;
+    let r = kv_raw(&srv, "PUT", put_path, token, Some(&format!(r#"{{"value":"v","tags":{{{}}}}}"#, sixteen.join(",")))).await;
     assert_error(&r, 400, "BadParameter", None);
-    let r = kv_raw(
-        &srv,
-        "PUT",
-        put_path,
-        token,
-        Some(&format!(
-            r#"{{"value":"v","tags":{{"t":"{}"}}}}"#,
-            "x".repeat(257)
-        )),
-    )
-    .await;
+    let r = kv_raw(&srv, "PUT", put_path, token, Some(&format!(r#"{{"value":"v","tags":{{"t":"{}"}}}}"#, "x".repeat(257)))).await;
     assert_error(&r, 400, "BadParameter", None);
-    let r = kv_raw(
-        &srv,
-        "PUT",
-        put_path,
-        token,
-        Some(&format!(r#"{{"value":"{}"}}"#, "x".repeat(25 * 1024 + 1))),
-    )
-    .await;
+    let r = kv_raw(&srv, "PUT", put_path, token, Some(&format!(r#"{{"value":"{}"}}"#, "x".repeat(25 * 1024 + 1)))).await;
     assert_error(&r, 400, "BadParameter", None);
     let auth = format!("Bearer {token}");
-    let r = send(
-        &srv,
-        KV_HOST,
-        "PUT",
-        put_path,
-        &[("Authorization", &auth)],
-        br#"{"value":"v"}"#,
-    )
-    .await;
+    let r = send(&srv, KV_HOST, "PUT", put_path, &[("Authorization", &auth)], br#"{"value":"v"}"#).await;
     assert_error(&r, 400, "BadParameter", None);
     // Key Vault's own rule allows a leading digit (the client is stricter).
-    let r = kv_raw(
-        &srv,
-        "PUT",
-        "/secrets/2024-key?api-version=2025-07-01",
-        token,
-        Some(r#"{"value":"v"}"#),
-    )
-    .await;
+    let r = kv_raw(&srv, "PUT", "/secrets/2024-key?api-version=2025-07-01", token, Some(r#"{"value":"v"}"#)).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(json(&r).get("contentType").is_none() && json(&r).get("tags").is_none());
-    let r = kv_raw(
-        &srv,
-        "POST",
-        "/secrets/n1?api-version=2025-07-01",
-        token,
-        Some("{}"),
-    )
-    .await;
+    let r = kv_raw(&srv, "POST", "/secrets/n1?api-version=2025-07-01", token, Some("{}")).await;
     assert_eq!(r.status, 405);
 
     // A disabled secret cannot be read.
-    let r = kv_raw(
-        &srv,
-        "PUT",
-        "/secrets/off?api-version=2025-07-01",
-        token,
-        Some(r#"{"value":"v","attributes":{"enabled":false,"nbf":1700000000}}"#),
-    )
-    .await;
+    let r = kv_raw(&srv, "PUT", "/secrets/off?api-version=2025-07-01", token, Some(r#"{"value":"v","attributes":{"enabled":false,"nbf":1700000000}}"#)).await;
     assert_eq!(json(&r)["attributes"]["enabled"], false);
     assert_eq!(json(&r)["attributes"]["nbf"], 1_700_000_000);
-    let r = kv_raw(
-        &srv,
-        "GET",
-        "/secrets/off?api-version=2025-07-01",
-        token,
-        None,
-    )
-    .await;
+    let r = kv_raw(&srv, "GET", "/secrets/off?api-version=2025-07-01", token, None).await;
     assert_error(&r, 403, "Forbidden", Some("SecretDisabled"));
-    assert!(matches!(
-        kv::map_error(&kv_resp(&r), &v, 0),
-        KvError::Forbidden(_)
-    ));
+    assert!(matches!(kv::map_error(&kv_resp(&r), &v, 0), KvError::Forbidden(_)));
 
     // A name held by a deleted-but-recoverable secret cannot be reused.
     srv.kv_soft_delete("old-app");
     let put = kv::put_secret_request(&v, "old-app", SECRET, &ctx(&tenant)).unwrap();
     let r = kv_send(&srv, &put, Some(token)).await;
     assert_error(&r, 409, "Conflict", Some("ObjectIsDeletedButRecoverable"));
-    assert!(json(&r)["error"]["message"]
-        .as_str()
-        .unwrap()
-        .starts_with("Secret old-app is currently in a deleted but recoverable state"));
-    assert_eq!(
-        kv::interpret_put(&kv_resp(&r), &v, "old-app", 0),
-        Err(KvError::DeletedButRecoverable)
-    );
+    assert!(json(&r)["error"]["message"].as_str().unwrap().starts_with("Secret old-app is currently in a deleted but recoverable state"));
+    assert_eq!(kv::interpret_put(&kv_resp(&r), &v, "old-app", 0), Err(KvError::DeletedButRecoverable));
     srv.kv_soft_delete("CONTOSO-api");
     let r = kv_send(&srv, &back, Some(token)).await;
     assert_error(&r, 404, "SecretNotFound", None);
@@ -1148,46 +757,25 @@ async fn vault_secrets() {
 
     // A name that already holds a secret (seeded) is reported as taken.
     srv.kv_seed_secret("existing-app", "old value");
-    let r = kv_send(
-        &srv,
-        &kv::versions_request(&v, "existing-app").unwrap(),
-        Some(token),
-    )
-    .await;
+    let r = kv_send(&srv, &kv::versions_request(&v, "existing-app").unwrap(), Some(token)).await;
     assert_eq!(kv::interpret_versions(&kv_resp(&r), &v, 0), Ok(true));
 
     // A token for another resource (from the multi-resource refresh token) is refused.
     let mut graph = f.cfg.clone();
     graph.scope = "https://graph.microsoft.com/User.Read offline_access".into();
-    let r = f
-        .redeem(
-            &srv,
-            &graph.refresh_token_body(t.refresh_token.as_deref().unwrap()),
-        )
-        .await;
+    let r = f.redeem(&srv, &graph.refresh_token_body(t.refresh_token.as_deref().unwrap())).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let graph_token = pkce::parse_token_response(r.status, r.body.as_bytes()).unwrap();
     assert_eq!(graph_token.scope, "https://graph.microsoft.com/User.Read");
     let r = kv_send(&srv, &list, Some(&graph_token.access_token)).await;
     assert_error(&r, 401, "Unauthorized", None);
-    assert_eq!(
-        json(&r)["error"]["message"],
-        "AKV10022: Invalid audience. Expected https://vault.azure.net, found: https://graph.microsoft.com."
-    );
+    assert_eq!(json(&r)["error"]["message"], "AKV10022: Invalid audience. Expected https://vault.azure.net, found: https://graph.microsoft.com.");
 
     let log = srv.kv_requests();
-    assert_eq!(
-        (log[0].status, log[0].authorized, log[0].op),
-        (401, false, Some(KvOp::Versions))
-    );
+    assert_eq!((log[0].status, log[0].authorized, log[0].op), (401, false, Some(KvOp::Versions)));
     assert_eq!(log[0].method, "GET");
-    assert_eq!(
-        log[0].path,
-        "/secrets/contoso-api/versions?maxresults=1&api-version=2025-07-01"
-    );
-    assert!(log
-        .iter()
-        .any(|l| l.authorized && l.status == 200 && l.op == Some(KvOp::Put)));
+    assert_eq!(log[0].path, "/secrets/contoso-api/versions?maxresults=1&api-version=2025-07-01");
+    assert!(log.iter().any(|l| l.authorized && l.status == 200 && l.op == Some(KvOp::Put)));
     assert!(log.iter().all(|l| l.fault.is_none()));
 }
 
@@ -1203,79 +791,27 @@ async fn vault_faults_and_token_lifecycle() {
     // Each fault hits the next PUT once, with the documented status, body and headers,
     // and the client maps it to the right error. Nothing is stored by a failed PUT.
     let cases: Vec<(KvFaultKind, u16, Option<&str>, KvError)> = vec![
-        (
-            KvFaultKind::Rbac,
-            403,
-            Some("ForbiddenByRbac"),
-            KvError::ForbiddenByRbac,
-        ),
-        (
-            KvFaultKind::AccessPolicy,
-            403,
-            Some("AccessDenied"),
-            KvError::ForbiddenByAccessPolicy,
-        ),
-        (
-            KvFaultKind::Firewall,
-            403,
-            Some("ForbiddenByFirewall"),
-            KvError::ForbiddenByFirewall,
-        ),
-        (
-            KvFaultKind::Throttle {
-                retry_after_secs: 7,
-            },
-            429,
-            None,
-            KvError::Throttled(Some(7000)),
-        ),
-        (
-            KvFaultKind::ServerError(503),
-            503,
-            None,
-            KvError::ServerError(503, None),
-        ),
-        (
-            KvFaultKind::ServerError(500),
-            500,
-            None,
-            KvError::ServerError(500, None),
-        ),
-        (
-            KvFaultKind::Unauthorized,
-            401,
-            None,
-            KvError::Unauthorized(Some(Challenge {
-                cloud: Cloud::Public,
-                tenant: tenant.clone(),
-            })),
-        ),
+        (KvFaultKind::Rbac, 403, Some("ForbiddenByRbac"), KvError::ForbiddenByRbac),
+        (KvFaultKind::AccessPolicy, 403, Some("AccessDenied"), KvError::ForbiddenByAccessPolicy),
+        (KvFaultKind::Firewall, 403, Some("ForbiddenByFirewall"), KvError::ForbiddenByFirewall),
+        (KvFaultKind::Throttle { retry_after_secs: 7 }, 429, None, KvError::Throttled(Some(7000))),
+        (KvFaultKind::ServerError(503), 503, None, KvError::ServerError(503, None)),
+        (KvFaultKind::ServerError(500), 500, None, KvError::ServerError(500, None)),
+        (KvFaultKind::Unauthorized, 401, None, KvError::Unauthorized(Some(Challenge { cloud: Cloud::Public, tenant: tenant.clone() }))),
         (KvFaultKind::Drop, 0, None, KvError::Unreachable),
     ];
     for (kind, status, inner, expected) in cases {
-        srv.kv_fault(KvFault {
-            op: KvOp::Put,
-            kind,
-        });
+        srv.kv_fault(KvFault { op: KvOp::Put, kind });
         let r = kv_send(&srv, &put, Some(&token)).await;
         assert_eq!(r.status, status, "{kind:?}: {}", r.body);
         if status != 0 {
             let body = json(&r);
-            assert_eq!(
-                body["error"]["innererror"]["code"].as_str(),
-                inner,
-                "{kind:?}"
-            );
+            assert_eq!(body["error"]["innererror"]["code"].as_str(), inner, "{kind:?}");
         }
-        let message = if status == 0 {
-            String::new()
-        } else {
-            json(&r)["error"]["message"].as_str().unwrap().to_owned()
-        };
+        let message = if status == 0 { String::new() } else { json(&r)["error"]["message"].as_str().unwrap().to_owned() };
         match kind {
             KvFaultKind::Rbac => {
-                assert!(message
-                    .contains("Action: 'Microsoft.KeyVault/vaults/secrets/setSecret/action'"));
+                assert!(message.contains("Action: 'Microsoft.KeyVault/vaults/secrets/setSecret/action'"));
                 assert!(message.contains(&format!("Caller: appid={KV_CLIENT_ID};oid=")));
                 assert!(message.contains("Vault: contoso-kv;location=westeurope"));
             }
@@ -1295,11 +831,7 @@ async fn vault_faults_and_token_lifecycle() {
             }
             _ => {}
         }
-        assert_eq!(
-            kv::interpret_put(&kv_resp(&r), &v, "contoso-api", 0),
-            Err(expected),
-            "{kind:?}"
-        );
+        assert_eq!(kv::interpret_put(&kv_resp(&r), &v, "contoso-api", 0), Err(expected), "{kind:?}");
         assert!(srv.kv_secrets().is_empty(), "{kind:?}");
     }
     let log = srv.kv_requests();
@@ -1308,63 +840,36 @@ async fn vault_faults_and_token_lifecycle() {
     assert!(log.iter().all(|l| l.authorized));
 
     // Faults wait for a request of their operation, and for an authenticated one.
-    srv.kv_fault(KvFault {
-        op: KvOp::Get,
-        kind: KvFaultKind::Rbac,
-    });
-    srv.kv_fault(KvFault {
-        op: KvOp::Versions,
-        kind: KvFaultKind::Rbac,
-    });
+    srv.kv_fault(KvFault { op: KvOp::Get, kind: KvFaultKind::Rbac });
+    srv.kv_fault(KvFault { op: KvOp::Versions, kind: KvFaultKind::Rbac });
     let r = kv_send(&srv, &put, Some(&token)).await;
     let written = kv::interpret_put(&kv_resp(&r), &v, "contoso-api", 0).unwrap();
     let list = kv::versions_request(&v, "contoso-api").unwrap();
     assert_eq!(kv_send(&srv, &list, None).await.status, 401);
     let r = kv_send(&srv, &list, Some(&token)).await;
-    assert!(json(&r)["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("secrets/readMetadata/action"));
-    assert_eq!(
-        kv::interpret_versions(&kv_resp(&r), &v, 0),
-        Err(KvError::ForbiddenByRbac)
-    );
+    assert!(json(&r)["error"]["message"].as_str().unwrap().contains("secrets/readMetadata/action"));
+    assert_eq!(kv::interpret_versions(&kv_resp(&r), &v, 0), Err(KvError::ForbiddenByRbac));
     let back = kv::read_back_request(&v, "contoso-api", &written.version).unwrap();
     let r = kv_send(&srv, &back, Some(&token)).await;
-    assert!(json(&r)["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("secrets/getSecret/action"));
+    assert!(json(&r)["error"]["message"].as_str().unwrap().contains("secrets/getSecret/action"));
     let r = kv_send(&srv, &back, Some(&token)).await;
     assert_eq!(r.status, 200);
 
     // Corrupt applies to reads only: the PUT goes through, the read-back does not match.
-    srv.kv_fault(KvFault {
-        op: KvOp::Any,
-        kind: KvFaultKind::Corrupt,
-    });
+    srv.kv_fault(KvFault { op: KvOp::Any, kind: KvFaultKind::Corrupt });
     let r = kv_send(&srv, &put, Some(&token)).await;
     let third = kv::interpret_put(&kv_resp(&r), &v, "contoso-api", 0).unwrap();
     let back = kv::read_back_request(&v, "contoso-api", &third.version).unwrap();
     let r = kv_send(&srv, &back, Some(&token)).await;
     assert_eq!(r.status, 200);
     assert_eq!(json(&r)["value"].as_str().unwrap().len(), SECRET.len());
-    assert_eq!(
-        kv::interpret_read_back(&kv_resp(&r), &v, &third, SECRET.as_bytes(), 0),
-        Err(KvError::VerifyMismatch)
-    );
+    assert_eq!(kv::interpret_read_back(&kv_resp(&r), &v, &third, SECRET.as_bytes(), 0), Err(KvError::VerifyMismatch));
     let r = kv_send(&srv, &back, Some(&token)).await;
-    assert_eq!(
-        kv::interpret_read_back(&kv_resp(&r), &v, &third, SECRET.as_bytes(), 0),
-        Ok(third.clone())
-    );
+    assert_eq!(kv::interpret_read_back(&kv_resp(&r), &v, &third, SECRET.as_bytes(), 0), Ok(third.clone()));
     // A Drop on Any is taken by a GET too (the client sees a network failure); queued
     // faults can be cleared.
     for _ in 0..3 {
-        srv.kv_fault(KvFault {
-            op: KvOp::Any,
-            kind: KvFaultKind::Drop,
-        });
+        srv.kv_fault(KvFault { op: KvOp::Any, kind: KvFaultKind::Drop });
     }
     assert_eq!(kv_send(&srv, &back, Some(&token)).await.status, 0);
     srv.kv_clear_faults();
@@ -1378,22 +883,13 @@ async fn vault_faults_and_token_lifecycle() {
     let rt = t.refresh_token.clone().unwrap();
     let r = f.redeem(&srv, &f.cfg.refresh_token_body(&rt)).await;
     let t2 = pkce::parse_token_response(r.status, r.body.as_bytes()).unwrap();
-    assert_eq!(
-        kv_send(&srv, &back, Some(&t2.access_token)).await.status,
-        200
-    );
+    assert_eq!(kv_send(&srv, &back, Some(&t2.access_token)).await.status, 200);
 
     // Access tokens expire after expires_in.
     srv.kv_advance_clock(3600);
     let r = kv_send(&srv, &back, Some(&t2.access_token)).await;
-    assert_eq!(
-        json(&r)["error"]["message"],
-        "[TokenExpired] Error validating token: 'S2S12086'."
-    );
+    assert_eq!(json(&r)["error"]["message"], "[TokenExpired] Error validating token: 'S2S12086'.");
     let r = f.redeem(&srv, &f.cfg.refresh_token_body(&rt)).await;
     let t3 = pkce::parse_token_response(r.status, r.body.as_bytes()).unwrap();
-    assert_eq!(
-        kv_send(&srv, &back, Some(&t3.access_token)).await.status,
-        200
-    );
+    assert_eq!(kv_send(&srv, &back, Some(&t3.access_token)).await.status, 200);
 }

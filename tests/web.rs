@@ -57,23 +57,35 @@ fn reads_text_boxes_and_open_shadow_roots() {
         i.set_value(v);
         i
     };
-    assert!(read(&|cell| { cell.append_child(&input("text", &a)).unwrap(); }).contains(&a), "text box");
-    assert!(read(&|cell| {
-        let t: web_sys::HtmlTextAreaElement = document().create_element("textarea").unwrap().dyn_into().unwrap();
-        t.set_value(&b);
-        cell.append_child(&t).unwrap();
-    })
-    .contains(&b), "text area");
-    assert!(read(&|cell| {
-        let host = document().create_element("span").unwrap();
-        let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).unwrap();
-        let inner = document().create_element("span").unwrap();
-        let inner_root = inner.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).unwrap();
-        inner_root.set_text_content(Some(&c));
-        root.append_child(&inner).unwrap();
-        cell.append_child(&host).unwrap();
-    })
-    .contains(&c), "nested open shadow roots");
+    assert!(
+        read(&|cell| {
+            cell.append_child(&input("text", &a)).unwrap();
+        })
+        .contains(&a),
+        "text box"
+    );
+    assert!(
+        read(&|cell| {
+            let t: web_sys::HtmlTextAreaElement = document().create_element("textarea").unwrap().dyn_into().unwrap();
+            t.set_value(&b);
+            cell.append_child(&t).unwrap();
+        })
+        .contains(&b),
+        "text area"
+    );
+    assert!(
+        read(&|cell| {
+            let host = document().create_element("span").unwrap();
+            let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).unwrap();
+            let inner = document().create_element("span").unwrap();
+            let inner_root = inner.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).unwrap();
+            inner_root.set_text_content(Some(&c));
+            root.append_child(&inner).unwrap();
+            cell.append_child(&host).unwrap();
+        })
+        .contains(&c),
+        "nested open shadow roots"
+    );
     let hidden = read(&|cell| {
         cell.append_child(&input("password", &d)).unwrap();
         cell.append_child(&input("hidden", &d)).unwrap();

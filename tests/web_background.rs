@@ -58,15 +58,10 @@ fn encrypts_with_a_passphrase_in_the_browser() {
     let t0 = now_ms();
     let ct = agefile::encrypt(&plaintext, &key).unwrap();
     let ms = now_ms() - t0;
-    console_log!(
-        "age scrypt encrypt (log2 N = {SCRYPT_LOG_N}): {ms:.0} ms, {} bytes",
-        ct.len()
-    );
+    console_log!("age scrypt encrypt (log2 N = {SCRYPT_LOG_N}): {ms:.0} ms, {} bytes", ct.len());
     let header = String::from_utf8_lossy(&ct[..100]).into_owned();
     assert!(header.contains(&format!(" {SCRYPT_LOG_N}\n")), "{header}");
-    let ident = age::scrypt::Identity::new(SecretString::from(
-        "correct horse battery staple".to_owned(),
-    ));
+    let ident = age::scrypt::Identity::new(SecretString::from("correct horse battery staple".to_owned()));
     let t0 = now_ms();
     assert_eq!(age::decrypt(&ident, &ct).unwrap(), &plaintext[..]);
     console_log!("age scrypt decrypt: {:.0} ms", now_ms() - t0);

@@ -26,14 +26,9 @@ pub struct Expiry {
     pub ambiguous: bool,
 }
 
-const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
-];
+const MONTHS: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
-const WEEKDAYS: [&str; 7] = [
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-];
+const WEEKDAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
 impl Ymd {
     /// The date if it exists (month 1..=12, day within that month, leap years counted).
@@ -44,9 +39,7 @@ impl Ymd {
 
     /// Whether this date exists in the calendar.
     pub fn is_valid(&self) -> bool {
-        (1..=12).contains(&self.month)
-            && self.day >= 1
-            && self.day <= days_in_month(self.year, self.month)
+        (1..=12).contains(&self.month) && self.day >= 1 && self.day <= days_in_month(self.year, self.month)
     }
 
     /// Unix seconds at 00:00 UTC of this day; `None` if the date does not exist.
@@ -66,12 +59,7 @@ impl Ymd {
 
     /// The date in English words, day first: `3 April 2027` (the same in every region).
     pub fn written_out(&self) -> String {
-        let month = self
-            .month
-            .checked_sub(1)
-            .and_then(|i| MONTHS.get(i as usize))
-            .copied()
-            .unwrap_or("?");
+        let month = self.month.checked_sub(1).and_then(|i| MONTHS.get(i as usize)).copied().unwrap_or("?");
         format!("{} {month} {}", self.day, self.year)
     }
 }
@@ -105,10 +93,7 @@ fn year_last_order(locale: &str) -> Order {
     // script subtag may come first).
     let region = parts
         .take(2)
-        .find(|p| {
-            (p.len() == 2 && p.bytes().all(|b| b.is_ascii_alphabetic()))
-                || (p.len() == 3 && p.bytes().all(|b| b.is_ascii_digit()))
-        })
+        .find(|p| (p.len() == 2 && p.bytes().all(|b| b.is_ascii_alphabetic())) || (p.len() == 3 && p.bytes().all(|b| b.is_ascii_digit())))
         .map(str::to_ascii_uppercase)
         .unwrap_or_default();
     match lang.as_str() {
@@ -120,12 +105,10 @@ fn year_last_order(locale: &str) -> Order {
         // Where Chinese is written year-last it is day-first (zh-HK, zh-MO, zh-SG); Japanese
         // and Korean dates are year-first anyway.
         "zh" | "ja" | "ko" => Order::DayFirst,
-        "fr" | "es" | "it" | "pt" | "nl" | "de" | "ru" | "pl" | "cs" | "sk" | "da" | "nb"
-        | "nn" | "no" | "sv" | "fi" | "is" | "et" | "lv" | "lt" | "hu" | "ro" | "bg" | "uk"
-        | "be" | "hr" | "sr" | "bs" | "sl" | "mk" | "sq" | "el" | "tr" | "az" | "kk" | "ka"
-        | "hy" | "he" | "ar" | "fa" | "ur" | "hi" | "bn" | "ta" | "te" | "mr" | "gu" | "kn"
-        | "ml" | "pa" | "id" | "ms" | "vi" | "th" | "ca" | "eu" | "gl" | "ga" | "cy" | "mt"
-        | "lb" | "af" | "sw" | "fil" | "uz" => Order::DayFirst,
+        "fr" | "es" | "it" | "pt" | "nl" | "de" | "ru" | "pl" | "cs" | "sk" | "da" | "nb" | "nn" | "no" | "sv" | "fi" | "is" | "et" | "lv" | "lt" | "hu"
+        | "ro" | "bg" | "uk" | "be" | "hr" | "sr" | "bs" | "sl" | "mk" | "sq" | "el" | "tr" | "az" | "kk" | "ka" | "hy" | "he" | "ar" | "fa" | "ur" | "hi"
+        | "bn" | "ta" | "te" | "mr" | "gu" | "kn" | "ml" | "pa" | "id" | "ms" | "vi" | "th" | "ca" | "eu" | "gl" | "ga" | "cy" | "mt" | "lb" | "af" | "sw"
+        | "fil" | "uz" => Order::DayFirst,
         _ => Order::MonthFirst,
     }
 }
@@ -207,8 +190,7 @@ fn weekday_name(w: &str) -> bool {
 /// displayed date; `None` if what follows the first `h:mm` is not time-like.
 fn strip_time(s: &str) -> Option<&str> {
     let b = s.as_bytes();
-    let colon = (1..b.len().saturating_sub(1))
-        .find(|&i| b[i] == b':' && b[i - 1].is_ascii_digit() && b[i + 1].is_ascii_digit());
+    let colon = (1..b.len().saturating_sub(1)).find(|&i| b[i] == b':' && b[i - 1].is_ascii_digit() && b[i + 1].is_ascii_digit());
     let Some(colon) = colon else {
         return Some(s);
     };
@@ -220,11 +202,9 @@ fn strip_time(s: &str) -> Option<&str> {
         return None;
     }
     let tail = &s[start..];
-    let time_like = tail.chars().all(|c| {
-        c.is_ascii_alphanumeric()
-            || matches!(c, ':' | '.' | '+' | '-' | ',' | ' ' | '(' | ')' | '\u{a0}' | '\u{202f}')
-            || "時分秒시분초".contains(c)
-    });
+    let time_like = tail
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '.' | '+' | '-' | ',' | ' ' | '(' | ')' | '\u{a0}' | '\u{202f}') || "時分秒시분초".contains(c));
     if !time_like {
         return None;
     }
@@ -232,9 +212,7 @@ fn strip_time(s: &str) -> Option<&str> {
     let mut head = s[..start].trim_end();
     for joiner in ["T", "at", "um", "à", "a las", "às", "alle", "om", "в", "午前", "午後", "上午", "下午", "오전", "오후"] {
         if let Some(h) = head.strip_suffix(joiner) {
-            let ends_word = joiner.chars().all(char::is_alphabetic)
-                && joiner != "T"
-                && h.chars().next_back().is_some_and(char::is_alphabetic);
+            let ends_word = joiner.chars().all(char::is_alphabetic) && joiner != "T" && h.chars().next_back().is_some_and(char::is_alphabetic);
             if !ends_word {
                 head = h.trim_end();
                 break;
@@ -307,11 +285,7 @@ pub fn parse_expiry(display: &str, locale: &str) -> Option<Expiry> {
         (4, 1..=2, 1..=2) => {
             let ok = matches!(
                 (s1.as_slice(), s2.as_slice(), tail.as_slice()),
-                (['-'], ['-'], [])
-                    | (['/'], ['/'], [])
-                    | (['.'], ['.'], [] | ['.'])
-                    | (['年'], ['月'], [] | ['日'])
-                    | (['년'], ['월'], [] | ['일'])
+                (['-'], ['-'], []) | (['/'], ['/'], []) | (['.'], ['.'], [] | ['.']) | (['年'], ['月'], [] | ['日']) | (['년'], ['월'], [] | ['일'])
             );
             if !ok {
                 return None;
@@ -341,12 +315,7 @@ pub fn parse_expiry(display: &str, locale: &str) -> Option<Expiry> {
 
 /// `Apr 3, 2027`, `3 April 2027`, `03-Apr-2027`, `April 3rd, 2027`: one English month name,
 /// a 1-2 digit day and a 4-digit year; never ambiguous.
-fn month_name_date(
-    toks: &[Tok<'_>],
-    nums: &[(u32, usize)],
-    words: &[&str],
-    year: impl Fn(u32) -> Option<i32>,
-) -> Option<Expiry> {
+fn month_name_date(toks: &[Tok<'_>], nums: &[(u32, usize)], words: &[&str], year: impl Fn(u32) -> Option<i32>) -> Option<Expiry> {
     let month = match words {
         [m] => month_name(m)?,
         // An ordinal suffix right after the day: "3rd".

@@ -30,10 +30,7 @@ impl Fingerprint {
             Some(id) => FingerprintKey::SecretId(id.trim().to_ascii_lowercase()),
             None => FingerprintKey::Description(description.unwrap_or("").to_owned()),
         };
-        Fingerprint {
-            hint: hint.to_owned(),
-            key,
-        }
+        Fingerprint { hint: hint.to_owned(), key }
     }
 
     /// Compact printable-ASCII form without spaces (at most 41 bytes), as
@@ -46,9 +43,7 @@ impl Fingerprint {
         }
         s.push('.');
         match &self.key {
-            FingerprintKey::SecretId(id) => {
-                s.extend(id.chars().filter(char::is_ascii_graphic).take(36))
-            }
+            FingerprintKey::SecretId(id) => s.extend(id.chars().filter(char::is_ascii_graphic).take(36)),
             FingerprintKey::Description(d) => {
                 s.push('d');
                 let h = marvin64(0x5368_6f77_6e4f_6e63, d.as_bytes()); // "ShownOnc"
@@ -139,19 +134,13 @@ pub struct Detection {
 }
 
 fn owned(s: Option<&str>) -> Option<String> {
-    s.map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
+    s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
 impl Detection {
     /// Builds a detection from a grid finding plus what the frame knows of
     /// the route and the blade title (both unknown inside a reactblade iframe).
-    pub fn from_finding(
-        f: &RowFinding,
-        route: Option<&CredRoute>,
-        app_name: Option<&str>,
-    ) -> Detection {
+    pub fn from_finding(f: &RowFinding, route: Option<&CredRoute>, app_name: Option<&str>) -> Detection {
         Detection {
             hint: f.hint.to_owned(),
             kind: f.kind,
@@ -166,11 +155,7 @@ impl Detection {
 
     /// The deduplication key.
     pub fn fingerprint(&self) -> Fingerprint {
-        Fingerprint::new(
-            &self.hint,
-            self.secret_id.as_deref(),
-            self.description.as_deref(),
-        )
+        Fingerprint::new(&self.hint, self.secret_id.as_deref(), self.description.as_deref())
     }
 
     /// Short human label: `<app name or id>: <description>`, or the hint.
@@ -204,11 +189,7 @@ pub fn route_allows(route: Option<&Route>) -> bool {
 
 /// One-call path for the DOM layer: analyse a row and, if it shows a secret
 /// and the route allows it, return the finding (value range) and detection.
-pub fn detect_row<'a>(
-    row: &'a RowSnapshot<'a>,
-    route: Option<&Route>,
-    app_name: Option<&str>,
-) -> Option<(RowFinding<'a>, Detection)> {
+pub fn detect_row<'a>(row: &'a RowSnapshot<'a>, route: Option<&Route>, app_name: Option<&str>) -> Option<(RowFinding<'a>, Detection)> {
     if !route_allows(route) {
         return None;
     }
@@ -233,15 +214,8 @@ mod tests {
     #[test]
     fn detection_has_no_value() {
         let cells = ["my app secret", "5/26/2027", SAMPLE, SID];
-        let row = RowSnapshot {
-            cells: &cells,
-            headers: &[],
-            fresh: true,
-        };
-        let route = Route::Credentials(CredRoute {
-            app_id: Some(APP.into()),
-            directory: Some("contoso.onmicrosoft.com".into()),
-        });
+        let row = RowSnapshot { cells: &cells, headers: &[], fresh: true };
+        let route = Route::Credentials(CredRoute { app_id: Some(APP.into()), directory: Some("contoso.onmicrosoft.com".into()) });
         let (f, d) = detect_row(&row, Some(&route), Some(" My App ")).unwrap();
         assert_eq!(&cells[f.value_cell][f.start..f.end], SAMPLE);
         assert_eq!(d.hint, "zzz");
@@ -258,10 +232,7 @@ mod tests {
         // Key Vault blade: never; unknown route (iframe): allowed.
         assert!(detect_row(&row, Some(&Route::KeyVault), None).is_none());
         let (_, d) = detect_row(&row, None, None).unwrap();
-        assert_eq!(
-            (d.label(), d.app_id, d.tenant_id),
-            ("my app secret".to_string(), None, None)
-        );
+        assert_eq!((d.label(), d.app_id, d.tenant_id), ("my app secret".to_string(), None, None));
     }
 
     #[test]
@@ -278,10 +249,7 @@ mod tests {
             let k = fp.to_key();
             assert!(guard_ok(&k) && k.len() <= 41, "{k}");
         }
-        assert_ne!(
-            Fingerprint::new("zzz", Some(SID), None),
-            Fingerprint::new("zzy", Some(SID), None)
-        );
+        assert_ne!(Fingerprint::new("zzz", Some(SID), None), Fingerprint::new("zzy", Some(SID), None));
     }
 
     #[test]

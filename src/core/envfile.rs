@@ -95,10 +95,7 @@ pub fn is_guid(s: &str) -> bool {
 /// Whether `s` is a plausible client secret value: the characters Entra ID uses
 /// (`A-Z a-z 0-9 . - _ ~`), not starting with `~` (a shell would expand it).
 pub fn is_safe_secret(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= MAX_SECRET_LEN
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~'))
+    !s.is_empty() && s.len() <= MAX_SECRET_LEN && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~'))
 }
 
 /// One comment line's text: no line breaks or controls (a malicious description
@@ -107,11 +104,7 @@ pub fn comment_text(s: &str) -> String {
     let mut out = String::new();
     let mut last_space = true;
     for c in s.chars() {
-        let c = if c.is_control() || is_invisible_format(c) {
-            ' '
-        } else {
-            c
-        };
+        let c = if c.is_control() || is_invisible_format(c) { ' ' } else { c };
         if c.is_whitespace() {
             if !last_space {
                 out.push(' ');
@@ -155,23 +148,13 @@ pub fn build_env_file(input: &EnvFileInput<'_>) -> Result<Vec<u8>, EnvFileError>
         ("Expires: ", comment_text(input.expires)),
         ("Created: ", comment_text(input.created)),
     ];
-    let vars = [
-        ("AZURE_CLIENT_ID=", input.client_id),
-        ("AZURE_TENANT_ID=", input.tenant_id),
-        ("AZURE_CLIENT_SECRET=", input.secret),
-    ];
+    let vars = [("AZURE_CLIENT_ID=", input.client_id), ("AZURE_TENANT_ID=", input.tenant_id), ("AZURE_CLIENT_SECRET=", input.secret)];
     // A value starting with `~` (Azure's alphabet allows it: about 1 secret in 66) is written
     // in single quotes, so that no shell sourcing the file treats it as a tilde prefix; dotenv
     // readers strip the quotes. The alphabet has no `'`, so the quotes are always safe.
     let quoted = |v: &str| v.starts_with('~');
-    let len = comments
-        .iter()
-        .map(|(k, v)| 2 + k.len() + v.len() + 1)
-        .sum::<usize>()
-        + vars
-            .iter()
-            .map(|(k, v)| k.len() + v.len() + 1 + if quoted(v) { 2 } else { 0 })
-            .sum::<usize>();
+    let len = comments.iter().map(|(k, v)| 2 + k.len() + v.len() + 1).sum::<usize>()
+        + vars.iter().map(|(k, v)| k.len() + v.len() + 1 + if quoted(v) { 2 } else { 0 }).sum::<usize>();
     let mut out = Vec::with_capacity(len);
     for (k, v) in &comments {
         out.extend_from_slice(b"# ");
@@ -195,23 +178,18 @@ pub fn build_env_file(input: &EnvFileInput<'_>) -> Result<Vec<u8>, EnvFileError>
 }
 
 const WINDOWS_RESERVED: [&str; 22] = [
-    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
-    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7",
+    "LPT8", "LPT9",
 ];
 
 fn is_windows_reserved(stem: &str) -> bool {
     let stem = stem.trim_end_matches([' ', '.']);
-    if WINDOWS_RESERVED
-        .iter()
-        .any(|r| r.eq_ignore_ascii_case(stem))
-    {
+    if WINDOWS_RESERVED.iter().any(|r| r.eq_ignore_ascii_case(stem)) {
         return true;
     }
     // COM¹²³ / LPT¹²³ are reserved too.
     let upper = stem.to_ascii_uppercase();
-    ["COM", "LPT"]
-        .iter()
-        .any(|p| matches!(upper.strip_prefix(p), Some("¹" | "²" | "³")))
+    ["COM", "LPT"].iter().any(|p| matches!(upper.strip_prefix(p), Some("¹" | "²" | "³")))
 }
 
 // One name part: letters and digits (any script) kept, everything else becomes
@@ -249,15 +227,8 @@ pub fn file_name(app_name: &str, description: &str, date: &str) -> String {
     let budget = MAX_FILE_NAME_LEN - EXT.len() - date.len() - 3;
     let app = name_part(app_name, budget / 2);
     let desc = name_part(description, budget - app.len());
-    let parts: Vec<&str> = [app.as_str(), desc.as_str(), date.as_str()]
-        .into_iter()
-        .filter(|p| !p.is_empty())
-        .collect();
-    let mut stem = if parts.is_empty() {
-        "client-secret".to_owned()
-    } else {
-        parts.join("-")
-    };
+    let parts: Vec<&str> = [app.as_str(), desc.as_str(), date.as_str()].into_iter().filter(|p| !p.is_empty()).collect();
+    let mut stem = if parts.is_empty() { "client-secret".to_owned() } else { parts.join("-") };
     // Windows treats "CON.anything" as the device, so check the part before the first dot.
     if is_windows_reserved(stem.split('.').next().unwrap_or("")) {
         stem.insert(0, '_');
@@ -287,11 +258,7 @@ mod tests {
     #[test]
     fn builds_the_expected_file() {
         let out = build_env_file(&input("ci deploy", SECRET)).unwrap();
-        assert_eq!(
-            out.len(),
-            out.capacity(),
-            "allocated once at its final size"
-        );
+        assert_eq!(out.len(), out.capacity(), "allocated once at its final size");
         let text = String::from_utf8(out).unwrap();
         assert_eq!(
             text,
@@ -307,14 +274,9 @@ mod tests {
         let text = String::from_utf8(build_env_file(&input(evil, SECRET)).unwrap()).unwrap();
         assert_eq!(text.lines().count(), 9);
         assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 3);
-        assert!(text
-            .lines()
-            .all(|l| l.starts_with("# ") || l.starts_with("AZURE_")));
+        assert!(text.lines().all(|l| l.starts_with("# ") || l.starts_with("AZURE_")));
         let desc = text.lines().nth(2).unwrap();
-        assert!(
-            !desc.contains(['\r', '\u{2028}', '\u{85}', '\u{202E}']),
-            "{desc:?}"
-        );
+        assert!(!desc.contains(['\r', '\u{2028}', '\u{85}', '\u{202E}']), "{desc:?}");
         let long = "é".repeat(1000);
         let text = String::from_utf8(build_env_file(&input(&long, SECRET)).unwrap()).unwrap();
         assert!(text.lines().nth(2).unwrap().chars().count() <= MAX_COMMENT_CHARS + 15);
@@ -350,28 +312,11 @@ mod tests {
 
     #[test]
     fn validates_values() {
-        for bad in [
-            "",
-            "has space",
-            "quote'",
-            "a\"b",
-            "new\nline",
-            "$(rm -rf)",
-            "back\\slash",
-            "a#b",
-            "é",
-        ] {
-            assert_eq!(
-                build_env_file(&input("d", bad)).unwrap_err(),
-                EnvFileError::BadSecret,
-                "{bad:?}"
-            );
+        for bad in ["", "has space", "quote'", "a\"b", "new\nline", "$(rm -rf)", "back\\slash", "a#b", "é"] {
+            assert_eq!(build_env_file(&input("d", bad)).unwrap_err(), EnvFileError::BadSecret, "{bad:?}");
         }
         let long = "a".repeat(MAX_SECRET_LEN + 1);
-        assert_eq!(
-            build_env_file(&input("d", &long)).unwrap_err(),
-            EnvFileError::BadSecret
-        );
+        assert_eq!(build_env_file(&input("d", &long)).unwrap_err(), EnvFileError::BadSecret);
         assert!(build_env_file(&input("d", "abc7Q~Az.0-_~")).is_ok());
         let mut i = input("d", SECRET);
         i.client_id = "11111111-2222-3333-4444-55555555555\n";
@@ -390,45 +335,21 @@ mod tests {
     #[test]
     fn file_names() {
         let cases = [
-            (
-                "Contoso API",
-                "ci deploy",
-                "2026-09-15",
-                "Contoso-API-ci-deploy-2026-09-15.env.age",
-            ),
-            (
-                "../../etc/passwd",
-                "a/b\\c",
-                "9/15/2026",
-                "etc-passwd-a-b-c-9-15-2026.env.age",
-            ),
+            ("Contoso API", "ci deploy", "2026-09-15", "Contoso-API-ci-deploy-2026-09-15.env.age"),
+            ("../../etc/passwd", "a/b\\c", "9/15/2026", "etc-passwd-a-b-c-9-15-2026.env.age"),
             (".hidden", "...", "", "hidden.env.age"),
             ("-rf", "x", "", "rf-x.env.age"),
-            (
-                "a<b>c:d\"e|f?g*h",
-                "\u{0}\u{1f}",
-                "",
-                "a-b-c-d-e-f-g-h.env.age",
-            ),
+            ("a<b>c:d\"e|f?g*h", "\u{0}\u{1f}", "", "a-b-c-d-e-f-g-h.env.age"),
             ("CON", "", "", "_CON.env.age"),
             ("con", "", "2026", "con-2026.env.age"),
             ("nul.txt", "x", "", "_nul.txt-x.env.age"),
             ("COM¹", "", "", "_COM¹.env.age"),
             ("", "", "", "client-secret.env.age"),
-            (
-                "日本語アプリ",
-                "本番",
-                "2026-09-15",
-                "日本語アプリ-本番-2026-09-15.env.age",
-            ),
+            ("日本語アプリ", "本番", "2026-09-15", "日本語アプリ-本番-2026-09-15.env.age"),
             ("trailing. ", "dots...", "", "trailing-dots.env.age"),
         ];
         for (app, desc, date, want) in cases {
-            assert_eq!(
-                file_name(app, desc, date),
-                want,
-                "{app:?} {desc:?} {date:?}"
-            );
+            assert_eq!(file_name(app, desc, date), want, "{app:?} {desc:?} {date:?}");
         }
         let long = file_name(&"a".repeat(500), &"ü".repeat(500), "2026-09-15");
         assert!(long.len() <= MAX_FILE_NAME_LEN, "{}", long.len());
@@ -441,10 +362,7 @@ mod tests {
         for s in [nasty, &nasty.repeat(20), "..", "/", "a/../b"] {
             let n = file_name(s, s, s);
             assert!(!n.starts_with(['.', '-', ' ']), "{n:?}");
-            assert!(
-                n.chars().all(|c| c.is_alphanumeric() || "-_.".contains(c)),
-                "{n:?}"
-            );
+            assert!(n.chars().all(|c| c.is_alphanumeric() || "-_.".contains(c)), "{n:?}");
             assert!(!n.contains(".."), "{n:?}");
         }
     }

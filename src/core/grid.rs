@@ -1,9 +1,7 @@
 //! Client-secrets grid model, language independent: a row is recognised by the
 //! shape of its cells (secret, GUID, date); header labels are only a hint.
 
-use super::secret::{
-    find_guid, find_secret, hint, is_guid, is_masked, looks_like_old_secret, SecretKind,
-};
+use super::secret::{find_guid, find_secret, hint, is_guid, is_masked, looks_like_old_secret, SecretKind};
 use super::text::{is_blank, is_space, trim};
 
 /// Plain-text snapshot of one grid row, as read by the DOM layer.
@@ -57,10 +55,7 @@ const LABELS: &[(&str, Column)] = &[
 
 fn label_prefix(header: &str, label: &str) -> bool {
     let mut h = header.chars().filter(|c| !is_space(*c));
-    label
-        .chars()
-        .filter(|c| !is_space(*c))
-        .all(|l| h.next().is_some_and(|c| c.eq_ignore_ascii_case(&l)))
+    label.chars().filter(|c| !is_space(*c)).all(|l| h.next().is_some_and(|c| c.eq_ignore_ascii_case(&l)))
 }
 
 /// Maps a header label to a column role (en, de, fr, ja, zh; any label ending
@@ -74,11 +69,7 @@ pub fn column_of_header(header: &str) -> Column {
         return *c;
     }
     let b = h.as_bytes();
-    if b.len() >= 2
-        && b[b.len() - 2..].eq_ignore_ascii_case(b"id")
-        && b.get(b.len().wrapping_sub(3))
-            .is_none_or(|c| !c.is_ascii_alphabetic())
-    {
+    if b.len() >= 2 && b[b.len() - 2..].eq_ignore_ascii_case(b"id") && b.get(b.len().wrapping_sub(3)).is_none_or(|c| !c.is_ascii_alphabetic()) {
         return Column::SecretId;
     }
     Column::Unknown
@@ -101,20 +92,14 @@ pub fn is_date_like(s: &str) -> bool {
                 in_group = true;
             }
             lens[n - 1] += 1;
-        } else if matches!(
-            c,
-            '/' | '.' | '-' | ',' | '年' | '月' | '日' | '년' | '월' | '일'
-        ) || is_space(c)
-        {
+        } else if matches!(c, '/' | '.' | '-' | ',' | '年' | '月' | '日' | '년' | '월' | '일') || is_space(c) {
             in_group = false;
         } else {
             return false;
         }
     }
     let small = |l: usize| (1..=2).contains(&l);
-    n == 3
-        && ((lens[0] == 4 && small(lens[1]) && small(lens[2]))
-            || (lens[2] == 4 && small(lens[0]) && small(lens[1])))
+    n == 3 && ((lens[0] == 4 && small(lens[1]) && small(lens[2])) || (lens[2] == 4 && small(lens[0]) && small(lens[1])))
 }
 
 /// A client-secrets row whose Value cell shows a full secret.
@@ -171,13 +156,7 @@ impl Roles<'_> {
     /// cell holding a GUID; only the Value column when a header names one.
     fn value_ok(&self, i: usize, sid: usize, value_header: bool) -> bool {
         let role = self.of(i);
-        i != sid
-            && find_guid(self.row.cells[i]).is_none()
-            && if value_header {
-                role == Column::Value
-            } else {
-                role == Column::Unknown
-            }
+        i != sid && find_guid(self.row.cells[i]).is_none() && if value_header { role == Column::Value } else { role == Column::Unknown }
     }
 }
 
@@ -190,11 +169,7 @@ fn secret_id_of<'a>(row: &RowSnapshot<'a>, roles: &Roles) -> Option<(usize, &'a 
         .filter(|&i| roles.of(i) == Column::SecretId)
         .find_map(at)
         .or_else(|| (0..cells.len()).find(|&i| is_guid(cells[i])).and_then(at))
-        .or_else(|| {
-            (0..cells.len())
-                .filter(|&i| roles.of(i) == Column::Unknown)
-                .find_map(at)
-        })
+        .or_else(|| (0..cells.len()).filter(|&i| roles.of(i) == Column::Unknown).find_map(at))
 }
 
 fn offset_in(outer: &str, inner: &str) -> usize {
@@ -211,10 +186,7 @@ pub fn analyze_row<'a>(row: &'a RowSnapshot<'a>) -> Option<RowFinding<'a>> {
     if !row.fresh && !cells.iter().any(|c| c.contains("Q~")) {
         return None;
     }
-    let roles = Roles {
-        row,
-        aligned: !row.headers.is_empty() && row.headers.len() == cells.len(),
-    };
+    let roles = Roles { row, aligned: !row.headers.is_empty() && row.headers.len() == cells.len() };
     let (sid, secret_id) = secret_id_of(row, &roles)?;
     // A row whose value is masked shows no secret, whatever other cells say.
     if cells.iter().any(|c| is_masked(c)) {
@@ -239,48 +211,27 @@ pub fn analyze_row<'a>(row: &'a RowSnapshot<'a>) -> Option<RowFinding<'a>> {
     // Old format: only in a fresh row, only a token that fills its cell; the
     // Value column comes after Description, so the last candidate wins.
     if found.is_none() && row.fresh {
-        found = (0..cells.len())
-            .rev()
-            .find(|&i| ok(i) && looks_like_old_secret(cells[i]))
-            .map(|i| {
-                let t = trim(cells[i]);
-                let s = offset_in(cells[i], t);
-                (i, s, s + t.len(), SecretKind::Old)
-            });
+        found = (0..cells.len()).rev().find(|&i| ok(i) && looks_like_old_secret(cells[i])).map(|i| {
+            let t = trim(cells[i]);
+            let s = offset_in(cells[i], t);
+            (i, s, s + t.len(), SecretKind::Old)
+        });
     }
     let (vi, start, end, kind) = found?;
 
     let other = |i: usize| i != vi && i != sid && !is_blank(cells[i]);
     let expires = (0..cells.len())
         .find(|&i| other(i) && roles.of(i) == Column::Expires)
-        .or_else(|| {
-            (0..cells.len())
-                .find(|&i| other(i) && roles.of(i) == Column::Unknown && is_date_like(cells[i]))
-        })
+        .or_else(|| (0..cells.len()).find(|&i| other(i) && roles.of(i) == Column::Unknown && is_date_like(cells[i])))
         .map(|i| trim(cells[i]));
     let description = (0..cells.len())
         .find(|&i| other(i) && roles.of(i) == Column::Description)
         .or_else(|| {
-            (0..cells.len()).find(|&i| {
-                other(i)
-                    && roles.of(i) == Column::Unknown
-                    && !is_date_like(cells[i])
-                    && !is_masked(cells[i])
-                    && find_guid(cells[i]).is_none()
-            })
+            (0..cells.len())
+                .find(|&i| other(i) && roles.of(i) == Column::Unknown && !is_date_like(cells[i]) && !is_masked(cells[i]) && find_guid(cells[i]).is_none())
         })
         .map(|i| trim(cells[i]));
-    Some(RowFinding {
-        value_cell: vi,
-        start,
-        end,
-        kind,
-        hint: hint(&cells[vi][start..end]),
-        secret_id_cell: sid,
-        secret_id,
-        description,
-        expires,
-    })
+    Some(RowFinding { value_cell: vi, start, end, kind, hint: hint(&cells[vi][start..end]), secret_id_cell: sid, secret_id, description, expires })
 }
 
 /// Recognises a client-secrets row whose value is masked, so a captured
@@ -290,19 +241,11 @@ pub fn analyze_masked_row<'a>(row: &'a RowSnapshot<'a>) -> Option<MaskedRow<'a>>
     if !cells.iter().any(|c| c.contains("******")) {
         return None;
     }
-    let roles = Roles {
-        row,
-        aligned: !row.headers.is_empty() && row.headers.len() == cells.len(),
-    };
+    let roles = Roles { row, aligned: !row.headers.is_empty() && row.headers.len() == cells.len() };
     let (sid, secret_id) = secret_id_of(row, &roles)?;
     let value_header = roles.has(Column::Value);
-    let vi =
-        (0..cells.len()).find(|&i| roles.value_ok(i, sid, value_header) && is_masked(cells[i]))?;
-    Some(MaskedRow {
-        value_cell: vi,
-        hint: hint(cells[vi]),
-        secret_id,
-    })
+    let vi = (0..cells.len()).find(|&i| roles.value_ok(i, sid, value_header) && is_masked(cells[i]))?;
+    Some(MaskedRow { value_cell: vi, hint: hint(cells[vi]), secret_id })
 }
 
 /// The app name from a blade title `<app name> | Certificates & secrets`
@@ -328,11 +271,7 @@ mod tests {
     const ZH: &[&str] = &["说明", "过期", "值", "ID"];
 
     fn row<'a>(cells: &'a [&'a str], headers: &'a [&'a str], fresh: bool) -> RowSnapshot<'a> {
-        RowSnapshot {
-            cells,
-            headers,
-            fresh,
-        }
+        RowSnapshot { cells, headers, fresh }
     }
 
     #[test]
@@ -394,140 +333,23 @@ mod tests {
         let copy_cell = [cur.as_str(), "\u{a0}Copy to clipboard"].concat();
         let nbsp = ["\u{a0}", SAMPLE, "\u{a0}"].concat();
         // (cells, headers, fresh, value cell, start, kind, description, expires)
-        type Case<'a> = (
-            Vec<&'a str>,
-            &'a [&'a str],
-            bool,
-            usize,
-            usize,
-            SecretKind,
-            Option<&'a str>,
-            Option<&'a str>,
-        );
+        type Case<'a> = (Vec<&'a str>, &'a [&'a str], bool, usize, usize, SecretKind, Option<&'a str>, Option<&'a str>);
         let cases: Vec<Case> = vec![
-            (
-                vec!["my app", "5/26/2027", SAMPLE, SID],
-                EN,
-                false,
-                2,
-                0,
-                SecretKind::Current,
-                Some("my app"),
-                Some("5/26/2027"),
-            ),
-            (
-                vec!["my app", "5/26/2027", SAMPLE, SID],
-                &[],
-                false,
-                2,
-                0,
-                SecretKind::Current,
-                Some("my app"),
-                Some("5/26/2027"),
-            ),
-            (
-                vec!["CI", "26.05.2027", &cur, SID],
-                DE,
-                false,
-                2,
-                0,
-                SecretKind::Current,
-                Some("CI"),
-                Some("26.05.2027"),
-            ),
-            (
-                vec!["CI", "26/05/2027", &cur, SID],
-                FR,
-                false,
-                2,
-                0,
-                SecretKind::Current,
-                Some("CI"),
-                Some("26/05/2027"),
-            ),
-            (
-                vec!["本番", "2027/05/26", &legacy, SID],
-                JA,
-                true,
-                2,
-                0,
-                SecretKind::Legacy,
-                Some("本番"),
-                Some("2027/05/26"),
-            ),
-            (
-                vec!["生产", "2027-05-26", SAMPLE, SID],
-                ZH,
-                false,
-                2,
-                0,
-                SecretKind::Current,
-                Some("生产"),
-                Some("2027-05-26"),
-            ),
-            (
-                vec!["x", "2027年5月26日", &copy_cell, SID],
-                &[],
-                false,
-                2,
-                0,
-                SecretKind::Current,
-                Some("x"),
-                Some("2027年5月26日"),
-            ),
-            (
-                vec!["", "x", "2027-05-26", &nbsp, SID],
-                &[],
-                false,
-                3,
-                2,
-                SecretKind::Current,
-                Some("x"),
-                Some("2027-05-26"),
-            ),
+            (vec!["my app", "5/26/2027", SAMPLE, SID], EN, false, 2, 0, SecretKind::Current, Some("my app"), Some("5/26/2027")),
+            (vec!["my app", "5/26/2027", SAMPLE, SID], &[], false, 2, 0, SecretKind::Current, Some("my app"), Some("5/26/2027")),
+            (vec!["CI", "26.05.2027", &cur, SID], DE, false, 2, 0, SecretKind::Current, Some("CI"), Some("26.05.2027")),
+            (vec!["CI", "26/05/2027", &cur, SID], FR, false, 2, 0, SecretKind::Current, Some("CI"), Some("26/05/2027")),
+            (vec!["本番", "2027/05/26", &legacy, SID], JA, true, 2, 0, SecretKind::Legacy, Some("本番"), Some("2027/05/26")),
+            (vec!["生产", "2027-05-26", SAMPLE, SID], ZH, false, 2, 0, SecretKind::Current, Some("生产"), Some("2027-05-26")),
+            (vec!["x", "2027年5月26日", &copy_cell, SID], &[], false, 2, 0, SecretKind::Current, Some("x"), Some("2027年5月26日")),
+            (vec!["", "x", "2027-05-26", &nbsp, SID], &[], false, 3, 2, SecretKind::Current, Some("x"), Some("2027-05-26")),
             // Different column order, no description.
-            (
-                vec![SID, SAMPLE, "5/26/2027"],
-                &[],
-                false,
-                1,
-                0,
-                SecretKind::Current,
-                None,
-                Some("5/26/2027"),
-            ),
+            (vec![SID, SAMPLE, "5/26/2027"], &[], false, 1, 0, SecretKind::Current, None, Some("5/26/2027")),
             // Headers that do not line up with the cells are ignored.
-            (
-                vec!["", "d", "5/26/2027", SAMPLE, SID],
-                EN,
-                false,
-                3,
-                0,
-                SecretKind::Current,
-                Some("d"),
-                Some("5/26/2027"),
-            ),
+            (vec!["", "d", "5/26/2027", SAMPLE, SID], EN, false, 3, 0, SecretKind::Current, Some("d"), Some("5/26/2027")),
             // Old format only in a fresh row, filling its cell.
-            (
-                vec!["desc", "5/26/2027", OLD, SID],
-                &[],
-                true,
-                2,
-                0,
-                SecretKind::Old,
-                Some("desc"),
-                Some("5/26/2027"),
-            ),
-            (
-                vec!["desc", "5/26/2027", OLD, SID],
-                EN,
-                true,
-                2,
-                0,
-                SecretKind::Old,
-                Some("desc"),
-                Some("5/26/2027"),
-            ),
+            (vec!["desc", "5/26/2027", OLD, SID], &[], true, 2, 0, SecretKind::Old, Some("desc"), Some("5/26/2027")),
+            (vec!["desc", "5/26/2027", OLD, SID], EN, true, 2, 0, SecretKind::Old, Some("desc"), Some("5/26/2027")),
             // A description that also looks old: the later (Value) cell wins.
             (
                 vec!["ProdDeploymentKey2024ForTheWebApp", "5/26/2027", OLD, SID],
@@ -543,11 +365,7 @@ mod tests {
         for (cells, headers, fresh, vi, start, kind, desc, exp) in &cases {
             let r = row(cells, headers, *fresh);
             let f = analyze_row(&r).unwrap_or_else(|| panic!("{cells:?}"));
-            assert_eq!(
-                (f.value_cell, f.start, f.kind),
-                (*vi, *start, *kind),
-                "{cells:?}"
-            );
+            assert_eq!((f.value_cell, f.start, f.kind), (*vi, *start, *kind), "{cells:?}");
             let v = &cells[*vi][f.start..f.end];
             assert!(v == SAMPLE || v == cur || v == legacy || v == OLD, "{v:?}");
             assert_eq!(f.hint, &v[..3]);
@@ -565,51 +383,22 @@ mod tests {
         let glued = [cur.as_str(), "x"].concat();
         let cases: Vec<(Vec<&str>, &[&str], bool)> = vec![
             // Masked.
-            (
-                vec!["d", "5/26/2027", "7o4******************", SID],
-                EN,
-                false,
-            ),
-            (
-                vec!["d", "5/26/2027", "7o4******************", SID],
-                &[],
-                true,
-            ),
+            (vec!["d", "5/26/2027", "7o4******************", SID], EN, false),
+            (vec!["d", "5/26/2027", "7o4******************", SID], &[], true),
             // Key Vault "Show secret value" field: no GUID anywhere.
             (vec!["Secret value", SAMPLE], &[], false),
             (vec!["Secret value", SAMPLE], &[], true),
             (vec![SAMPLE], &[], false),
             // Secret-shaped text in the Secret ID column (by header).
-            (
-                vec!["d", "5/26/2027", "7o4******************", SAMPLE, SID],
-                &["Description", "Expires", "Value", "Secret ID", "Key ID"],
-                false,
-            ),
+            (vec!["d", "5/26/2027", "7o4******************", SAMPLE, SID], &["Description", "Expires", "Value", "Secret ID", "Key ID"], false),
             // Secret only inside the GUID cell.
             (vec!["d", "5/26/2027", &both], &[], false),
             // Headers name a Value column that holds no secret; description text does not count.
-            (
-                vec![SAMPLE, "5/26/2027", "7o4******************", SID],
-                EN,
-                false,
-            ),
+            (vec![SAMPLE, "5/26/2027", "7o4******************", SID], EN, false),
             // Without headers, a masked cell still marks the row as masked.
-            (
-                vec![SAMPLE, "5/26/2027", "7o4******************", SID],
-                &[],
-                false,
-            ),
+            (vec![SAMPLE, "5/26/2027", "7o4******************", SID], &[], false),
             // Bad checksum.
-            (
-                vec![
-                    "d",
-                    "5/26/2027",
-                    "zzz8Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzblQ",
-                    SID,
-                ],
-                &[],
-                false,
-            ),
+            (vec!["d", "5/26/2027", "zzz8Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzblQ", SID], &[], false),
             // Old-looking token but the row is not fresh.
             (vec!["d", "5/26/2027", OLD, SID], &[], false),
             (vec!["d", "5/26/2027", OLD, SID], EN, false),
@@ -623,11 +412,7 @@ mod tests {
             (vec!["", "", ""], &[], true),
         ];
         for (cells, headers, fresh) in &cases {
-            assert_eq!(
-                analyze_row(&row(cells, headers, *fresh)),
-                None,
-                "{cells:?} {headers:?}"
-            );
+            assert_eq!(analyze_row(&row(cells, headers, *fresh)), None, "{cells:?} {headers:?}");
         }
     }
 
@@ -636,21 +421,10 @@ mod tests {
         for (cells, headers) in [
             (vec!["d", "5/26/2027", "7o4******************", SID], EN),
             (vec!["d", "5/26/2027", "7o4******************", SID], JA),
-            (
-                vec!["d", "5/26/2027", "7o4****************** Copy", SID],
-                &[][..],
-            ),
+            (vec!["d", "5/26/2027", "7o4****************** Copy", SID], &[][..]),
         ] {
             let r = row(&cells, headers, false);
-            assert_eq!(
-                analyze_masked_row(&r),
-                Some(MaskedRow {
-                    value_cell: 2,
-                    hint: "7o4",
-                    secret_id: SID
-                }),
-                "{cells:?}"
-            );
+            assert_eq!(analyze_masked_row(&r), Some(MaskedRow { value_cell: 2, hint: "7o4", secret_id: SID }), "{cells:?}");
             assert_eq!(analyze_row(&r), None);
         }
         let full = [SAMPLE, SID];
@@ -661,14 +435,8 @@ mod tests {
 
     #[test]
     fn titles() {
-        assert_eq!(
-            app_name_from_title("my-app | Certificates & secrets"),
-            Some("my-app")
-        );
-        assert_eq!(
-            app_name_from_title("a | b | 証明書とシークレット"),
-            Some("a | b")
-        );
+        assert_eq!(app_name_from_title("my-app | Certificates & secrets"), Some("my-app"));
+        assert_eq!(app_name_from_title("a | b | 証明書とシークレット"), Some("a | b"));
         assert_eq!(app_name_from_title(" | x"), None);
         assert_eq!(app_name_from_title("Certificates & secrets"), None);
     }

@@ -37,9 +37,7 @@ pub struct Fingerprint(String);
 impl Fingerprint {
     /// Validates a fingerprint.
     pub fn new(s: &str) -> Option<Fingerprint> {
-        let ok = !s.is_empty()
-            && s.len() <= MAX_FINGERPRINT_LEN
-            && s.bytes().all(|b| b.is_ascii_graphic());
+        let ok = !s.is_empty() && s.len() <= MAX_FINGERPRINT_LEN && s.bytes().all(|b| b.is_ascii_graphic());
         ok.then(|| Fingerprint(s.to_owned()))
     }
 
@@ -172,11 +170,7 @@ fn clean_label(s: &str) -> String {
     let mut out = String::with_capacity(s.len().min(MAX_LABEL_CHARS * 4));
     for c in s.chars().take(MAX_LABEL_CHARS) {
         // Controls and line/paragraph separators would break the popup and the storage lines.
-        out.push(if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
-            ' '
-        } else {
-            c
-        });
+        out.push(if c.is_control() || c == '\u{2028}' || c == '\u{2029}' { ' ' } else { c });
     }
     out
 }
@@ -184,10 +178,7 @@ fn clean_label(s: &str) -> String {
 impl GuardTable {
     /// An empty table.
     pub fn new(strict: bool) -> Self {
-        GuardTable {
-            strict,
-            tabs: BTreeMap::new(),
-        }
+        GuardTable { strict, tabs: BTreeMap::new() }
     }
 
     /// Strict mode: guard until saved, not just copied.
@@ -211,21 +202,9 @@ impl GuardTable {
     pub fn apply(&mut self, event: GuardEvent) -> Outcome {
         let tab = event.tab();
         let changed = match event {
-            GuardEvent::Detected {
-                frame,
-                fingerprint,
-                label,
-                at_ms,
-                ..
-            } => self.detected(tab, frame, fingerprint, clean_label(&label), at_ms),
-            GuardEvent::StateChanged {
-                fingerprint, state, ..
-            } => {
-                match self
-                    .tabs
-                    .get_mut(&tab)
-                    .and_then(|v| v.iter_mut().find(|e| e.fingerprint == fingerprint))
-                {
+            GuardEvent::Detected { frame, fingerprint, label, at_ms, .. } => self.detected(tab, frame, fingerprint, clean_label(&label), at_ms),
+            GuardEvent::StateChanged { fingerprint, state, .. } => {
+                match self.tabs.get_mut(&tab).and_then(|v| v.iter_mut().find(|e| e.fingerprint == fingerprint)) {
                     Some(e) => {
                         let next = e.state.furthest(state);
                         let changed = next != e.state;
@@ -246,32 +225,17 @@ impl GuardTable {
                 }
                 changed
             }
-            GuardEvent::TabNavigatedAway { .. }
-            | GuardEvent::UserConfirmedLeave { .. }
-            | GuardEvent::TabClosed { .. } => self.tabs.remove(&tab).is_some(),
+            GuardEvent::TabNavigatedAway { .. } | GuardEvent::UserConfirmedLeave { .. } | GuardEvent::TabClosed { .. } => self.tabs.remove(&tab).is_some(),
         };
-        Outcome {
-            tab,
-            changed,
-            armed: self.armed(tab),
-            badge: self.badge_count(tab),
-        }
+        Outcome { tab, changed, armed: self.armed(tab), badge: self.badge_count(tab) }
     }
 
-    fn detected(
-        &mut self,
-        tab: u32,
-        frame: u64,
-        fingerprint: Fingerprint,
-        label: String,
-        at_ms: u64,
-    ) -> bool {
+    fn detected(&mut self, tab: u32, frame: u64, fingerprint: Fingerprint, label: String, at_ms: u64) -> bool {
         let strict = self.strict;
         let entries = self.tabs.entry(tab).or_default();
         if let Some(e) = entries.iter_mut().find(|e| e.fingerprint == fingerprint) {
             // Same secret seen again (re-render or a recycled frame): follow it, keep its state.
-            let changed =
-                e.frame != frame || e.frame_gone || (e.label.is_empty() && !label.is_empty());
+            let changed = e.frame != frame || e.frame_gone || (e.label.is_empty() && !label.is_empty());
             e.frame = frame;
             e.frame_gone = false;
             if e.label.is_empty() {
@@ -289,14 +253,7 @@ impl GuardTable {
                 None => return false,
             }
         }
-        entries.push(GuardEntry {
-            frame,
-            fingerprint,
-            label,
-            state: SecretState::Shown,
-            detected_at_ms: at_ms,
-            frame_gone: false,
-        });
+        entries.push(GuardEntry { frame, fingerprint, label, state: SecretState::Shown, detected_at_ms: at_ms, frame_gone: false });
         true
     }
 
@@ -312,13 +269,7 @@ impl GuardTable {
 
     /// The secrets in the tab that still need the guard, oldest first (for the popup).
     pub fn unsaved(&self, tab: u32) -> Vec<&GuardEntry> {
-        let mut v: Vec<&GuardEntry> = self
-            .tabs
-            .get(&tab)
-            .into_iter()
-            .flatten()
-            .filter(|e| needs_guard(e.state, self.strict))
-            .collect();
+        let mut v: Vec<&GuardEntry> = self.tabs.get(&tab).into_iter().flatten().filter(|e| needs_guard(e.state, self.strict)).collect();
         v.sort_by_key(|e| e.detected_at_ms);
         v
     }
@@ -336,11 +287,7 @@ impl GuardTable {
         let mut out = String::new();
         out.push_str(HEADER);
         out.push('\n');
-        out.push_str(if self.strict {
-            "strict\t1\n"
-        } else {
-            "strict\t0\n"
-        });
+        out.push_str(if self.strict { "strict\t1\n" } else { "strict\t0\n" });
         for (tab, entries) in &self.tabs {
             for e in entries {
                 let fields = [
@@ -430,17 +377,7 @@ fn parse_entry(line: &str) -> Option<(u32, GuardEntry)> {
     };
     let fingerprint = Fingerprint::new(f[6])?;
     let label = clean_label(&unescape(f[7])?);
-    Some((
-        tab,
-        GuardEntry {
-            frame,
-            fingerprint,
-            label,
-            state,
-            detected_at_ms,
-            frame_gone,
-        },
-    ))
+    Some((tab, GuardEntry { frame, fingerprint, label, state, detected_at_ms, frame_gone }))
 }
 
 // Returns the table built from the valid lines, the number of bad lines and the first one's number.
@@ -467,10 +404,7 @@ fn parse_storage(s: &str) -> Result<(GuardTable, usize, Option<usize>), StorageE
             _ => match parse_entry(line) {
                 Some((tab, entry)) => {
                     let entries = table.tabs.entry(tab).or_default();
-                    match entries
-                        .iter()
-                        .position(|e| e.fingerprint == entry.fingerprint)
-                    {
+                    match entries.iter().position(|e| e.fingerprint == entry.fingerprint) {
                         // A duplicate can only come from damage: keep the more cautious (earlier) state.
                         Some(i) => {
                             if entry.state.rank() < entries[i].state.rank() {
@@ -500,21 +434,11 @@ mod tests {
     }
 
     fn detected(tab: u32, frame: u64, f: &str) -> GuardEvent {
-        G::Detected {
-            tab,
-            frame,
-            fingerprint: fp(f),
-            label: format!("app — {f}"),
-            at_ms: 1_700_000_000_000 + frame,
-        }
+        G::Detected { tab, frame, fingerprint: fp(f), label: format!("app — {f}"), at_ms: 1_700_000_000_000 + frame }
     }
 
     fn state(tab: u32, f: &str, state: S) -> GuardEvent {
-        G::StateChanged {
-            tab,
-            fingerprint: fp(f),
-            state,
-        }
+        G::StateChanged { tab, fingerprint: fp(f), state }
     }
 
     #[test]
@@ -532,15 +456,7 @@ mod tests {
         let mut t = GuardTable::new(false);
         assert!(!t.armed(7));
         let o = t.apply(detected(7, 3, "abc:1"));
-        assert_eq!(
-            o,
-            Outcome {
-                tab: 7,
-                changed: true,
-                armed: true,
-                badge: 1
-            }
-        );
+        assert_eq!(o, Outcome { tab: 7, changed: true, armed: true, badge: 1 });
         assert!(!t.armed(8), "other tabs unaffected");
         let o = t.apply(state(7, "abc:1", S::Copied));
         assert!(o.changed && !o.armed && o.badge == 0);
@@ -597,26 +513,16 @@ mod tests {
         let o = t.apply(G::FrameGone { tab: 4, frame: 12 });
         assert!(o.changed && o.armed && o.badge == 1);
         assert!(t.unsaved(4)[0].frame_gone);
-        assert!(
-            !t.apply(G::FrameGone { tab: 4, frame: 12 }).changed,
-            "idempotent"
-        );
+        assert!(!t.apply(G::FrameGone { tab: 4, frame: 12 }).changed, "idempotent");
         assert!(!t.apply(G::FrameGone { tab: 4, frame: 99 }).changed);
         let o = t.apply(detected(4, 13, "a"));
         assert!(o.changed && o.armed);
-        assert_eq!(
-            (t.unsaved(4)[0].frame, t.unsaved(4)[0].frame_gone),
-            (13, false)
-        );
+        assert_eq!((t.unsaved(4)[0].frame, t.unsaved(4)[0].frame_gone), (13, false));
     }
 
     #[test]
     fn leaving_clears_only_that_tab() {
-        for clear in [
-            G::TabNavigatedAway { tab: 1 },
-            G::UserConfirmedLeave { tab: 1 },
-            G::TabClosed { tab: 1 },
-        ] {
+        for clear in [G::TabNavigatedAway { tab: 1 }, G::UserConfirmedLeave { tab: 1 }, G::TabClosed { tab: 1 }] {
             let mut t = GuardTable::new(false);
             t.apply(detected(1, 0, "a"));
             t.apply(detected(2, 0, "a"));
@@ -637,24 +543,14 @@ mod tests {
         t.apply(detected(3, 3, "c"));
         t.apply(state(3, "c", S::Copied));
         assert_eq!(t.badge_count(3), 2);
-        let list: Vec<&str> = t
-            .unsaved(3)
-            .iter()
-            .map(|e| e.fingerprint.as_str())
-            .collect();
+        let list: Vec<&str> = t.unsaved(3).iter().map(|e| e.fingerprint.as_str()).collect();
         assert_eq!(list, ["a", "b"], "oldest first");
     }
 
     #[test]
     fn labels_are_cleaned() {
         let mut t = GuardTable::new(false);
-        t.apply(G::Detected {
-            tab: 1,
-            frame: 0,
-            fingerprint: fp("a"),
-            label: "x\n\ty\u{2028}z".repeat(100),
-            at_ms: 0,
-        });
+        t.apply(G::Detected { tab: 1, frame: 0, fingerprint: fp("a"), label: "x\n\ty\u{2028}z".repeat(100), at_ms: 0 });
         let l = &t.entries(1)[0].label;
         assert!(l.chars().count() <= MAX_LABEL_CHARS);
         assert!(!l.contains(['\n', '\t', '\u{2028}']));
@@ -666,10 +562,7 @@ mod tests {
         for i in 0..MAX_ENTRIES_PER_TAB {
             t.apply(detected(1, 0, &format!("f{i}")));
         }
-        assert!(
-            !t.apply(detected(1, 0, "extra")).changed,
-            "full of armed entries"
-        );
+        assert!(!t.apply(detected(1, 0, "extra")).changed, "full of armed entries");
         assert_eq!(t.badge_count(1), MAX_ENTRIES_PER_TAB as u32);
         t.apply(state(1, "f0", S::Saved));
         assert!(t.apply(detected(1, 0, "extra")).changed);
@@ -681,13 +574,7 @@ mod tests {
         let mut t = GuardTable::new(true);
         t.apply(detected(10, 0, "a"));
         t.apply(detected(10, 17, "b"));
-        t.apply(G::Detected {
-            tab: 11,
-            frame: 2,
-            fingerprint: fp("c"),
-            label: "tab\there\\ and\nnewline é".into(),
-            at_ms: 5,
-        });
+        t.apply(G::Detected { tab: 11, frame: 2, fingerprint: fp("c"), label: "tab\there\\ and\nnewline é".into(), at_ms: 5 });
         t.apply(state(10, "b", S::Copied));
         t.apply(G::FrameGone { tab: 10, frame: 17 });
         t.apply(detected(12, 0, "d"));

@@ -168,9 +168,7 @@ impl fmt::Display for JsonError {
 pub fn parse(input: &[u8]) -> Result<Value, JsonError> {
     let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
     if let Err(e) = std::str::from_utf8(input) {
-        return Err(JsonError {
-            offset: e.valid_up_to(),
-        });
+        return Err(JsonError { offset: e.valid_up_to() });
     }
     let mut p = Parser { b: input, i: 0 };
     let v = p.value(0)?;
@@ -395,8 +393,7 @@ impl Parser<'_> {
                         0xE0..=0xEF => 3,
                         _ => 4,
                     };
-                    let s = std::str::from_utf8(&self.b[self.i..self.i + len])
-                        .map_err(|_| self.err())?;
+                    let s = std::str::from_utf8(&self.b[self.i..self.i + len]).map_err(|_| self.err())?;
                     out.push_str(s);
                     self.i += len;
                 }
@@ -427,10 +424,7 @@ mod tests {
             assert_eq!(&got, want, "input {input:?}");
             assert_eq!(got.len(), escaped_len(input));
             // Round trip through our own reader.
-            assert_eq!(
-                parse(got.as_bytes()).unwrap(),
-                Value::String((*input).to_owned())
-            );
+            assert_eq!(parse(got.as_bytes()).unwrap(), Value::String((*input).to_owned()));
         }
     }
 
@@ -439,20 +433,9 @@ mod tests {
         let body = br#"{"value":"s\u0065cret","id":"https://v.vault.azure.net/secrets/n/abc","attributes":{"enabled":true,"exp":1893456000,"recoveryLevel":"Recoverable+Purgeable"},"tags":{},"list":[1,-2.5e3,null,false]}"#;
         let v = parse(body).unwrap();
         assert_eq!(v.get("value").and_then(Value::as_str), Some("secret"));
-        assert_eq!(
-            v.get("attributes")
-                .and_then(|a| a.get("exp"))
-                .and_then(Value::as_i64),
-            Some(1893456000)
-        );
-        assert_eq!(
-            v.get("list").and_then(Value::as_array).map(|a| a.len()),
-            Some(4)
-        );
-        assert!(
-            !format!("{v:?}").contains("secret"),
-            "Debug must not print strings"
-        );
+        assert_eq!(v.get("attributes").and_then(|a| a.get("exp")).and_then(Value::as_i64), Some(1893456000));
+        assert_eq!(v.get("list").and_then(Value::as_array).map(|a| a.len()), Some(4));
+        assert!(!format!("{v:?}").contains("secret"), "Debug must not print strings");
     }
 
     #[test]
@@ -488,11 +471,7 @@ mod tests {
             b"'single'",
         ];
         for b in bad {
-            assert!(
-                parse(b).is_err(),
-                "accepted {:?}",
-                String::from_utf8_lossy(b)
-            );
+            assert!(parse(b).is_err(), "accepted {:?}", String::from_utf8_lossy(b));
         }
         let deep = "[".repeat(MAX_DEPTH + 2) + &"]".repeat(MAX_DEPTH + 2);
         assert!(parse(deep.as_bytes()).is_err());

@@ -72,9 +72,7 @@ impl Cloud {
     pub fn scopes(self) -> &'static str {
         match self {
             Cloud::Public => "https://vault.azure.net/user_impersonation offline_access",
-            Cloud::UsGovernment => {
-                "https://vault.usgovcloudapi.net/user_impersonation offline_access"
-            }
+            Cloud::UsGovernment => "https://vault.usgovcloudapi.net/user_impersonation offline_access",
             Cloud::China => "https://vault.azure.cn/user_impersonation offline_access",
         }
     }
@@ -117,13 +115,9 @@ impl fmt::Display for VaultUrlError {
         f.write_str(match self {
             VaultUrlError::Empty => "Enter a vault name or URL.",
             VaultUrlError::NotHttps => "The vault URL must start with https://.",
-            VaultUrlError::UnknownHost => {
-                "That is not a Key Vault address: expected <name>.vault.azure.net, .vault.usgovcloudapi.net or .vault.azure.cn."
-            }
+            VaultUrlError::UnknownHost => "That is not a Key Vault address: expected <name>.vault.azure.net, .vault.usgovcloudapi.net or .vault.azure.cn.",
             VaultUrlError::HasPath => "Enter only the vault URL, without a path.",
-            VaultUrlError::BadName => {
-                "Vault names have 3-24 letters, digits and dashes, start with a letter and end with a letter or digit."
-            }
+            VaultUrlError::BadName => "Vault names have 3-24 letters, digits and dashes, start with a letter and end with a letter or digit.",
         })
     }
 }
@@ -133,8 +127,7 @@ fn is_vault_name(n: &str) -> bool {
     (3..=24).contains(&b.len())
         && b[0].is_ascii_lowercase()
         && b[b.len() - 1].is_ascii_alphanumeric()
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         && !n.contains("--")
 }
 
@@ -226,9 +219,7 @@ impl fmt::Display for SecretNameError {
             SecretNameError::Empty => "Enter a secret name.",
             SecretNameError::TooLong => "Secret names have at most 127 characters.",
             SecretNameError::MustStartWithLetter => "Secret names start with a letter.",
-            SecretNameError::InvalidCharacter => {
-                "Secret names use only letters (a-z, A-Z), digits and dashes."
-            }
+            SecretNameError::InvalidCharacter => "Secret names use only letters (a-z, A-Z), digits and dashes.",
         })
     }
 }
@@ -257,25 +248,10 @@ pub fn derive_secret_name(app_name: &str, description: &str) -> String {
     // Only the client ID is known (a blade iframe cannot see the app's display name): the
     // description first, then the ID's first group, instead of a 36-character prefix.
     let app = app_name.trim();
-    let is_guid = app.len() == 36
-        && app.bytes().enumerate().all(|(i, b)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                b == b'-'
-            } else {
-                b.is_ascii_hexdigit()
-            }
-        });
-    let (first, second) = if is_guid {
-        (description, &app[..8])
-    } else {
-        (app_name, description)
-    };
+    let is_guid = app.len() == 36 && app.bytes().enumerate().all(|(i, b)| if matches!(i, 8 | 13 | 18 | 23) { b == b'-' } else { b.is_ascii_hexdigit() });
+    let (first, second) = if is_guid { (description, &app[..8]) } else { (app_name, description) };
     let mut out = String::new();
-    for c in first
-        .chars()
-        .chain(std::iter::once(' '))
-        .chain(second.chars())
-    {
+    for c in first.chars().chain(std::iter::once(' ')).chain(second.chars()) {
         if c.is_ascii_alphanumeric() {
             out.push(c.to_ascii_lowercase());
         } else if !out.is_empty() && !out.ends_with('-') {
@@ -362,13 +338,7 @@ impl fmt::Debug for KvRequest {
         f.debug_struct("KvRequest")
             .field("method", &self.method)
             .field("url", &self.url)
-            .field(
-                "body",
-                &self
-                    .body
-                    .as_ref()
-                    .map(|b| format!("<{} bytes redacted>", b.len())),
-            )
+            .field("body", &self.body.as_ref().map(|b| format!("<{} bytes redacted>", b.len())))
             .finish()
     }
 }
@@ -381,36 +351,18 @@ fn checked_name(name: &str) -> Result<&str, SecretNameError> {
 /// values, to ask before adding a version to an existing name.
 pub fn versions_request(vault: &VaultUrl, name: &str) -> Result<KvRequest, SecretNameError> {
     let name = checked_name(name)?;
-    let url = format!(
-        "{}/secrets/{name}/versions?maxresults=1&api-version={API_VERSION}",
-        vault.base()
-    );
-    Ok(KvRequest {
-        method: Method::Get,
-        url,
-        body: None,
-    })
+    let url = format!("{}/secrets/{name}/versions?maxresults=1&api-version={API_VERSION}", vault.base());
+    Ok(KvRequest { method: Method::Get, url, body: None })
 }
 
 /// `GET {vault}/secrets/{name}/{version}`: the read-back after a PUT.
-pub fn read_back_request(
-    vault: &VaultUrl,
-    name: &str,
-    version: &str,
-) -> Result<KvRequest, SecretNameError> {
+pub fn read_back_request(vault: &VaultUrl, name: &str, version: &str) -> Result<KvRequest, SecretNameError> {
     let name = checked_name(name)?;
     if !is_version(version) {
         return Err(SecretNameError::InvalidCharacter);
     }
-    let url = format!(
-        "{}/secrets/{name}/{version}?api-version={API_VERSION}",
-        vault.base()
-    );
-    Ok(KvRequest {
-        method: Method::Get,
-        url,
-        body: None,
-    })
+    let url = format!("{}/secrets/{name}/{version}?api-version={API_VERSION}", vault.base());
+    Ok(KvRequest { method: Method::Get, url, body: None })
 }
 
 fn is_version(v: &str) -> bool {
@@ -433,12 +385,7 @@ pub fn tag_value(s: &str) -> String {
 
 /// `PUT {vault}/secrets/{name}?api-version=2025-07-01` with `value`,
 /// `contentType`, `attributes` (`enabled`, `exp`) and `tags`. Empty tags are omitted.
-pub fn put_secret_request(
-    vault: &VaultUrl,
-    name: &str,
-    value: &str,
-    ctx: &SecretContext<'_>,
-) -> Result<KvRequest, SecretNameError> {
+pub fn put_secret_request(vault: &VaultUrl, name: &str, value: &str, ctx: &SecretContext<'_>) -> Result<KvRequest, SecretNameError> {
     let name = checked_name(name)?;
     let url = format!("{}/secrets/{name}?api-version={API_VERSION}", vault.base());
     let tags: Vec<(&str, String)> = [
@@ -481,11 +428,7 @@ pub fn put_secret_request(
     body.extend_from_slice(&head);
     json::push_escaped(&mut body, value);
     body.extend_from_slice(&tail);
-    Ok(KvRequest {
-        method: Method::Put,
-        url,
-        body: Some(body),
-    })
+    Ok(KvRequest { method: Method::Put, url, body: Some(body) })
 }
 
 /// Constant-time equality of two byte strings (the length is not secret).
@@ -541,13 +484,7 @@ impl fmt::Debug for KvResponse<'_> {
 impl<'a> KvResponse<'a> {
     /// A response with only a status and body.
     pub fn new(status: u16, body: &'a [u8]) -> Self {
-        KvResponse {
-            status,
-            body,
-            www_authenticate: None,
-            retry_after: None,
-            retry_after_ms: None,
-        }
+        KvResponse { status, body, www_authenticate: None, retry_after: None, retry_after_ms: None }
     }
 }
 
@@ -565,11 +502,7 @@ pub fn parse_secret_id(id: &str, vault: &VaultUrl) -> Option<SecretVersion> {
     if parts.next().is_some() || validate_secret_name(name).is_err() || !is_version(version) {
         return None;
     }
-    Some(SecretVersion {
-        id: id.to_owned(),
-        name: name.to_owned(),
-        version: version.to_owned(),
-    })
+    Some(SecretVersion { id: id.to_owned(), name: name.to_owned(), version: version.to_owned() })
 }
 
 fn bundle_version(tree: &Value, vault: &VaultUrl, name: &str) -> Option<SecretVersion> {
@@ -579,12 +512,7 @@ fn bundle_version(tree: &Value, vault: &VaultUrl, name: &str) -> Option<SecretVe
 
 /// Interprets the PUT response: the new version, or the error. The echoed
 /// value in the body is parsed and wiped, never returned.
-pub fn interpret_put(
-    resp: &KvResponse<'_>,
-    vault: &VaultUrl,
-    name: &str,
-    now_unix: i64,
-) -> Result<SecretVersion, KvError> {
+pub fn interpret_put(resp: &KvResponse<'_>, vault: &VaultUrl, name: &str, now_unix: i64) -> Result<SecretVersion, KvError> {
     if resp.status != 200 {
         return Err(map_error(resp, vault, now_unix));
     }
@@ -596,21 +524,12 @@ pub fn interpret_put(
 
 /// Interprets the read-back: `Ok` only if the stored value equals `expected`
 /// (constant time) and the id is the version we wrote.
-pub fn interpret_read_back(
-    resp: &KvResponse<'_>,
-    vault: &VaultUrl,
-    written: &SecretVersion,
-    expected: &[u8],
-    now_unix: i64,
-) -> Result<SecretVersion, KvError> {
+pub fn interpret_read_back(resp: &KvResponse<'_>, vault: &VaultUrl, written: &SecretVersion, expected: &[u8], now_unix: i64) -> Result<SecretVersion, KvError> {
     if resp.status != 200 {
         return Err(map_error(resp, vault, now_unix));
     }
     let mut tree = json::parse(resp.body).map_err(|_| KvError::BadResponse)?;
-    let same_value = tree
-        .get("value")
-        .and_then(Value::as_str)
-        .is_some_and(|v| ct_eq(v.as_bytes(), expected));
+    let same_value = tree.get("value").and_then(Value::as_str).is_some_and(|v| ct_eq(v.as_bytes(), expected));
     let v = bundle_version(&tree, vault, &written.name);
     tree.wipe();
     match v {
@@ -622,18 +541,11 @@ pub fn interpret_read_back(
 
 /// Interprets the versions listing: whether the name already holds a secret.
 /// A 404 `SecretNotFound` means the name is free.
-pub fn interpret_versions(
-    resp: &KvResponse<'_>,
-    vault: &VaultUrl,
-    now_unix: i64,
-) -> Result<bool, KvError> {
+pub fn interpret_versions(resp: &KvResponse<'_>, vault: &VaultUrl, now_unix: i64) -> Result<bool, KvError> {
     match resp.status {
         200 => {
             let tree = json::parse(resp.body).map_err(|_| KvError::BadResponse)?;
-            let items = tree
-                .get("value")
-                .and_then(Value::as_array)
-                .ok_or(KvError::BadResponse)?;
+            let items = tree.get("value").and_then(Value::as_array).ok_or(KvError::BadResponse)?;
             Ok(!items.is_empty())
         }
         _ => match map_error(resp, vault, now_unix) {
@@ -653,9 +565,7 @@ pub struct Challenge {
 }
 
 fn is_tenant(t: &str) -> bool {
-    (1..=64).contains(&t.len())
-        && t.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+    (1..=64).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
 }
 
 /// Parses a Key Vault challenge and checks that its authority and resource
@@ -705,18 +615,11 @@ pub fn parse_challenge(header: &str, vault: &VaultUrl) -> Option<Challenge> {
         }
     }
     if let Some(s) = scope {
-        if s != res
-            && !s
-                .strip_prefix(res)
-                .is_some_and(|rest| rest.starts_with('/'))
-        {
+        if s != res && !s.strip_prefix(res).is_some_and(|rest| rest.starts_with('/')) {
             return None;
         }
     }
-    Some(Challenge {
-        cloud,
-        tenant: tenant.to_owned(),
-    })
+    Some(Challenge { cloud, tenant: tenant.to_owned() })
 }
 
 /// A failed Key Vault operation, each with a clear message. The secret stays unsaved.
@@ -768,10 +671,7 @@ impl KvError {
 
     /// Whether retrying the same request can help (see [`RetryPolicy`]).
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            KvError::Throttled(_) | KvError::ServerError(..) | KvError::Unreachable
-        )
+        matches!(self, KvError::Throttled(_) | KvError::ServerError(..) | KvError::Unreachable)
     }
 
     /// The server-requested delay, if any (ms).
@@ -876,20 +776,10 @@ pub fn map_error(resp: &KvResponse<'_>, vault: &VaultUrl, now_unix: i64) -> KvEr
     let delay = retry_after(resp, now_unix);
     match resp.status {
         0 => KvError::Unreachable,
-        401 => KvError::Unauthorized(
-            resp.www_authenticate
-                .and_then(|h| parse_challenge(h, vault)),
-        ),
+        401 => KvError::Unauthorized(resp.www_authenticate.and_then(|h| parse_challenge(h, vault))),
         403 if has("ForbiddenByRbac") => KvError::ForbiddenByRbac,
-        403 if has("ForbiddenByFirewall") || has("ForbiddenByConnection") => {
-            KvError::ForbiddenByFirewall
-        }
-        403 if has("AccessDenied")
-            || message.contains("access policy")
-            || message.contains(" permission on key vault") =>
-        {
-            KvError::ForbiddenByAccessPolicy
-        }
+        403 if has("ForbiddenByFirewall") || has("ForbiddenByConnection") => KvError::ForbiddenByFirewall,
+        403 if has("AccessDenied") || message.contains("access policy") || message.contains(" permission on key vault") => KvError::ForbiddenByAccessPolicy,
         403 => KvError::Forbidden(with_code()),
         404 if has("SecretNotFound") => KvError::SecretNotFound,
         404 => KvError::VaultNotFound,
@@ -906,10 +796,7 @@ pub fn map_error(resp: &KvResponse<'_>, vault: &VaultUrl, now_unix: i64) -> KvEr
 /// The server-requested delay in ms, from `retry-after-ms`/`x-ms-retry-after-ms`
 /// or `Retry-After` (delta-seconds or an HTTP-date relative to `now_unix`).
 pub fn retry_after(resp: &KvResponse<'_>, now_unix: i64) -> Option<u64> {
-    if let Some(ms) = resp
-        .retry_after_ms
-        .and_then(|v| v.trim().parse::<u64>().ok())
-    {
+    if let Some(ms) = resp.retry_after_ms.and_then(|v| v.trim().parse::<u64>().ok()) {
         return Some(ms);
     }
     let v = resp.retry_after?.trim();
@@ -917,11 +804,7 @@ pub fn retry_after(resp: &KvResponse<'_>, now_unix: i64) -> Option<u64> {
         return Some(secs.saturating_mul(1000));
     }
     let at = parse_http_date(v)?;
-    Some(
-        u64::try_from(at - now_unix)
-            .unwrap_or(0)
-            .saturating_mul(1000),
-    )
+    Some(u64::try_from(at - now_unix).unwrap_or(0).saturating_mul(1000))
 }
 
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) to Unix seconds.
@@ -931,16 +814,11 @@ pub fn parse_http_date(s: &str) -> Option<i64> {
     if f.len() != 5 || f[4] != "GMT" {
         return None;
     }
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let day = f[0].parse().ok()?;
     let month = MONTHS.iter().position(|m| *m == f[1])? as u32 + 1;
     let year = f[2].parse().ok()?;
-    let t: Vec<u32> = f[3]
-        .split(':')
-        .map(|x| x.parse().ok())
-        .collect::<Option<_>>()?;
+    let t: Vec<u32> = f[3].split(':').map(|x| x.parse().ok()).collect::<Option<_>>()?;
     if t.len() != 3 {
         return None;
     }
@@ -960,11 +838,7 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy {
-            max_attempts: 4,
-            base_delay_ms: 800,
-            max_delay_ms: 30_000,
-        }
+        RetryPolicy { max_attempts: 4, base_delay_ms: 800, max_delay_ms: 30_000 }
     }
 }
 
@@ -978,9 +852,7 @@ impl RetryPolicy {
         if let Some(d) = error.retry_after_ms() {
             return (d <= self.max_delay_ms).then_some(d);
         }
-        let exp = self
-            .base_delay_ms
-            .saturating_mul(1u64 << (attempts_made - 1).min(20));
+        let exp = self.base_delay_ms.saturating_mul(1u64 << (attempts_made - 1).min(20));
         let cap = exp.min(self.max_delay_ms);
         // Half fixed, half random: spreads clients out without ever retrying immediately.
         let half = cap / 2;
@@ -1012,84 +884,33 @@ mod tests {
     #[test]
     fn vault_urls() {
         let ok = [
-            (
-                "contoso-kv",
-                Cloud::Public,
-                "https://contoso-kv.vault.azure.net",
-            ),
-            (
-                "  Contoso-KV  ",
-                Cloud::Public,
-                "https://contoso-kv.vault.azure.net",
-            ),
-            (
-                "contoso-kv.vault.azure.net",
-                Cloud::Public,
-                "https://contoso-kv.vault.azure.net",
-            ),
-            (
-                "https://contoso-kv.vault.azure.net/",
-                Cloud::Public,
-                "https://contoso-kv.vault.azure.net",
-            ),
-            (
-                "HTTPS://GOV1.VAULT.USGOVCLOUDAPI.NET",
-                Cloud::UsGovernment,
-                "https://gov1.vault.usgovcloudapi.net",
-            ),
-            (
-                "cn-vault.vault.azure.cn",
-                Cloud::China,
-                "https://cn-vault.vault.azure.cn",
-            ),
+            ("contoso-kv", Cloud::Public, "https://contoso-kv.vault.azure.net"),
+            ("  Contoso-KV  ", Cloud::Public, "https://contoso-kv.vault.azure.net"),
+            ("contoso-kv.vault.azure.net", Cloud::Public, "https://contoso-kv.vault.azure.net"),
+            ("https://contoso-kv.vault.azure.net/", Cloud::Public, "https://contoso-kv.vault.azure.net"),
+            ("HTTPS://GOV1.VAULT.USGOVCLOUDAPI.NET", Cloud::UsGovernment, "https://gov1.vault.usgovcloudapi.net"),
+            ("cn-vault.vault.azure.cn", Cloud::China, "https://cn-vault.vault.azure.cn"),
         ];
         for (input, cloud, base) in ok {
             let v = VaultUrl::parse(input, Cloud::Public).unwrap();
             assert_eq!((v.cloud(), v.base().as_str()), (cloud, base), "{input}");
         }
-        assert_eq!(
-            VaultUrl::parse("kv1", Cloud::China).unwrap().base(),
-            "https://kv1.vault.azure.cn"
-        );
-        assert_eq!(
-            Cloud::UsGovernment.authority_host(),
-            "login.microsoftonline.us"
-        );
+        assert_eq!(VaultUrl::parse("kv1", Cloud::China).unwrap().base(), "https://kv1.vault.azure.cn");
+        assert_eq!(Cloud::UsGovernment.authority_host(), "login.microsoftonline.us");
         assert_eq!(Cloud::China.authority_host(), "login.chinacloudapi.cn");
         let bad = [
             ("", VaultUrlError::Empty),
             ("http://contoso-kv.vault.azure.net", VaultUrlError::NotHttps),
             ("javascript://x", VaultUrlError::NotHttps),
-            (
-                "https://contoso-kv.vault.azure.net.evil.com",
-                VaultUrlError::UnknownHost,
-            ),
-            (
-                "https://evil.com/contoso-kv.vault.azure.net",
-                VaultUrlError::HasPath,
-            ),
+            ("https://contoso-kv.vault.azure.net.evil.com", VaultUrlError::UnknownHost),
+            ("https://evil.com/contoso-kv.vault.azure.net", VaultUrlError::HasPath),
             ("https://a.b.vault.azure.net", VaultUrlError::UnknownHost),
-            (
-                "https://x@contoso-kv.vault.azure.net",
-                VaultUrlError::UnknownHost,
-            ),
-            (
-                "https://contoso-kv.vault.azure.net:8443",
-                VaultUrlError::UnknownHost,
-            ),
-            (
-                "https://contoso-kv.managedhsm.azure.net",
-                VaultUrlError::UnknownHost,
-            ),
+            ("https://x@contoso-kv.vault.azure.net", VaultUrlError::UnknownHost),
+            ("https://contoso-kv.vault.azure.net:8443", VaultUrlError::UnknownHost),
+            ("https://contoso-kv.managedhsm.azure.net", VaultUrlError::UnknownHost),
             ("https://vault.azure.net", VaultUrlError::UnknownHost),
-            (
-                "https://contoso-kv.vault.azure.net/secrets/x",
-                VaultUrlError::HasPath,
-            ),
-            (
-                "https://contoso-kv.vault.azure.net?x=1",
-                VaultUrlError::HasPath,
-            ),
+            ("https://contoso-kv.vault.azure.net/secrets/x", VaultUrlError::HasPath),
+            ("https://contoso-kv.vault.azure.net?x=1", VaultUrlError::HasPath),
             ("ab", VaultUrlError::BadName),
             ("1vault", VaultUrlError::BadName),
             ("vault-", VaultUrlError::BadName),
@@ -1104,20 +925,10 @@ mod tests {
 
     #[test]
     fn secret_names() {
-        assert_eq!(
-            derive_secret_name("Contoso API", "CI deploy (prod)"),
-            "contoso-api-ci-deploy-prod"
-        );
+        assert_eq!(derive_secret_name("Contoso API", "CI deploy (prod)"), "contoso-api-ci-deploy-prod");
         assert_eq!(derive_secret_name("123 app", ""), "secret-123-app");
-        assert_eq!(
-            derive_secret_name("0f67174a-9c66-412f-a0ee-f08c579487a2", "CI deploy"),
-            "ci-deploy-0f67174a",
-            "only the client ID known"
-        );
-        assert_eq!(
-            derive_secret_name("0f67174a-9c66-412f-a0ee-f08c579487a2", ""),
-            "secret-0f67174a"
-        );
+        assert_eq!(derive_secret_name("0f67174a-9c66-412f-a0ee-f08c579487a2", "CI deploy"), "ci-deploy-0f67174a", "only the client ID known");
+        assert_eq!(derive_secret_name("0f67174a-9c66-412f-a0ee-f08c579487a2", ""), "secret-0f67174a");
         assert_eq!(derive_secret_name("日本語", "--"), "client-secret");
         assert_eq!(derive_secret_name("Café", "é"), "caf");
         let long = derive_secret_name(&"a".repeat(100), &"b-".repeat(100));
@@ -1126,24 +937,11 @@ mod tests {
             assert_eq!(validate_secret_name(name), Ok(()), "{name}");
         }
         assert_eq!(validate_secret_name(""), Err(SecretNameError::Empty));
-        assert_eq!(
-            validate_secret_name(&"x".repeat(128)),
-            Err(SecretNameError::TooLong)
-        );
-        assert_eq!(
-            validate_secret_name("1abc"),
-            Err(SecretNameError::MustStartWithLetter)
-        );
-        assert_eq!(
-            validate_secret_name("-abc"),
-            Err(SecretNameError::MustStartWithLetter)
-        );
+        assert_eq!(validate_secret_name(&"x".repeat(128)), Err(SecretNameError::TooLong));
+        assert_eq!(validate_secret_name("1abc"), Err(SecretNameError::MustStartWithLetter));
+        assert_eq!(validate_secret_name("-abc"), Err(SecretNameError::MustStartWithLetter));
         for bad in ["a_b", "a b", "a/b", "a.b", "é", "a?x=1"] {
-            assert_eq!(
-                validate_secret_name(bad),
-                Err(SecretNameError::InvalidCharacter),
-                "{bad}"
-            );
+            assert_eq!(validate_secret_name(bad), Err(SecretNameError::InvalidCharacter), "{bad}");
         }
     }
 
@@ -1181,10 +979,7 @@ mod tests {
         assert_eq!(unix_time(2027, 3, 14, 0, 0, 0), Some(1_804_982_400));
         assert_eq!(unix_time(2100, 2, 29, 0, 0, 0), None);
         assert_eq!(unix_time(2026, 13, 1, 0, 0, 0), None);
-        assert_eq!(
-            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
-            Some(784_111_777)
-        );
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
         assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), None);
     }
 
@@ -1192,10 +987,7 @@ mod tests {
     fn put_request() {
         let r = put_secret_request(&vault(), "contoso-api", SECRET, &ctx()).unwrap();
         assert_eq!(r.method, Method::Put);
-        assert_eq!(
-            r.url,
-            "https://contoso-kv.vault.azure.net/secrets/contoso-api?api-version=2025-07-01"
-        );
+        assert_eq!(r.url, "https://contoso-kv.vault.azure.net/secrets/contoso-api?api-version=2025-07-01");
         let body = r.body.as_ref().unwrap();
         assert_eq!(body.len(), body.capacity(), "allocated once");
         let text = std::str::from_utf8(body).unwrap();
@@ -1209,22 +1001,14 @@ mod tests {
             )
         );
         let tree = json::parse(body).unwrap();
-        assert_eq!(
-            tree.get("tags")
-                .and_then(|t| t.get("description"))
-                .and_then(Value::as_str),
-            Some("ci\\deploy")
-        );
+        assert_eq!(tree.get("tags").and_then(|t| t.get("description")).and_then(Value::as_str), Some("ci\\deploy"));
         assert!(!format!("{r:?}").contains(SECRET));
         let mut c = ctx();
         c.expires_unix = None;
         c.description = "";
         let r = put_secret_request(&vault(), "n", "v\"\u{1}", &c).unwrap();
         let text = String::from_utf8(r.body.unwrap()).unwrap();
-        assert!(
-            text.starts_with(r#"{"value":"v\"\u0001","#)
-                && text.contains(r#""attributes":{"enabled":true}"#)
-        );
+        assert!(text.starts_with(r#"{"value":"v\"\u0001","#) && text.contains(r#""attributes":{"enabled":true}"#));
         assert!(!text.contains("description"));
         assert!(put_secret_request(&vault(), "../x", SECRET, &ctx()).is_err());
     }
@@ -1232,21 +1016,14 @@ mod tests {
     #[test]
     fn tag_values_are_capped() {
         assert_eq!(tag_value(&"a".repeat(300)).len(), 256);
-        assert_eq!(
-            tag_value(&"🔑".repeat(200)).chars().count(),
-            128,
-            "UTF-16 units"
-        );
+        assert_eq!(tag_value(&"🔑".repeat(200)).chars().count(), 128, "UTF-16 units");
         assert_eq!(tag_value(" x\ty "), "x y");
     }
 
     #[test]
     fn other_requests() {
         let v = VaultUrl::parse("gov1.vault.usgovcloudapi.net", Cloud::Public).unwrap();
-        assert_eq!(
-            versions_request(&v, "n1").unwrap().url,
-            "https://gov1.vault.usgovcloudapi.net/secrets/n1/versions?maxresults=1&api-version=2025-07-01"
-        );
+        assert_eq!(versions_request(&v, "n1").unwrap().url, "https://gov1.vault.usgovcloudapi.net/secrets/n1/versions?maxresults=1&api-version=2025-07-01");
         assert_eq!(
             read_back_request(&v, "n1", "4387e9f3d6e14c459867679a90fd0f79").unwrap().url,
             "https://gov1.vault.usgovcloudapi.net/secrets/n1/4387e9f3d6e14c459867679a90fd0f79?api-version=2025-07-01"
@@ -1265,45 +1042,15 @@ mod tests {
     fn put_and_read_back() {
         let id = "https://contoso-kv.vault.azure.net/secrets/contoso-api/4387e9f3d6e14c459867679a90fd0f79";
         let body = bundle(SECRET, id);
-        let v = interpret_put(
-            &KvResponse::new(200, body.as_bytes()),
-            &vault(),
-            "contoso-api",
-            0,
-        )
-        .unwrap();
+        let v = interpret_put(&KvResponse::new(200, body.as_bytes()), &vault(), "contoso-api", 0).unwrap();
         assert_eq!(v.version, "4387e9f3d6e14c459867679a90fd0f79");
         assert_eq!(v.id, id);
-        let ok = interpret_read_back(
-            &KvResponse::new(200, body.as_bytes()),
-            &vault(),
-            &v,
-            SECRET.as_bytes(),
-            0,
-        );
+        let ok = interpret_read_back(&KvResponse::new(200, body.as_bytes()), &vault(), &v, SECRET.as_bytes(), 0);
         assert_eq!(ok, Ok(v.clone()));
         let other = bundle("zzz8Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzblQ", id);
-        assert_eq!(
-            interpret_read_back(
-                &KvResponse::new(200, other.as_bytes()),
-                &vault(),
-                &v,
-                SECRET.as_bytes(),
-                0
-            ),
-            Err(KvError::VerifyMismatch)
-        );
+        assert_eq!(interpret_read_back(&KvResponse::new(200, other.as_bytes()), &vault(), &v, SECRET.as_bytes(), 0), Err(KvError::VerifyMismatch));
         let other_version = bundle(SECRET, &id.replace("4387", "9999"));
-        assert_eq!(
-            interpret_read_back(
-                &KvResponse::new(200, other_version.as_bytes()),
-                &vault(),
-                &v,
-                SECRET.as_bytes(),
-                0
-            ),
-            Err(KvError::VerifyMismatch)
-        );
+        assert_eq!(interpret_read_back(&KvResponse::new(200, other_version.as_bytes()), &vault(), &v, SECRET.as_bytes(), 0), Err(KvError::VerifyMismatch));
         // An id for another vault or name is not ours.
         for bad_id in [
             "https://evil.vault.azure.net/secrets/contoso-api/4387e9f3d6e14c459867679a90fd0f79",
@@ -1312,29 +1059,10 @@ mod tests {
             "https://contoso-kv.vault.azure.net/secrets/contoso-api",
         ] {
             let b = bundle(SECRET, bad_id);
-            assert_eq!(
-                interpret_put(
-                    &KvResponse::new(200, b.as_bytes()),
-                    &vault(),
-                    "contoso-api",
-                    0
-                ),
-                Err(KvError::BadResponse),
-                "{bad_id}"
-            );
+            assert_eq!(interpret_put(&KvResponse::new(200, b.as_bytes()), &vault(), "contoso-api", 0), Err(KvError::BadResponse), "{bad_id}");
         }
-        assert_eq!(
-            interpret_put(&KvResponse::new(200, b"<html>"), &vault(), "contoso-api", 0),
-            Err(KvError::BadResponse)
-        );
-        assert_eq!(
-            parse_secret_id(
-                "https://CONTOSO-KV.vault.azure.net:443/secrets/Contoso-API/abc",
-                &vault()
-            )
-            .map(|v| v.name),
-            Some("Contoso-API".to_owned())
-        );
+        assert_eq!(interpret_put(&KvResponse::new(200, b"<html>"), &vault(), "contoso-api", 0), Err(KvError::BadResponse));
+        assert_eq!(parse_secret_id("https://CONTOSO-KV.vault.azure.net:443/secrets/Contoso-API/abc", &vault()).map(|v| v.name), Some("Contoso-API".to_owned()));
     }
 
     #[test]
@@ -1342,34 +1070,16 @@ mod tests {
         let empty = br#"{"value":[],"nextLink":null}"#;
         let one = br#"{"value":[{"id":"https://contoso-kv.vault.azure.net/secrets/n/abc","attributes":{"enabled":true}}],"nextLink":"https://contoso-kv.vault.azure.net/secrets/n/versions?$skiptoken=x"}"#;
         let nf = br#"{"error":{"code":"SecretNotFound","message":"A secret with (name/id) n was not found in this key vault."}}"#;
-        assert_eq!(
-            interpret_versions(&KvResponse::new(200, empty), &vault(), 0),
-            Ok(false)
-        );
-        assert_eq!(
-            interpret_versions(&KvResponse::new(200, one), &vault(), 0),
-            Ok(true)
-        );
-        assert_eq!(
-            interpret_versions(&KvResponse::new(404, nf), &vault(), 0),
-            Ok(false)
-        );
-        assert_eq!(
-            interpret_versions(&KvResponse::new(404, b""), &vault(), 0),
-            Err(KvError::VaultNotFound)
-        );
+        assert_eq!(interpret_versions(&KvResponse::new(200, empty), &vault(), 0), Ok(false));
+        assert_eq!(interpret_versions(&KvResponse::new(200, one), &vault(), 0), Ok(true));
+        assert_eq!(interpret_versions(&KvResponse::new(404, nf), &vault(), 0), Ok(false));
+        assert_eq!(interpret_versions(&KvResponse::new(404, b""), &vault(), 0), Err(KvError::VaultNotFound));
     }
 
     fn err_body(code: &str, inner: Option<&str>, msg: &str) -> String {
         match inner {
-            Some(i) => format!(
-                r#"{{"error":{{"code":"{code}","message":{},"innererror":{{"code":"{i}"}}}}}}"#,
-                json::quote(msg)
-            ),
-            None => format!(
-                r#"{{"error":{{"code":"{code}","message":{}}}}}"#,
-                json::quote(msg)
-            ),
+            Some(i) => format!(r#"{{"error":{{"code":"{code}","message":{},"innererror":{{"code":"{i}"}}}}}}"#, json::quote(msg)),
+            None => format!(r#"{{"error":{{"code":"{code}","message":{}}}}}"#, json::quote(msg)),
         }
     }
 
@@ -1377,117 +1087,50 @@ mod tests {
     fn error_mapping() {
         let v = vault();
         let map = |status, body: &str| map_error(&KvResponse::new(status, body.as_bytes()), &v, 0);
+        assert_eq!(map(403, &err_body("Forbidden", Some("ForbiddenByRbac"), "Caller is not authorized")), KvError::ForbiddenByRbac);
         assert_eq!(
             map(
                 403,
                 &err_body(
                     "Forbidden",
-                    Some("ForbiddenByRbac"),
-                    "Caller is not authorized"
+                    Some("AccessDenied"),
+                    "The user, group or application 'oid=x' does not have secrets set permission on key vault 'contoso-kv;location=westeurope'."
                 )
             ),
-            KvError::ForbiddenByRbac
-        );
-        assert_eq!(
-            map(403, &err_body("Forbidden", Some("AccessDenied"), "The user, group or application 'oid=x' does not have secrets set permission on key vault 'contoso-kv;location=westeurope'.")),
             KvError::ForbiddenByAccessPolicy
         );
+        assert_eq!(map(403, &err_body("Forbidden", Some("ForbiddenByFirewall"), "Client address is not authorized")), KvError::ForbiddenByFirewall);
+        assert_eq!(map(403, &err_body("Forbidden", Some("ForbiddenByConnection"), "Public network access is disabled")), KvError::ForbiddenByFirewall);
         assert_eq!(
-            map(
-                403,
-                &err_body(
-                    "Forbidden",
-                    Some("ForbiddenByFirewall"),
-                    "Client address is not authorized"
-                )
-            ),
-            KvError::ForbiddenByFirewall
+            map(403, &err_body("Forbidden", Some("SecretDisabled"), "Operation get is not allowed on a disabled secret.")),
+            KvError::Forbidden("Forbidden: Operation get is not allowed on a disabled secret.".into())
         );
-        assert_eq!(
-            map(
-                403,
-                &err_body(
-                    "Forbidden",
-                    Some("ForbiddenByConnection"),
-                    "Public network access is disabled"
-                )
-            ),
-            KvError::ForbiddenByFirewall
-        );
-        assert_eq!(
-            map(
-                403,
-                &err_body(
-                    "Forbidden",
-                    Some("SecretDisabled"),
-                    "Operation get is not allowed on a disabled secret."
-                )
-            ),
-            KvError::Forbidden(
-                "Forbidden: Operation get is not allowed on a disabled secret.".into()
-            )
-        );
-        assert_eq!(
-            map(404, &err_body("SecretNotFound", None, "not found")),
-            KvError::SecretNotFound
-        );
+        assert_eq!(map(404, &err_body("SecretNotFound", None, "not found")), KvError::SecretNotFound);
         assert_eq!(map(404, "<html>Not Found</html>"), KvError::VaultNotFound);
         assert_eq!(
-            map(
-                409,
-                &err_body(
-                    "Conflict",
-                    Some("ObjectIsDeletedButRecoverable"),
-                    "Secret x is currently in a deleted but recoverable state"
-                )
-            ),
+            map(409, &err_body("Conflict", Some("ObjectIsDeletedButRecoverable"), "Secret x is currently in a deleted but recoverable state")),
             KvError::DeletedButRecoverable
         );
-        assert_eq!(
-            map(
-                409,
-                &err_body("Conflict", Some("ObjectIsBeingDeleted"), "x")
-            ),
-            KvError::Conflict("Conflict: x".into())
-        );
-        assert_eq!(
-            map(400, &err_body("BadParameter", None, "bad\r\nthing")),
-            KvError::BadRequest("BadParameter: bad  thing".into())
-        );
-        assert_eq!(
-            map(400, r#"{"error":null}"#),
-            KvError::BadRequest("HTTP 400".into())
-        );
-        assert_eq!(
-            map(429, &err_body("Throttled", None, "too many")),
-            KvError::Throttled(None)
-        );
+        assert_eq!(map(409, &err_body("Conflict", Some("ObjectIsBeingDeleted"), "x")), KvError::Conflict("Conflict: x".into()));
+        assert_eq!(map(400, &err_body("BadParameter", None, "bad\r\nthing")), KvError::BadRequest("BadParameter: bad  thing".into()));
+        assert_eq!(map(400, r#"{"error":null}"#), KvError::BadRequest("HTTP 400".into()));
+        assert_eq!(map(429, &err_body("Throttled", None, "too many")), KvError::Throttled(None));
         assert_eq!(map(503, ""), KvError::ServerError(503, None));
         assert_eq!(map(0, ""), KvError::Unreachable);
         assert_eq!(KvError::network(false), KvError::Offline);
 
         let mut r = KvResponse::new(401, br#"{"error":{"code":"Unauthorized","message":"AKV10000: Request is missing a Bearer or PoP token."}}"#);
-        r.www_authenticate = Some(
-            r#"Bearer authorization="https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47", resource="https://vault.azure.net""#,
-        );
+        r.www_authenticate =
+            Some(r#"Bearer authorization="https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47", resource="https://vault.azure.net""#);
         let e = map_error(&r, &v, 0);
-        assert_eq!(
-            e,
-            KvError::Unauthorized(Some(Challenge {
-                cloud: Cloud::Public,
-                tenant: "72f988bf-86f1-41af-91ab-2d7cd011db47".into()
-            }))
-        );
+        assert_eq!(e, KvError::Unauthorized(Some(Challenge { cloud: Cloud::Public, tenant: "72f988bf-86f1-41af-91ab-2d7cd011db47".into() })));
         assert!(e.needs_sign_in() && !e.is_retryable());
 
         let mut r = KvResponse::new(429, b"");
         r.retry_after = Some("7");
         assert_eq!(map_error(&r, &v, 0), KvError::Throttled(Some(7000)));
         r.retry_after = Some("Sun, 06 Nov 1994 08:49:47 GMT");
-        assert_eq!(
-            map_error(&r, &v, 784_111_777),
-            KvError::Throttled(Some(10_000))
-        );
+        assert_eq!(map_error(&r, &v, 784_111_777), KvError::Throttled(Some(10_000)));
         r.retry_after_ms = Some("250");
         assert_eq!(map_error(&r, &v, 0), KvError::Throttled(Some(250)));
     }
@@ -1495,17 +1138,11 @@ mod tests {
     #[test]
     fn user_messages() {
         let v = vault();
-        assert!(KvError::ForbiddenByRbac
-            .user_message(&v, "n")
-            .contains("Key Vault Secrets Officer"));
+        assert!(KvError::ForbiddenByRbac.user_message(&v, "n").contains("Key Vault Secrets Officer"));
         let m = KvError::DeletedButRecoverable.user_message(&v, "n");
         assert!(m.contains("Recover") && m.contains("purge") && m.contains("another name"));
-        assert!(KvError::Unreachable
-            .user_message(&v, "n")
-            .contains("https://contoso-kv.vault.azure.net"));
-        assert!(KvError::ForbiddenByFirewall
-            .user_message(&v, "n")
-            .contains("firewall"));
+        assert!(KvError::Unreachable.user_message(&v, "n").contains("https://contoso-kv.vault.azure.net"));
+        assert!(KvError::ForbiddenByFirewall.user_message(&v, "n").contains("firewall"));
     }
 
     #[test]
@@ -1518,18 +1155,11 @@ mod tests {
             r#"Bearer authorization="https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47", resource="https://vault.azure.net", PoP nonce="x""#,
         ];
         for h in ok {
-            assert_eq!(
-                parse_challenge(h, &v).map(|c| c.tenant),
-                Some("72f988bf-86f1-41af-91ab-2d7cd011db47".into()),
-                "{h}"
-            );
+            assert_eq!(parse_challenge(h, &v).map(|c| c.tenant), Some("72f988bf-86f1-41af-91ab-2d7cd011db47".into()), "{h}");
         }
         let gov = VaultUrl::parse("gov1.vault.usgovcloudapi.net", Cloud::Public).unwrap();
         let h = r#"Bearer authorization="https://login.microsoftonline.us/contoso.onmicrosoft.us", resource="https://vault.usgovcloudapi.net""#;
-        assert_eq!(
-            parse_challenge(h, &gov).map(|c| (c.cloud, c.tenant)),
-            Some((Cloud::UsGovernment, "contoso.onmicrosoft.us".into()))
-        );
+        assert_eq!(parse_challenge(h, &gov).map(|c| (c.cloud, c.tenant)), Some((Cloud::UsGovernment, "contoso.onmicrosoft.us".into())));
         let bad = [
             "",
             "Basic realm=\"x\"",
@@ -1562,22 +1192,11 @@ mod tests {
                 assert!(p.next_delay(a, &e, r).unwrap() <= p.max_delay_ms);
             }
         }
-        assert_eq!(
-            p.next_delay(1, &KvError::Throttled(Some(5000)), 0),
-            Some(5000)
-        );
-        assert_eq!(
-            p.next_delay(1, &KvError::Throttled(Some(120_000)), 0),
-            None,
-            "too long: tell the user"
-        );
+        assert_eq!(p.next_delay(1, &KvError::Throttled(Some(5000)), 0), Some(5000));
+        assert_eq!(p.next_delay(1, &KvError::Throttled(Some(120_000)), 0), None, "too long: tell the user");
         assert_eq!(p.next_delay(1, &KvError::ForbiddenByRbac, 0), None);
         assert_eq!(p.next_delay(1, &KvError::Offline, 0), None);
-        let huge = RetryPolicy {
-            max_attempts: 100,
-            base_delay_ms: u64::MAX / 2,
-            max_delay_ms: 60_000,
-        };
+        let huge = RetryPolicy { max_attempts: 100, base_delay_ms: u64::MAX / 2, max_delay_ms: 60_000 };
         assert!(huge.next_delay(99, &e, 7).unwrap() <= 60_000);
     }
 

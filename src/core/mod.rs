@@ -1,34 +1,34 @@
 //! Pure core: no web-sys, no JS. Everything here is tested natively with `cargo test`.
 
-/// Text trimming and byte search helpers.
-pub mod text;
-/// Secret format, checksum and search.
-pub mod secret;
-/// Host classification and portal hash-route parsing.
-pub mod route;
-/// Client-secrets grid row model.
-pub mod grid;
-/// Detections (no values) and their deduplication.
-pub mod detect;
-/// One secret's lifecycle states.
-pub mod state;
-/// What the save prompt says about a detection.
-pub mod prompt;
-/// Where prompts go in a frame: never over a secret's row, reminders stacked.
-pub mod layout;
-/// Per-tab navigation guard state kept by the background.
-pub mod guard;
-/// The `.env` plaintext and file name for the encrypted-file store.
-pub mod envfile;
 /// Expiry dates as the portal displays them, read by the page's regional format.
 pub mod date;
-/// Azure Key Vault request building and response mapping.
-pub mod keyvault;
-/// OAuth authorization code + PKCE, with SHA-256 and base64url.
-pub mod pkce;
+/// Detections (no values) and their deduplication.
+pub mod detect;
+/// The `.env` plaintext and file name for the encrypted-file store.
+pub mod envfile;
+/// Client-secrets grid row model.
+pub mod grid;
+/// Per-tab navigation guard state kept by the background.
+pub mod guard;
 /// Small JSON escaper and reader (no serde).
 pub mod json;
-/// Best-effort wiping of buffers that held a secret.
-pub mod wipe;
+/// Azure Key Vault request building and response mapping.
+pub mod keyvault;
+/// Where prompts go in a frame: never over a secret's row, reminders stacked.
+pub mod layout;
+/// OAuth authorization code + PKCE, with SHA-256 and base64url.
+pub mod pkce;
+/// What the save prompt says about a detection.
+pub mod prompt;
+/// Host classification and portal hash-route parsing.
+pub mod route;
+/// Secret format, checksum and search.
+pub mod secret;
 /// User settings (options page, `storage.sync`): defaults, validation, flat key/value form.
 pub mod settings;
+/// One secret's lifecycle states.
+pub mod state;
+/// Text trimming and byte search helpers.
+pub mod text;
+/// Best-effort wiping of buffers that held a secret.
+pub mod wipe;

@@ -16,14 +16,11 @@ pub const DEFAULT_SCOPE: &str = "https://vault.azure.net/user_impersonation offl
 // ---------- SHA-256 (FIPS 180-4) ----------
 
 const K: [u32; 64] = [
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74,
+    0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d,
+    0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e,
+    0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5,
+    0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ];
 
 fn compress(h: &mut [u32; 8], block: &[u8]) {
@@ -34,20 +31,13 @@ fn compress(h: &mut [u32; 8], block: &[u8]) {
     for i in 16..64 {
         let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
         let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16]
-            .wrapping_add(s0)
-            .wrapping_add(w[i - 7])
-            .wrapping_add(s1);
+        w[i] = w[i - 16].wrapping_add(s0).wrapping_add(w[i - 7]).wrapping_add(s1);
     }
     let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut hh] = *h;
     for i in 0..64 {
         let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
         let ch = (e & f) ^ (!e & g);
-        let t1 = hh
-            .wrapping_add(s1)
-            .wrapping_add(ch)
-            .wrapping_add(K[i])
-            .wrapping_add(w[i]);
+        let t1 = hh.wrapping_add(s1).wrapping_add(ch).wrapping_add(K[i]).wrapping_add(w[i]);
         let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
         let maj = (a & b) ^ (a & c) ^ (b & c);
         let t2 = s0.wrapping_add(maj);
@@ -67,10 +57,7 @@ fn compress(h: &mut [u32; 8], block: &[u8]) {
 
 /// SHA-256 digest of `data`.
 pub fn sha256(data: &[u8]) -> [u8; 32] {
-    let mut h: [u32; 8] = [
-        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
-        0x5be0cd19,
-    ];
+    let mut h: [u32; 8] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
     let mut chunks = data.chunks_exact(64);
     for block in &mut chunks {
         compress(&mut h, block);
@@ -99,9 +86,7 @@ pub fn base64url(data: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for c in data.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
+        let n = (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
         let chars = c.len() + 1;
         for i in 0..chars {
             out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
@@ -189,9 +174,7 @@ impl CodeVerifier {
 
     /// Wraps an existing verifier (e.g. kept in `storage.session` during sign-in), checking RFC 7636's rules.
     pub fn parse(s: &str) -> Option<CodeVerifier> {
-        let ok = (43..=128).contains(&s.len())
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+        let ok = (43..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
         ok.then(|| CodeVerifier(s.to_owned()))
     }
 
@@ -238,12 +221,7 @@ pub struct AuthConfig {
 
 impl AuthConfig {
     /// Configuration for Key Vault in `cloud`.
-    pub fn for_cloud(
-        cloud: Cloud,
-        tenant: &str,
-        client_id: &str,
-        redirect_uri: &str,
-    ) -> AuthConfig {
+    pub fn for_cloud(cloud: Cloud, tenant: &str, client_id: &str, redirect_uri: &str) -> AuthConfig {
         AuthConfig {
             authority: format!("https://{}", cloud.authority_host()),
             tenant: tenant.to_owned(),
@@ -254,11 +232,7 @@ impl AuthConfig {
     }
 
     fn endpoint(&self, which: &str) -> String {
-        format!(
-            "{}/{}/oauth2/v2.0/{which}",
-            self.authority.trim_end_matches('/'),
-            percent_encode(&self.tenant)
-        )
+        format!("{}/{}/oauth2/v2.0/{which}", self.authority.trim_end_matches('/'), percent_encode(&self.tenant))
     }
 
     /// The token endpoint URL.
@@ -267,12 +241,7 @@ impl AuthConfig {
     }
 
     /// The authorize URL to open with `identity.launchWebAuthFlow`.
-    pub fn authorize_url(
-        &self,
-        state: &str,
-        code_challenge: &str,
-        login_hint: Option<&str>,
-    ) -> String {
+    pub fn authorize_url(&self, state: &str, code_challenge: &str, login_hint: Option<&str>) -> String {
         let mut params: Vec<(&str, &str)> = vec![
             ("client_id", &self.client_id),
             ("response_type", "code"),
@@ -303,22 +272,13 @@ impl AuthConfig {
 
     /// Form body for a refresh-token grant.
     pub fn refresh_token_body(&self, refresh_token: &str) -> String {
-        form(&[
-            ("client_id", &self.client_id),
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token),
-            ("scope", &self.scope),
-        ])
+        form(&[("client_id", &self.client_id), ("grant_type", "refresh_token"), ("refresh_token", refresh_token), ("scope", &self.scope)])
     }
 }
 
 /// `k=v&k=v` with both sides percent-encoded.
 pub fn form(params: &[(&str, &str)]) -> String {
-    params
-        .iter()
-        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    params.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect::<Vec<_>>().join("&")
 }
 
 // ---------- redirect ----------
@@ -376,25 +336,14 @@ impl RedirectError {
 }
 
 fn clean(s: &str, max: usize) -> String {
-    s.chars()
-        .take(max)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect::<String>()
-        .trim()
-        .to_owned()
+    s.chars().take(max).map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().trim().to_owned()
 }
 
 /// Parses the URL `launchWebAuthFlow` returned: checks it is our redirect URI
 /// and that `state` matches (constant time), then returns the code or the error.
-pub fn parse_redirect(
-    url: &str,
-    redirect_uri: &str,
-    expected_state: &str,
-) -> Result<AuthCode, RedirectError> {
+pub fn parse_redirect(url: &str, redirect_uri: &str, expected_state: &str) -> Result<AuthCode, RedirectError> {
     let without_fragment = url.split('#').next().unwrap_or("");
-    let (base, query) = without_fragment
-        .split_once('?')
-        .unwrap_or((without_fragment, ""));
+    let (base, query) = without_fragment.split_once('?').unwrap_or((without_fragment, ""));
     if base.trim_end_matches('/') != redirect_uri.trim_end_matches('/') {
         return Err(RedirectError::WrongRedirectUri);
     }
@@ -414,18 +363,13 @@ pub fn parse_redirect(
         }
         *slot = Some(percent_decode(v).ok_or(RedirectError::Malformed)?);
     }
-    let state_ok = state
-        .as_deref()
-        .is_some_and(|s| ct_eq(s.as_bytes(), expected_state.as_bytes()));
+    let state_ok = state.as_deref().is_some_and(|s| ct_eq(s.as_bytes(), expected_state.as_bytes()));
     if let Some(error) = error {
         // Errors may legitimately come without state; a wrong one is still refused.
         if state.is_some() && !state_ok {
             return Err(RedirectError::StateMismatch);
         }
-        return Err(RedirectError::Denied {
-            error: clean(&error, 64),
-            description: clean(desc.as_deref().unwrap_or(""), 500),
-        });
+        return Err(RedirectError::Denied { error: clean(&error, 64), description: clean(desc.as_deref().unwrap_or(""), 500) });
     }
     if !state_ok {
         return Err(RedirectError::StateMismatch);
@@ -455,10 +399,7 @@ impl fmt::Debug for TokenResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenResponse")
             .field("access_token", &"<redacted>")
-            .field(
-                "refresh_token",
-                &self.refresh_token.as_ref().map(|_| "<redacted>"),
-            )
+            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "<redacted>"))
             .field("expires_in", &self.expires_in)
             .field("scope", &self.scope)
             .finish()
@@ -495,21 +436,14 @@ fn token_from_tree(status: u16, tree: &Value) -> Result<TokenResponse, TokenErro
     if let Some(error) = s("error") {
         let description = clean(s("error_description").unwrap_or(""), 500);
         return Err(match error {
-            "invalid_grant" | "interaction_required" | "login_required" | "consent_required" => {
-                TokenError::NeedsInteractiveSignIn(description)
-            }
-            _ => TokenError::Rejected {
-                error: clean(error, 64),
-                description,
-            },
+            "invalid_grant" | "interaction_required" | "login_required" | "consent_required" => TokenError::NeedsInteractiveSignIn(description),
+            _ => TokenError::Rejected { error: clean(error, 64), description },
         });
     }
     if status != 200 || !s("token_type").is_some_and(|t| t.eq_ignore_ascii_case("bearer")) {
         return Err(TokenError::BadResponse);
     }
-    let access_token = s("access_token")
-        .filter(|t| !t.is_empty())
-        .ok_or(TokenError::BadResponse)?;
+    let access_token = s("access_token").filter(|t| !t.is_empty()).ok_or(TokenError::BadResponse)?;
     let expires_in = match tree.get("expires_in") {
         Some(Value::Number(n)) => n.parse().ok(),
         Some(Value::String(n)) => n.parse().ok(),
@@ -518,9 +452,7 @@ fn token_from_tree(status: u16, tree: &Value) -> Result<TokenResponse, TokenErro
     .ok_or(TokenError::BadResponse)?;
     Ok(TokenResponse {
         access_token: access_token.to_owned(),
-        refresh_token: s("refresh_token")
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned),
+        refresh_token: s("refresh_token").filter(|t| !t.is_empty()).map(str::to_owned),
         expires_in,
         scope: s("scope").unwrap_or("").to_owned(),
     })
@@ -536,51 +468,23 @@ mod tests {
 
     #[test]
     fn sha256_vectors() {
+        assert_eq!(hex(&sha256(b"abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(hex(&sha256(b"")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
         assert_eq!(
-            hex(&sha256(b"abc")),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-        assert_eq!(
-            hex(&sha256(b"")),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
-        assert_eq!(
-            hex(&sha256(
-                b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
-            )),
+            hex(&sha256(b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")),
             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
         );
-        assert_eq!(
-            hex(&sha256(&vec![b'a'; 1_000_000])),
-            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
-        );
+        assert_eq!(hex(&sha256(&vec![b'a'; 1_000_000])), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
         // Padding edges: 55, 56, 63, 64 bytes.
-        assert_eq!(
-            hex(&sha256(&[b'a'; 55])),
-            "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318"
-        );
-        assert_eq!(
-            hex(&sha256(&[b'a'; 56])),
-            "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a"
-        );
-        assert_eq!(
-            hex(&sha256(&[b'a'; 64])),
-            "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"
-        );
+        assert_eq!(hex(&sha256(&[b'a'; 55])), "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318");
+        assert_eq!(hex(&sha256(&[b'a'; 56])), "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a");
+        assert_eq!(hex(&sha256(&[b'a'; 64])), "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
     }
 
     #[test]
     fn base64url_vectors() {
         // RFC 4648 §10, base64url alphabet, no padding.
-        let cases = [
-            ("", ""),
-            ("f", "Zg"),
-            ("fo", "Zm8"),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg"),
-            ("fooba", "Zm9vYmE"),
-            ("foobar", "Zm9vYmFy"),
-        ];
+        let cases = [("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg"), ("fooba", "Zm9vYmE"), ("foobar", "Zm9vYmFy")];
         for (i, o) in cases {
             assert_eq!(base64url(i.as_bytes()), o);
         }
@@ -589,10 +493,8 @@ mod tests {
 
     #[test]
     fn rfc7636_appendix_b() {
-        let random = [
-            116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212,
-            37, 77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121,
-        ];
+        let random =
+            [116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121];
         let v = CodeVerifier::from_random(&random).unwrap();
         assert_eq!(v.as_str(), "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
         assert_eq!(v.challenge(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
@@ -601,42 +503,21 @@ mod tests {
 
     #[test]
     fn verifier_lengths() {
-        assert_eq!(
-            CodeVerifier::from_random(&[0; 31]),
-            Err(PkceError::BadRandomLength)
-        );
-        assert_eq!(
-            CodeVerifier::from_random(&[0; 97]),
-            Err(PkceError::BadRandomLength)
-        );
-        assert_eq!(
-            CodeVerifier::from_random(&[0; 32]).unwrap().as_str().len(),
-            43
-        );
-        assert_eq!(
-            CodeVerifier::from_random(&[255; 96])
-                .unwrap()
-                .as_str()
-                .len(),
-            128
-        );
+        assert_eq!(CodeVerifier::from_random(&[0; 31]), Err(PkceError::BadRandomLength));
+        assert_eq!(CodeVerifier::from_random(&[0; 97]), Err(PkceError::BadRandomLength));
+        assert_eq!(CodeVerifier::from_random(&[0; 32]).unwrap().as_str().len(), 43);
+        assert_eq!(CodeVerifier::from_random(&[255; 96]).unwrap().as_str().len(), 128);
         assert!(CodeVerifier::parse(&"a".repeat(42)).is_none());
         assert!(CodeVerifier::parse(&"a~.-_".repeat(10)).is_some());
         assert!(CodeVerifier::parse(&"a+".repeat(30)).is_none());
         assert_eq!(state_from_random(&[1; 15]), Err(PkceError::StateTooShort));
-        assert_eq!(
-            state_from_random(&[0; 16]).unwrap(),
-            "AAAAAAAAAAAAAAAAAAAAAA"
-        );
+        assert_eq!(state_from_random(&[0; 16]).unwrap(), "AAAAAAAAAAAAAAAAAAAAAA");
     }
 
     #[test]
     fn percent_coding() {
         assert_eq!(percent_encode("a b&c=d/é~"), "a%20b%26c%3Dd%2F%C3%A9~");
-        assert_eq!(
-            percent_decode("a%20b+c%2f%C3%A9").as_deref(),
-            Some("a b c/é")
-        );
+        assert_eq!(percent_decode("a%20b+c%2f%C3%A9").as_deref(), Some("a b c/é"));
         for bad in ["%", "%2", "%zz", "%C3"] {
             assert_eq!(percent_decode(bad), None, "{bad}");
         }
@@ -646,21 +527,12 @@ mod tests {
     }
 
     fn cfg() -> AuthConfig {
-        AuthConfig::for_cloud(
-            Cloud::Public,
-            "organizations",
-            "11111111-2222-3333-4444-555555555555",
-            "https://abcdefgh.chromiumapp.org/",
-        )
+        AuthConfig::for_cloud(Cloud::Public, "organizations", "11111111-2222-3333-4444-555555555555", "https://abcdefgh.chromiumapp.org/")
     }
 
     #[test]
     fn authorize_url() {
-        let url = cfg().authorize_url(
-            "st&ate",
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-            Some("me@contoso.com"),
-        );
+        let url = cfg().authorize_url("st&ate", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", Some("me@contoso.com"));
         assert_eq!(
             url,
             "https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize?client_id=11111111-2222-3333-4444-555555555555\
@@ -671,14 +543,9 @@ mod tests {
         let gov = AuthConfig::for_cloud(Cloud::UsGovernment, "a/b", "c", "r");
         let url = gov.authorize_url("s", "c", None);
         assert!(url.starts_with("https://login.microsoftonline.us/a%2Fb/oauth2/v2.0/authorize?"));
-        assert!(url.contains(
-            "scope=https%3A%2F%2Fvault.usgovcloudapi.net%2Fuser_impersonation%20offline_access"
-        ));
+        assert!(url.contains("scope=https%3A%2F%2Fvault.usgovcloudapi.net%2Fuser_impersonation%20offline_access"));
         assert!(!url.contains("login_hint"));
-        assert_eq!(
-            AuthConfig::for_cloud(Cloud::China, "t", "c", "r").token_url(),
-            "https://login.chinacloudapi.cn/t/oauth2/v2.0/token"
-        );
+        assert_eq!(AuthConfig::for_cloud(Cloud::China, "t", "c", "r").token_url(), "https://login.chinacloudapi.cn/t/oauth2/v2.0/token");
         assert_eq!(DEFAULT_SCOPE, Cloud::Public.scopes());
     }
 
@@ -702,128 +569,43 @@ mod tests {
     #[test]
     fn redirects() {
         let r = "https://abcdefgh.chromiumapp.org/";
-        let ok = parse_redirect(
-            "https://abcdefgh.chromiumapp.org/?code=0.AX%2Bc&state=s1&session_state=x#frag",
-            r,
-            "s1",
-        );
+        let ok = parse_redirect("https://abcdefgh.chromiumapp.org/?code=0.AX%2Bc&state=s1&session_state=x#frag", r, "s1");
         assert_eq!(ok.map(|c| c.as_str().to_owned()), Ok("0.AX+c".into()));
-        assert!(
-            parse_redirect("https://abcdefgh.chromiumapp.org?state=s1&code=c", r, "s1").is_ok()
-        );
-        assert_eq!(
-            parse_redirect("https://abcdefgh.chromiumapp.org/?code=c&state=s2", r, "s1"),
-            Err(RedirectError::StateMismatch)
-        );
-        assert_eq!(
-            parse_redirect("https://abcdefgh.chromiumapp.org/?code=c", r, "s1"),
-            Err(RedirectError::StateMismatch)
-        );
-        assert_eq!(
-            parse_redirect("https://evil.example/?code=c&state=s1", r, "s1"),
-            Err(RedirectError::WrongRedirectUri)
-        );
-        assert_eq!(
-            parse_redirect(
-                "https://abcdefgh.chromiumapp.org.evil/?code=c&state=s1",
-                r,
-                "s1"
-            ),
-            Err(RedirectError::WrongRedirectUri)
-        );
-        assert_eq!(
-            parse_redirect(
-                "https://abcdefgh.chromiumapp.org/?code=c&code=d&state=s1",
-                r,
-                "s1"
-            ),
-            Err(RedirectError::Malformed)
-        );
-        assert_eq!(
-            parse_redirect(
-                "https://abcdefgh.chromiumapp.org/?code=%zz&state=s1",
-                r,
-                "s1"
-            ),
-            Err(RedirectError::Malformed)
-        );
-        assert_eq!(
-            parse_redirect("https://abcdefgh.chromiumapp.org/?state=s1", r, "s1"),
-            Err(RedirectError::NoCode)
-        );
+        assert!(parse_redirect("https://abcdefgh.chromiumapp.org?state=s1&code=c", r, "s1").is_ok());
+        assert_eq!(parse_redirect("https://abcdefgh.chromiumapp.org/?code=c&state=s2", r, "s1"), Err(RedirectError::StateMismatch));
+        assert_eq!(parse_redirect("https://abcdefgh.chromiumapp.org/?code=c", r, "s1"), Err(RedirectError::StateMismatch));
+        assert_eq!(parse_redirect("https://evil.example/?code=c&state=s1", r, "s1"), Err(RedirectError::WrongRedirectUri));
+        assert_eq!(parse_redirect("https://abcdefgh.chromiumapp.org.evil/?code=c&state=s1", r, "s1"), Err(RedirectError::WrongRedirectUri));
+        assert_eq!(parse_redirect("https://abcdefgh.chromiumapp.org/?code=c&code=d&state=s1", r, "s1"), Err(RedirectError::Malformed));
+        assert_eq!(parse_redirect("https://abcdefgh.chromiumapp.org/?code=%zz&state=s1", r, "s1"), Err(RedirectError::Malformed));
+        assert_eq!(parse_redirect("https://abcdefgh.chromiumapp.org/?state=s1", r, "s1"), Err(RedirectError::NoCode));
         let denied = parse_redirect(
             "https://abcdefgh.chromiumapp.org/?error=access_denied&error_description=AADSTS65004%3A+User+declined+to+consent.%0D%0A&state=s1",
             r,
             "s1",
         );
         let e = denied.unwrap_err();
-        assert_eq!(
-            e,
-            RedirectError::Denied {
-                error: "access_denied".into(),
-                description: "AADSTS65004: User declined to consent.".into()
-            }
-        );
+        assert_eq!(e, RedirectError::Denied { error: "access_denied".into(), description: "AADSTS65004: User declined to consent.".into() });
         assert!(e.user_message().contains("cancelled"));
-        assert!(matches!(
-            parse_redirect(
-                "https://abcdefgh.chromiumapp.org/?error=server_error",
-                r,
-                "s1"
-            ),
-            Err(RedirectError::Denied { .. })
-        ));
-        assert_eq!(
-            parse_redirect(
-                "https://abcdefgh.chromiumapp.org/?error=x&state=bad",
-                r,
-                "s1"
-            ),
-            Err(RedirectError::StateMismatch)
-        );
+        assert!(matches!(parse_redirect("https://abcdefgh.chromiumapp.org/?error=server_error", r, "s1"), Err(RedirectError::Denied { .. })));
+        assert_eq!(parse_redirect("https://abcdefgh.chromiumapp.org/?error=x&state=bad", r, "s1"), Err(RedirectError::StateMismatch));
     }
 
     #[test]
     fn token_responses() {
         let ok = br#"{"token_type":"Bearer","scope":"https://vault.azure.net/user_impersonation","expires_in":3599,"ext_expires_in":3599,"access_token":"eyJ0eXAi.x.y","refresh_token":"0.AXrt","refresh_token_expires_in":86399}"#;
         let t = parse_token_response(200, ok).unwrap();
-        assert_eq!(
-            (
-                t.access_token.as_str(),
-                t.refresh_token.as_deref(),
-                t.expires_in
-            ),
-            ("eyJ0eXAi.x.y", Some("0.AXrt"), 3599)
-        );
+        assert_eq!((t.access_token.as_str(), t.refresh_token.as_deref(), t.expires_in), ("eyJ0eXAi.x.y", Some("0.AXrt"), 3599));
         let dbg = format!("{t:?}");
         assert!(!dbg.contains("eyJ") && !dbg.contains("0.AXrt"));
         let no_rt = br#"{"token_type":"bearer","expires_in":"3600","access_token":"a"}"#;
-        assert_eq!(
-            parse_token_response(200, no_rt).unwrap().refresh_token,
-            None
-        );
+        assert_eq!(parse_token_response(200, no_rt).unwrap().refresh_token, None);
         let expired = br#"{"error":"invalid_grant","error_description":"AADSTS700084: The refresh token was issued to a single page app (SPA), and therefore has a fixed, limited lifetime of 1.00:00:00.","error_codes":[700084]}"#;
-        assert!(
-            matches!(parse_token_response(400, expired), Err(TokenError::NeedsInteractiveSignIn(d)) if d.starts_with("AADSTS700084"))
-        );
+        assert!(matches!(parse_token_response(400, expired), Err(TokenError::NeedsInteractiveSignIn(d)) if d.starts_with("AADSTS700084")));
         let spa = br#"{"error":"invalid_request","error_description":"AADSTS9002327: Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests."}"#;
-        assert!(
-            matches!(parse_token_response(400, spa), Err(TokenError::Rejected { error, .. }) if error == "invalid_request")
-        );
-        assert_eq!(
-            parse_token_response(200, br#"{"token_type":"Bearer","expires_in":1}"#),
-            Err(TokenError::BadResponse)
-        );
-        assert_eq!(
-            parse_token_response(
-                200,
-                br#"{"token_type":"pop","expires_in":1,"access_token":"a"}"#
-            ),
-            Err(TokenError::BadResponse)
-        );
-        assert_eq!(
-            parse_token_response(502, b"<html>"),
-            Err(TokenError::BadResponse)
-        );
+        assert!(matches!(parse_token_response(400, spa), Err(TokenError::Rejected { error, .. }) if error == "invalid_request"));
+        assert_eq!(parse_token_response(200, br#"{"token_type":"Bearer","expires_in":1}"#), Err(TokenError::BadResponse));
+        assert_eq!(parse_token_response(200, br#"{"token_type":"pop","expires_in":1,"access_token":"a"}"#), Err(TokenError::BadResponse));
+        assert_eq!(parse_token_response(502, b"<html>"), Err(TokenError::BadResponse));
     }
 }

@@ -15,19 +15,9 @@ pub enum HostKind {
     Other,
 }
 
-const PORTAL_HOSTS: &[&str] = &[
-    "portal.azure.com",
-    "ms.portal.azure.com",
-    "rc.portal.azure.com",
-    "preview.portal.azure.com",
-    "portal.azure.us",
-    "portal.azure.cn",
-];
-const ENTRA_HOSTS: &[&str] = &[
-    "entra.microsoft.com",
-    "entra.microsoft.us",
-    "entra.microsoftonline.cn",
-];
+const PORTAL_HOSTS: &[&str] =
+    &["portal.azure.com", "ms.portal.azure.com", "rc.portal.azure.com", "preview.portal.azure.com", "portal.azure.us", "portal.azure.cn"];
+const ENTRA_HOSTS: &[&str] = &["entra.microsoft.com", "entra.microsoft.us", "entra.microsoftonline.cn"];
 // Public cloud pools are documented; the .us/.cn ones are inferred from the
 // sovereign portal domains (unverified), and harmless if they do not exist.
 const REACTBLADE_DOMAINS: &[&str] = &[
@@ -59,16 +49,9 @@ pub fn classify_host(host: &str) -> HostKind {
     // sandbox-<n>[-<n>...].<pool domain>, e.g. sandbox-8-2.reactblade.portal.azure.net
     if let Some((label, domain)) = h.split_once('.') {
         let b = label.as_bytes();
-        let ok_label = b.len() > 8
-            && b[..8].eq_ignore_ascii_case(b"sandbox-")
-            && b[8..]
-                .split(|&c| c == b'-')
-                .all(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit));
-        if ok_label
-            && REACTBLADE_DOMAINS
-                .iter()
-                .any(|d| d.eq_ignore_ascii_case(domain))
-        {
+        let ok_label =
+            b.len() > 8 && b[..8].eq_ignore_ascii_case(b"sandbox-") && b[8..].split(|&c| c == b'-').all(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit));
+        if ok_label && REACTBLADE_DOMAINS.iter().any(|d| d.eq_ignore_ascii_case(domain)) {
             return HostKind::ReactBlade;
         }
     }
@@ -162,15 +145,10 @@ pub fn parse_route(fragment: &str) -> Route {
     let mut segs = rest.split('/').filter(|s| !s.is_empty());
     let first = segs.clone().next().unwrap_or("");
     // `resource/subscriptions/.../providers/Microsoft.KeyVault/vaults/<v>/...`
-    if first.eq_ignore_ascii_case("resource")
-        && segs
-            .clone()
-            .any(|s| s.eq_ignore_ascii_case("Microsoft.KeyVault"))
-    {
+    if first.eq_ignore_ascii_case("resource") && segs.clone().any(|s| s.eq_ignore_ascii_case("Microsoft.KeyVault")) {
         return Route::KeyVault;
     }
-    if !matches!(segs.next(), Some(s) if s.eq_ignore_ascii_case("view") || s.eq_ignore_ascii_case("blade"))
-    {
+    if !matches!(segs.next(), Some(s) if s.eq_ignore_ascii_case("view") || s.eq_ignore_ascii_case("blade")) {
         return Route::Other;
     }
     let ext = segs.next().unwrap_or("");
@@ -197,9 +175,7 @@ pub fn parse_route(fragment: &str) -> Route {
         }
     }
     let cred = CredRoute { app_id, directory };
-    if blade.eq_ignore_ascii_case("ApplicationMenuBlade")
-        && menu.eq_ignore_ascii_case("Credentials")
-    {
+    if blade.eq_ignore_ascii_case("ApplicationMenuBlade") && menu.eq_ignore_ascii_case("Credentials") {
         Route::Credentials(cred)
     } else {
         Route::OtherAppBlade(cred)
@@ -257,10 +233,7 @@ mod tests {
     const APP: &str = "6b2d1f7e-3c4a-4e5b-9a8d-0f1e2d3c4b5a";
 
     fn cred(dir: Option<&str>) -> CredRoute {
-        CredRoute {
-            app_id: Some(APP.into()),
-            directory: dir.map(Into::into),
-        }
+        CredRoute { app_id: Some(APP.into()), directory: dir.map(Into::into) }
     }
 
     #[test]
@@ -275,14 +248,26 @@ mod tests {
             (format!("#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/{APP}?x=%2Fview%2F"), c(None)),
             (format!("#blade/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/Credentials/appId/{APP}"), c(None)),
             (format!("#blade/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/Credentials/appId/{APP}/isMSAApp/"), c(None)),
-            (format!("#@contoso.onmicrosoft.com/view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/{APP}/isMSAApp~/false"), c(Some("contoso.onmicrosoft.com"))),
-            (format!("#@Contoso.OnMicrosoft.com/blade/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/Credentials/appId/{up}"), c(Some("contoso.onmicrosoft.com"))),
+            (
+                format!("#@contoso.onmicrosoft.com/view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/{APP}/isMSAApp~/false"),
+                c(Some("contoso.onmicrosoft.com")),
+            ),
+            (
+                format!("#@Contoso.OnMicrosoft.com/blade/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/Credentials/appId/{up}"),
+                c(Some("contoso.onmicrosoft.com")),
+            ),
             (format!("#view%2FMicrosoft_AAD_RegisteredApps%2FApplicationMenuBlade%2F~%2FCredentials%2FappId%2F{APP}%2FisMSAApp~%2Ffalse"), c(None)),
             (format!("#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId~/%22{APP}%22"), c(None)),
-            (format!("#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/quickStartType~/null/sourceType/Microsoft_AAD_IAM/appId/{APP}"), c(None)),
+            (
+                format!("#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/quickStartType~/null/sourceType/Microsoft_AAD_IAM/appId/{APP}"),
+                c(None),
+            ),
             (format!("#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Overview/appId/{APP}/isMSAApp~/false"), o(None)),
             (format!("#blade/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/Overview/appId/{APP}"), o(None)),
-            (format!("#@contoso.onmicrosoft.com/view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/CallAnAPI/appId/{APP}"), o(Some("contoso.onmicrosoft.com"))),
+            (
+                format!("#@contoso.onmicrosoft.com/view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/CallAnAPI/appId/{APP}"),
+                o(Some("contoso.onmicrosoft.com")),
+            ),
             ("#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/not-a-guid".into(), Route::Credentials(CredRoute::default())),
             ("#view/Microsoft_AAD_RegisteredApps/ApplicationsListBlade".into(), Route::OtherAppBlade(CredRoute::default())),
             ("#view/Microsoft_Azure_KeyVault/SecretBlade/~/overview/id/https%3A%2F%2Fkv.vault.azure.net%2Fsecrets%2Fs".into(), Route::KeyVault),
@@ -299,10 +284,7 @@ mod tests {
         for (hash, want) in cases {
             assert_eq!(parse_route(&hash), want, "{hash}");
         }
-        assert!(parse_route(&format!(
-            "#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/{APP}"
-        ))
-        .is_credentials());
+        assert!(parse_route(&format!("#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/{APP}")).is_credentials());
         assert_eq!(fragment_of("https://portal.azure.com/#view/x"), "view/x");
         assert_eq!(fragment_of("https://portal.azure.com/"), "");
         assert_eq!(Route::KeyVault.app(), None);

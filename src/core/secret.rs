@@ -204,11 +204,7 @@ pub fn find_guid(text: &str) -> Option<(usize, usize)> {
     let edge = |c: u8| !(c.is_ascii_alphanumeric() || c == b'-');
     let mut i = 0;
     while i + 36 <= b.len() {
-        if b[i + 8] == b'-'
-            && (i == 0 || edge(b[i - 1]))
-            && is_guid_bytes(&b[i..i + 36])
-            && b.get(i + 36).is_none_or(|&c| edge(c))
-        {
+        if b[i + 8] == b'-' && (i == 0 || edge(b[i - 1])) && is_guid_bytes(&b[i..i + 36]) && b.get(i + 36).is_none_or(|&c| edge(c)) {
             return Some((i, i + 36));
         }
         i += 1;
@@ -233,10 +229,7 @@ fn assemble(prefix3: &[u8; 3], marker: &[u8; 3], body31: &[u8; 31]) -> Vec<u8> {
     v.extend_from_slice(prefix3);
     v.extend_from_slice(marker);
     v.extend_from_slice(body31);
-    assert!(
-        v.iter().all(|&b| is_secret_byte(b)),
-        "byte outside the secret alphabet"
-    );
+    assert!(v.iter().all(|&b| is_secret_byte(b)), "byte outside the secret alphabet");
     v
 }
 
@@ -343,9 +336,7 @@ mod tests {
         }
         let h = ref_marvin(0x4161645077643030, &b[..37]);
         let mut v = (h >> 32) ^ (h & 0xffff_ffff);
-        let alpha: Vec<char> = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ1234567890.-_~"
-            .chars()
-            .collect();
+        let alpha: Vec<char> = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ1234567890.-_~".chars().collect();
         let mut digits = Vec::new();
         while v > 0 {
             digits.push(alpha[(v % 66) as usize]);
@@ -362,10 +353,7 @@ mod tests {
     #[test]
     fn marvin_vectors() {
         assert_eq!(marvin64(0xd53cd9cecd0893b7, b"abc"), 0x22c74339492769bf);
-        assert_eq!(
-            marvin64(0xddddeeeeffff000, b"abcdefghijklmnopqrstuvwxyz"),
-            0xa128eb7e7260aca2
-        );
+        assert_eq!(marvin64(0xddddeeeeffff000, b"abcdefghijklmnopqrstuvwxyz"), 0xa128eb7e7260aca2);
         let mut r = Rng(7);
         for len in 0..80 {
             let data: Vec<u8> = (0..len).map(|_| r.next() as u8).collect();
@@ -389,10 +377,7 @@ mod tests {
             assert_eq!(classify_token(&bad), None, "{bad}");
         }
         for seed in 0..50 {
-            assert_eq!(
-                classify_token(&sample_current(seed)),
-                Some(SecretKind::Current)
-            );
+            assert_eq!(classify_token(&sample_current(seed)), Some(SecretKind::Current));
         }
     }
 
@@ -425,16 +410,13 @@ mod tests {
             (SAMPLE, Some(SecretKind::Current)),
             (&cur, Some(SecretKind::Current)),
             (&legacy, Some(SecretKind::Legacy)),
-            (
-                "zzz7Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
-                Some(SecretKind::Legacy),
-            ),
-            ("zzz7Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", None), // 36
-            ("zzz7Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", None), // 38
-            ("zzz7Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzz z", None), // space
-            ("zzz8Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", None), // 8Q~ at legacy length
-            ("zzz7Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzblP", None), // 7Q~ at current length
-            ("zz8Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzblP", None), // marker shifted
+            ("zzz7Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", Some(SecretKind::Legacy)),
+            ("zzz7Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", None),      // 36
+            ("zzz7Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", None),    // 38
+            ("zzz7Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzz z", None),     // space
+            ("zzz8Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", None),     // 8Q~ at legacy length
+            ("zzz7Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzblP", None),  // 7Q~ at current length
+            ("zz8Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzblP", None),  // marker shifted
             (" zzz8Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzblP", None), // classify_token is exact
             ("zzz8Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzblp", None),
             ("abc******************", None),
@@ -469,22 +451,9 @@ mod tests {
             ] {
                 let text = [pre, s, post].concat();
                 let got = find_secret(&text);
-                assert_eq!(
-                    got,
-                    Some((pre.len(), pre.len() + s.len(), kind)),
-                    "{text:?}"
-                );
+                assert_eq!(got, Some((pre.len(), pre.len() + s.len(), kind)), "{text:?}");
             }
-            for (pre, post) in [
-                ("x", ""),
-                ("", "x"),
-                ("0", ""),
-                ("", "~"),
-                ("-", ""),
-                ("*", ""),
-                ("", "*"),
-                ("abc***", ""),
-            ] {
+            for (pre, post) in [("x", ""), ("", "x"), ("0", ""), ("", "~"), ("-", ""), ("*", ""), ("", "*"), ("abc***", "")] {
                 let text = [pre, s, post].concat();
                 assert_eq!(find_secret(&text), None, "{text:?}");
             }
@@ -492,14 +461,7 @@ mod tests {
         // Second token in the text is found after a failing first one.
         let text = ["zzz8Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzblQ ", SAMPLE].concat();
         assert_eq!(find_secret(&text), Some((41, 81, SecretKind::Current)));
-        for text in [
-            "",
-            "Q~",
-            "abc******************",
-            "6b2d1f7e-3c4a-4e5b-9a8d-0f1e2d3c4b5a",
-            "no secrets here",
-            "Q~Q~Q~Q~",
-        ] {
+        for text in ["", "Q~", "abc******************", "6b2d1f7e-3c4a-4e5b-9a8d-0f1e2d3c4b5a", "no secrets here", "Q~Q~Q~Q~"] {
             assert_eq!(find_secret(text), None, "{text:?}");
         }
     }
@@ -568,13 +530,13 @@ mod tests {
     #[test]
     fn old_secrets() {
         for (s, want) in [
-            ("aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dE", true), // 32
+            ("aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dE", true),            // 32
             ("k9R+vQ2/xYz8LmN4pQrStUvWxYz0123456789AbCdE=", true), // 44, base64
             ("Zx.7]k:N@q?-yW[4_Lm=Tg~1aBcDeFgHiJ", true),
-            ("aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1d", false), // 31
+            ("aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1d", false),               // 31
             ("aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dEaB3dE5gH7jK9m", false), // 45
-            ("abcdefghijklmnopqrstuvwxyzabcdef", false), // one class
-            ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefgh", false), // no digit
+            ("abcdefghijklmnopqrstuvwxyzabcdef", false),              // one class
+            ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefgh", false),            // no digit
             ("aB3******************************", false),
             ("aB3dE5gH7jK9mN1p Q3sT5vW7yZ9bC1dE", false),
             ("6B2D1F7E-3C4A-4E5B-9A8D-0F1E2D3C4B5a", false),

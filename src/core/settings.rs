@@ -40,25 +40,14 @@ pub const KEY_KEYVAULT_CLIENT_ID: &str = "keyvault_client_id";
 pub const KEY_KEYVAULT_TENANT: &str = "keyvault_tenant";
 
 /// Every storage key, in form order.
-pub const KEYS: [&str; 7] = [
-    KEY_DEFAULT_STORE,
-    KEY_CLIPBOARD_CLEAR_SECS,
-    KEY_AGE_RECIPIENT,
-    KEY_STRICT_GUARD,
-    KEY_KEYVAULT_VAULT,
-    KEY_KEYVAULT_CLIENT_ID,
-    KEY_KEYVAULT_TENANT,
-];
+pub const KEYS: [&str; 7] =
+    [KEY_DEFAULT_STORE, KEY_CLIPBOARD_CLEAR_SECS, KEY_AGE_RECIPIENT, KEY_STRICT_GUARD, KEY_KEYVAULT_VAULT, KEY_KEYVAULT_CLIENT_ID, KEY_KEYVAULT_TENANT];
 
 /// Allowed clipboard auto-clear delays in seconds, in menu order; `0` means never.
 pub const CLEAR_DELAYS: [u32; 6] = [10, 20, 30, 60, 120, 0];
 
 /// Stores the user can pick as the default.
-pub const SELECTABLE_STORES: [StoreKind; 3] = [
-    StoreKind::Clipboard,
-    StoreKind::EncryptedFile,
-    StoreKind::KeyVault,
-];
+pub const SELECTABLE_STORES: [StoreKind; 3] = [StoreKind::Clipboard, StoreKind::EncryptedFile, StoreKind::KeyVault];
 
 /// Length of an X25519 age recipient: `age1` + 52 data + 6 checksum characters.
 pub const AGE_RECIPIENT_LEN: usize = 62;
@@ -115,11 +104,7 @@ pub struct SettingError {
 
 impl SettingError {
     fn new(key: &str, message: impl Into<String>) -> SettingError {
-        SettingError {
-            key: key.to_owned(),
-            message: message.into(),
-            looks_private: false,
-        }
+        SettingError { key: key.to_owned(), message: message.into(), looks_private: false }
     }
 }
 
@@ -135,9 +120,7 @@ impl Settings {
     /// Every setting as `(key, value)` strings, in [`KEYS`] order. `None` becomes `""`, so
     /// writing all pairs also clears a field that was emptied.
     pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
-        KEYS.iter()
-            .map(|&k| (k, self.value(k).unwrap_or_default()))
-            .collect()
+        KEYS.iter().map(|&k| (k, self.value(k).unwrap_or_default())).collect()
     }
 
     /// The stored string form of one key; `None` for an unknown key.
@@ -193,10 +176,7 @@ impl Settings {
         let mut out = Vec::new();
         if self.default_store == StoreKind::KeyVault {
             if self.keyvault_vault.is_none() {
-                out.push(SettingError::new(
-                    KEY_KEYVAULT_VAULT,
-                    "Key Vault is the default store: enter the vault, or the prompt will ask for it each time.",
-                ));
+                out.push(SettingError::new(KEY_KEYVAULT_VAULT, "Key Vault is the default store: enter the vault, or the prompt will ask for it each time."));
             }
             if self.keyvault_client_id.is_none() {
                 out.push(SettingError::new(
@@ -213,14 +193,8 @@ impl Settings {
 pub fn parse_store(value: &str) -> Result<StoreKind, SettingError> {
     match StoreKind::parse(value.trim()) {
         Some(k) if SELECTABLE_STORES.contains(&k) => Ok(k),
-        Some(_) => Err(SettingError::new(
-            KEY_DEFAULT_STORE,
-            "That store is not available yet.",
-        )),
-        None => Err(SettingError::new(
-            KEY_DEFAULT_STORE,
-            "Choose the clipboard, an encrypted file or Azure Key Vault.",
-        )),
+        Some(_) => Err(SettingError::new(KEY_DEFAULT_STORE, "That store is not available yet.")),
+        None => Err(SettingError::new(KEY_DEFAULT_STORE, "Choose the clipboard, an encrypted file or Azure Key Vault.")),
     }
 }
 
@@ -228,10 +202,7 @@ pub fn parse_store(value: &str) -> Result<StoreKind, SettingError> {
 pub fn parse_clear_delay(value: &str) -> Result<u32, SettingError> {
     match value.trim().parse::<u32>() {
         Ok(n) if CLEAR_DELAYS.contains(&n) => Ok(n),
-        _ => Err(SettingError::new(
-            KEY_CLIPBOARD_CLEAR_SECS,
-            "Choose 10, 20, 30, 60 or 120 seconds, or never.",
-        )),
+        _ => Err(SettingError::new(KEY_CLIPBOARD_CLEAR_SECS, "Choose 10, 20, 30, 60 or 120 seconds, or never.")),
     }
 }
 
@@ -262,23 +233,15 @@ pub fn parse_age_recipient(value: &str) -> Result<Option<String>, SettingError> 
         return Ok(None);
     }
     if v.len() >= 15 && v.as_bytes()[..15].eq_ignore_ascii_case(b"AGE-SECRET-KEY-") {
-        let mut e = SettingError::new(
-            KEY_AGE_RECIPIENT,
-            "That is a private key: it was not saved. Paste the public key instead (age-keygen -y key.txt prints it).",
-        );
+        let mut e =
+            SettingError::new(KEY_AGE_RECIPIENT, "That is a private key: it was not saved. Paste the public key instead (age-keygen -y key.txt prints it).");
         e.looks_private = true;
         return Err(e);
     }
     if v.starts_with("ssh-") {
-        return err(
-            "SSH keys are not supported: paste an age public key (age1…, from age-keygen).",
-        );
+        return err("SSH keys are not supported: paste an age public key (age1…, from age-keygen).");
     }
-    let lower = if v.bytes().any(|b| b.is_ascii_lowercase()) {
-        v.to_owned()
-    } else {
-        v.to_ascii_lowercase()
-    };
+    let lower = if v.bytes().any(|b| b.is_ascii_lowercase()) { v.to_owned() } else { v.to_ascii_lowercase() };
     if !lower.starts_with("age1") {
         return err("An age recipient starts with age1 (the public key printed by age-keygen).");
     }
@@ -286,13 +249,11 @@ pub fn parse_age_recipient(value: &str) -> Result<Option<String>, SettingError> 
         return err("Mixed upper and lower case: paste the key exactly as age-keygen printed it.");
     }
     if lower.len() != AGE_RECIPIENT_LEN {
-        return err(
-            if lower.len() > AGE_RECIPIENT_LEN && lower[4..].contains('1') {
-                "Plugin recipients (age1<plugin>1…) are not supported: paste an X25519 public key from age-keygen."
-            } else {
-                "An age public key is 62 characters long (age1 and 58 more): check that it is complete."
-            },
-        );
+        return err(if lower.len() > AGE_RECIPIENT_LEN && lower[4..].contains('1') {
+            "Plugin recipients (age1<plugin>1…) are not supported: paste an X25519 public key from age-keygen."
+        } else {
+            "An age public key is 62 characters long (age1 and 58 more): check that it is complete."
+        });
     }
     let mut data = Vec::with_capacity(AGE_RECIPIENT_LEN - 4);
     for b in lower[4..].bytes() {
@@ -312,13 +273,7 @@ pub fn parse_age_recipient(value: &str) -> Result<Option<String>, SettingError> 
 }
 
 fn bech32_polymod(values: impl Iterator<Item = u8>) -> u32 {
-    const GEN: [u32; 5] = [
-        0x3b6a_57b2,
-        0x2650_8e6d,
-        0x1ea1_19fa,
-        0x3d42_33dd,
-        0x2a14_62b3,
-    ];
+    const GEN: [u32; 5] = [0x3b6a_57b2, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3];
     let mut chk: u32 = 1;
     for v in values {
         let top = chk >> 25;
@@ -334,11 +289,7 @@ fn bech32_polymod(values: impl Iterator<Item = u8>) -> u32 {
 
 /// BIP-173 bech32 (not bech32m, as age uses it): `data` holds 5-bit values incl. the checksum.
 fn bech32_verify(hrp: &[u8], data: &[u8]) -> bool {
-    let expanded = hrp
-        .iter()
-        .map(|c| c >> 5)
-        .chain([0])
-        .chain(hrp.iter().map(|c| c & 31));
+    let expanded = hrp.iter().map(|c| c >> 5).chain([0]).chain(hrp.iter().map(|c| c & 31));
     bech32_polymod(expanded.chain(data.iter().copied())) == 1
 }
 
@@ -347,9 +298,7 @@ pub fn parse_vault(value: &str) -> Result<Option<String>, SettingError> {
     if value.trim().is_empty() {
         return Ok(None);
     }
-    VaultUrl::parse(value, Cloud::Public)
-        .map(|v| Some(v.base()))
-        .map_err(|e| SettingError::new(KEY_KEYVAULT_VAULT, e.to_string()))
+    VaultUrl::parse(value, Cloud::Public).map(|v| Some(v.base())).map_err(|e| SettingError::new(KEY_KEYVAULT_VAULT, e.to_string()))
 }
 
 /// An application (client) ID: a GUID, lowercased; `""` = none.
@@ -379,10 +328,7 @@ pub fn parse_tenant(value: &str) -> Result<Option<String>, SettingError> {
     if is_guid(&v) || is_domain(&v) {
         Ok(Some(v))
     } else {
-        Err(SettingError::new(
-            KEY_KEYVAULT_TENANT,
-            "The tenant is a GUID (Directory (tenant) ID) or a domain such as contoso.onmicrosoft.com.",
-        ))
+        Err(SettingError::new(KEY_KEYVAULT_TENANT, "The tenant is a GUID (Directory (tenant) ID) or a domain such as contoso.onmicrosoft.com."))
     }
 }
 
@@ -394,8 +340,7 @@ fn is_domain(s: &str) -> bool {
             (1..=63).contains(&b.len())
                 && b[0] != b'-'
                 && b[b.len() - 1] != b'-'
-                && b.iter()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+                && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         })
 }
 
@@ -420,10 +365,7 @@ mod tests {
     const R2: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
 
     fn pairs(s: &Settings) -> Vec<(String, String)> {
-        s.to_pairs()
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect()
+        s.to_pairs().into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
     }
 
     fn read(p: &[(&str, &str)]) -> Settings {
@@ -437,10 +379,7 @@ mod tests {
         assert_eq!(d.clipboard_clear_secs, 30);
         assert_eq!(d.age_recipient, None);
         assert!(!d.strict_guard);
-        assert_eq!(
-            (d.keyvault_vault, d.keyvault_client_id, d.keyvault_tenant),
-            (None, None, None)
-        );
+        assert_eq!((d.keyvault_vault, d.keyvault_client_id, d.keyvault_tenant), (None, None, None));
         assert_eq!(read(&[]), Settings::default());
         assert!(Settings::default().warnings().is_empty());
     }
@@ -449,10 +388,7 @@ mod tests {
     fn pairs_have_every_key_in_order() {
         let p = Settings::default().to_pairs();
         assert_eq!(p.iter().map(|(k, _)| *k).collect::<Vec<_>>(), KEYS.to_vec());
-        assert_eq!(
-            p.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>(),
-            ["clipboard", "30", "", "false", "", "", ""]
-        );
+        assert_eq!(p.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>(), ["clipboard", "30", "", "false", "", "", ""]);
         assert_eq!(Settings::default().value("nope"), None);
     }
 
@@ -472,10 +408,7 @@ mod tests {
         assert_eq!(back, s);
         let d = Settings::default();
         let p = pairs(&d);
-        assert_eq!(
-            Settings::from_pairs(p.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
-            d
-        );
+        assert_eq!(Settings::from_pairs(p.iter().map(|(k, v)| (k.as_str(), v.as_str()))), d);
     }
 
     #[test]
@@ -506,56 +439,22 @@ mod tests {
         ]);
         assert_eq!(s, Settings::default());
         // Stores that exist but cannot be chosen yet.
-        assert_eq!(
-            read(&[(KEY_DEFAULT_STORE, "hcvault")]).default_store,
-            StoreKind::Clipboard
-        );
+        assert_eq!(read(&[(KEY_DEFAULT_STORE, "hcvault")]).default_store, StoreKind::Clipboard);
         for v in ["", "-1", "30s", "4294967296", " ", "\u{0}", "３０"] {
-            assert_eq!(
-                read(&[(KEY_CLIPBOARD_CLEAR_SECS, v)]).clipboard_clear_secs,
-                30,
-                "{v:?}"
-            );
+            assert_eq!(read(&[(KEY_CLIPBOARD_CLEAR_SECS, v)]).clipboard_clear_secs, 30, "{v:?}");
         }
         // Good values next to bad ones are kept.
-        let s = read(&[
-            (KEY_STRICT_GUARD, "true"),
-            (KEY_CLIPBOARD_CLEAR_SECS, "nan"),
-            ("x", "y"),
-        ]);
+        let s = read(&[(KEY_STRICT_GUARD, "true"), (KEY_CLIPBOARD_CLEAR_SECS, "nan"), ("x", "y")]);
         assert!(s.strict_guard);
         assert_eq!(s.clipboard_clear_secs, 30);
         // Later pairs win.
-        assert_eq!(
-            read(&[
-                (KEY_CLIPBOARD_CLEAR_SECS, "10"),
-                (KEY_CLIPBOARD_CLEAR_SECS, "60")
-            ])
-            .clipboard_clear_secs,
-            60
-        );
+        assert_eq!(read(&[(KEY_CLIPBOARD_CLEAR_SECS, "10"), (KEY_CLIPBOARD_CLEAR_SECS, "60")]).clipboard_clear_secs, 60);
     }
 
     #[test]
     fn never_panics_on_odd_input() {
         let long = "a".repeat(100_000);
-        let odd = [
-            "",
-            " ",
-            "é",
-            "age1é",
-            "age1\u{1F600}",
-            "{",
-            "}",
-            ".",
-            "..",
-            "-",
-            "AGE-",
-            "ssh-",
-            &long,
-            "age1",
-            "\u{200B}",
-        ];
+        let odd = ["", " ", "é", "age1é", "age1\u{1F600}", "{", "}", ".", "..", "-", "AGE-", "ssh-", &long, "age1", "\u{200B}"];
         for k in KEYS.iter().copied().chain(["", "zzz"]) {
             for v in odd {
                 let mut s = Settings::default();
@@ -587,18 +486,8 @@ mod tests {
     #[test]
     fn age_recipients() {
         assert_eq!(parse_age_recipient(R1).unwrap().as_deref(), Some(R1));
-        assert_eq!(
-            parse_age_recipient(&format!("  {R2}\n"))
-                .unwrap()
-                .as_deref(),
-            Some(R2)
-        );
-        assert_eq!(
-            parse_age_recipient(&R1.to_ascii_uppercase())
-                .unwrap()
-                .as_deref(),
-            Some(R1)
-        );
+        assert_eq!(parse_age_recipient(&format!("  {R2}\n")).unwrap().as_deref(), Some(R2));
+        assert_eq!(parse_age_recipient(&R1.to_ascii_uppercase()).unwrap().as_deref(), Some(R1));
         assert_eq!(parse_age_recipient("").unwrap(), None);
         let msg = |v: &str| parse_age_recipient(v).unwrap_err().message;
         // One changed character breaks the checksum.
@@ -608,18 +497,12 @@ mod tests {
         assert!(msg(&typo).contains("checksum"));
         assert!(msg(&R1[..61]).contains("62 characters"));
         assert!(msg(&format!("{R1}q")).contains("62 characters"));
-        assert!(
-            msg("age1yubikey1qwt50d05nh5vutpdzmlg5wn80xq5negm4uj9ghv0snvdd3yysf5yw3rhl3t")
-                .contains("Plugin")
-        );
+        assert!(msg("age1yubikey1qwt50d05nh5vutpdzmlg5wn80xq5negm4uj9ghv0snvdd3yysf5yw3rhl3t").contains("Plugin"));
         assert!(msg(&R1.replacen("age1", "agf1", 1)).contains("starts with age1"));
         assert!(msg(&R1.replacen('k', "K", 1)).contains("Mixed"));
         assert!(msg(&R1.replacen('k', "b", 1)).contains("bech32"));
         assert!(msg("ssh-ed25519 AAAAC3Nza").contains("SSH"));
-        let private = parse_age_recipient(
-            "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ",
-        )
-        .unwrap_err();
+        let private = parse_age_recipient("AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ").unwrap_err();
         assert!(private.looks_private);
         assert!(private.message.contains("private key"));
         assert!(!private.message.contains("QQQQ"));
@@ -629,76 +512,32 @@ mod tests {
     #[test]
     fn age_padding_bits_must_be_zero() {
         // Re-encode R1 with a non-zero last data value and a recomputed checksum.
-        let mut data: Vec<u8> = R1[4..56]
-            .bytes()
-            .map(|b| BECH32_CHARSET.iter().position(|&c| c == b).unwrap() as u8)
-            .collect();
+        let mut data: Vec<u8> = R1[4..56].bytes().map(|b| BECH32_CHARSET.iter().position(|&c| c == b).unwrap() as u8).collect();
         data[51] |= 1;
         let expanded: Vec<u8> = [3u8, 3, 3, 0, 1, 7, 5].to_vec(); // "age" expanded
-        let pm = bech32_polymod(
-            expanded
-                .into_iter()
-                .chain(data.iter().copied())
-                .chain([0; 6]),
-        ) ^ 1;
+        let pm = bech32_polymod(expanded.into_iter().chain(data.iter().copied()).chain([0; 6])) ^ 1;
         let check: Vec<u8> = (0..6).map(|i| ((pm >> (5 * (5 - i))) & 31) as u8).collect();
-        let s: String = "age1"
-            .chars()
-            .chain(
-                data.iter()
-                    .chain(&check)
-                    .map(|&v| BECH32_CHARSET[v as usize] as char),
-            )
-            .collect();
+        let s: String = "age1".chars().chain(data.iter().chain(&check).map(|&v| BECH32_CHARSET[v as usize] as char)).collect();
         assert_eq!(s.len(), 62);
-        assert!(parse_age_recipient(&s)
-            .unwrap_err()
-            .message
-            .contains("padding"));
+        assert!(parse_age_recipient(&s).unwrap_err().message.contains("padding"));
     }
 
     #[test]
     fn key_vault_fields() {
-        assert_eq!(
-            parse_vault("MyVault").unwrap().as_deref(),
-            Some("https://myvault.vault.azure.net")
-        );
-        assert_eq!(
-            parse_vault("https://kv-1.vault.usgovcloudapi.net/")
-                .unwrap()
-                .as_deref(),
-            Some("https://kv-1.vault.usgovcloudapi.net")
-        );
+        assert_eq!(parse_vault("MyVault").unwrap().as_deref(), Some("https://myvault.vault.azure.net"));
+        assert_eq!(parse_vault("https://kv-1.vault.usgovcloudapi.net/").unwrap().as_deref(), Some("https://kv-1.vault.usgovcloudapi.net"));
         assert_eq!(parse_vault(" ").unwrap(), None);
-        assert!(parse_vault("http://myvault.vault.azure.net")
-            .unwrap_err()
-            .message
-            .contains("https"));
+        assert!(parse_vault("http://myvault.vault.azure.net").unwrap_err().message.contains("https"));
         assert!(parse_vault("myvault.example.com").is_err());
 
         let g = "0A1B2C3D-0000-4000-8000-00000000ABCD";
-        assert_eq!(
-            parse_client_id(g).unwrap().as_deref(),
-            Some("0a1b2c3d-0000-4000-8000-00000000abcd")
-        );
-        assert_eq!(
-            parse_client_id(&format!("{{{g}}}")).unwrap().as_deref(),
-            Some("0a1b2c3d-0000-4000-8000-00000000abcd")
-        );
+        assert_eq!(parse_client_id(g).unwrap().as_deref(), Some("0a1b2c3d-0000-4000-8000-00000000abcd"));
+        assert_eq!(parse_client_id(&format!("{{{g}}}")).unwrap().as_deref(), Some("0a1b2c3d-0000-4000-8000-00000000abcd"));
         assert_eq!(parse_client_id("").unwrap(), None);
-        assert!(parse_client_id("0a1b2c3d00004000800000000000abcd")
-            .unwrap_err()
-            .message
-            .contains("GUID"));
+        assert!(parse_client_id("0a1b2c3d00004000800000000000abcd").unwrap_err().message.contains("GUID"));
 
-        assert_eq!(
-            parse_tenant(g).unwrap().as_deref(),
-            Some("0a1b2c3d-0000-4000-8000-00000000abcd")
-        );
-        assert_eq!(
-            parse_tenant("Contoso.OnMicrosoft.com").unwrap().as_deref(),
-            Some("contoso.onmicrosoft.com")
-        );
+        assert_eq!(parse_tenant(g).unwrap().as_deref(), Some("0a1b2c3d-0000-4000-8000-00000000abcd"));
+        assert_eq!(parse_tenant("Contoso.OnMicrosoft.com").unwrap().as_deref(), Some("contoso.onmicrosoft.com"));
         for bad in ["contoso", "-a.com", "a..com", "a_b.com", "a.com/", "é.com"] {
             assert!(parse_tenant(bad).is_err(), "{bad}");
         }
@@ -708,16 +547,9 @@ mod tests {
     fn key_vault_default_warns_when_incomplete() {
         let mut s = read(&[(KEY_DEFAULT_STORE, "keyvault")]);
         let w = s.warnings();
-        assert_eq!(
-            w.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
-            [KEY_KEYVAULT_VAULT, KEY_KEYVAULT_CLIENT_ID]
-        );
+        assert_eq!(w.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(), [KEY_KEYVAULT_VAULT, KEY_KEYVAULT_CLIENT_ID]);
         s.set(KEY_KEYVAULT_VAULT, "myvault").unwrap();
-        s.set(
-            KEY_KEYVAULT_CLIENT_ID,
-            "0a1b2c3d-0000-4000-8000-00000000abcd",
-        )
-        .unwrap();
+        s.set(KEY_KEYVAULT_CLIENT_ID, "0a1b2c3d-0000-4000-8000-00000000abcd").unwrap();
         assert!(s.warnings().is_empty());
     }
 

@@ -210,17 +210,12 @@ impl StoreOutcome {
 /// The pure transition: the new state after `event`. Never goes backwards.
 pub fn transition(state: SecretState, event: &SecretEvent) -> SecretState {
     let reached = match event {
-        SecretEvent::CopiedByUs | SecretEvent::CopiedByPortal | SecretEvent::CopiedByKeyboard => {
-            SecretState::Copied
-        }
+        SecretEvent::CopiedByUs | SecretEvent::CopiedByPortal | SecretEvent::CopiedByKeyboard => SecretState::Copied,
         SecretEvent::StoreConfirmed { store } if store.is_safe_at_rest() => SecretState::Saved,
         SecretEvent::StoreConfirmed { .. } => SecretState::Copied,
         SecretEvent::UserConfirmedSavedElsewhere => SecretState::ConfirmedByUser,
         // A failure, cancel, start or clipboard clear keeps what was reached before.
-        SecretEvent::StoreSaveStarted { .. }
-        | SecretEvent::StoreFailed { .. }
-        | SecretEvent::StoreCancelled { .. }
-        | SecretEvent::ClipboardCleared => state,
+        SecretEvent::StoreSaveStarted { .. } | SecretEvent::StoreFailed { .. } | SecretEvent::StoreCancelled { .. } | SecretEvent::ClipboardCleared => state,
     };
     state.furthest(reached)
 }
@@ -262,11 +257,7 @@ impl Default for Lifecycle {
 impl Lifecycle {
     /// A freshly shown secret.
     pub fn new() -> Self {
-        Lifecycle {
-            state: SecretState::Shown,
-            progress: SaveProgress::Idle,
-            saved_to: Vec::new(),
-        }
+        Lifecycle { state: SecretState::Shown, progress: SaveProgress::Idle, saved_to: Vec::new() }
     }
 
     /// Applies an event; returns true if [`Lifecycle::state`] changed.
@@ -281,15 +272,8 @@ impl Lifecycle {
                     self.saved_to.push(*store);
                 }
             }
-            SecretEvent::StoreFailed { store, reason } => {
-                self.progress = SaveProgress::Failed {
-                    store: *store,
-                    reason: reason.clone(),
-                }
-            }
-            SecretEvent::StoreCancelled { store } => {
-                self.progress = SaveProgress::Cancelled(*store)
-            }
+            SecretEvent::StoreFailed { store, reason } => self.progress = SaveProgress::Failed { store: *store, reason: reason.clone() },
+            SecretEvent::StoreCancelled { store } => self.progress = SaveProgress::Cancelled(*store),
             _ => {}
         }
         before != self.state
@@ -356,26 +340,11 @@ mod tests {
     const ALL: [S; 4] = [S::Shown, S::Copied, S::Saved, S::ConfirmedByUser];
 
     fn all_events() -> Vec<E> {
-        let mut v = vec![
-            E::CopiedByUs,
-            E::CopiedByPortal,
-            E::CopiedByKeyboard,
-            E::UserConfirmedSavedElsewhere,
-            E::ClipboardCleared,
-        ];
-        for store in [
-            StoreKind::Clipboard,
-            StoreKind::EncryptedFile,
-            StoreKind::KeyVault,
-            StoreKind::HashiCorpVault,
-            StoreKind::KeePassXc,
-        ] {
+        let mut v = vec![E::CopiedByUs, E::CopiedByPortal, E::CopiedByKeyboard, E::UserConfirmedSavedElsewhere, E::ClipboardCleared];
+        for store in [StoreKind::Clipboard, StoreKind::EncryptedFile, StoreKind::KeyVault, StoreKind::HashiCorpVault, StoreKind::KeePassXc] {
             v.push(E::StoreSaveStarted { store });
             v.push(E::StoreConfirmed { store });
-            v.push(E::StoreFailed {
-                store,
-                reason: "x".into(),
-            });
+            v.push(E::StoreFailed { store, reason: "x".into() });
             v.push(E::StoreCancelled { store });
         }
         v
@@ -389,55 +358,18 @@ mod tests {
             (S::Shown, E::CopiedByPortal, S::Copied),
             (S::Shown, E::CopiedByKeyboard, S::Copied),
             (S::Shown, E::StoreSaveStarted { store: file }, S::Shown),
-            (
-                S::Shown,
-                E::StoreFailed {
-                    store: file,
-                    reason: "denied".into(),
-                },
-                S::Shown,
-            ),
-            (
-                S::Copied,
-                E::StoreFailed {
-                    store: file,
-                    reason: "denied".into(),
-                },
-                S::Copied,
-            ),
+            (S::Shown, E::StoreFailed { store: file, reason: "denied".into() }, S::Shown),
+            (S::Copied, E::StoreFailed { store: file, reason: "denied".into() }, S::Copied),
             (S::Copied, E::StoreCancelled { store: file }, S::Copied),
             (S::Shown, E::StoreConfirmed { store: file }, S::Saved),
-            (
-                S::Shown,
-                E::StoreConfirmed {
-                    store: StoreKind::Clipboard,
-                },
-                S::Copied,
-            ),
-            (
-                S::Copied,
-                E::StoreConfirmed {
-                    store: StoreKind::KeyVault,
-                },
-                S::Saved,
-            ),
+            (S::Shown, E::StoreConfirmed { store: StoreKind::Clipboard }, S::Copied),
+            (S::Copied, E::StoreConfirmed { store: StoreKind::KeyVault }, S::Saved),
             (S::Saved, E::CopiedByUs, S::Saved),
             (S::Saved, E::UserConfirmedSavedElsewhere, S::Saved),
-            (
-                S::Saved,
-                E::StoreFailed {
-                    store: file,
-                    reason: "x".into(),
-                },
-                S::Saved,
-            ),
+            (S::Saved, E::StoreFailed { store: file, reason: "x".into() }, S::Saved),
             (S::Shown, E::UserConfirmedSavedElsewhere, S::ConfirmedByUser),
             (S::ConfirmedByUser, E::CopiedByKeyboard, S::ConfirmedByUser),
-            (
-                S::ConfirmedByUser,
-                E::StoreConfirmed { store: file },
-                S::Saved,
-            ),
+            (S::ConfirmedByUser, E::StoreConfirmed { store: file }, S::Saved),
             (S::Copied, E::ClipboardCleared, S::Copied),
         ];
         for (from, ev, to) in cases {
@@ -469,13 +401,7 @@ mod tests {
             assert_eq!(S::parse(s.as_str()), Some(s));
         }
         assert_eq!(S::parse("SAVED"), None);
-        for k in [
-            StoreKind::Clipboard,
-            StoreKind::EncryptedFile,
-            StoreKind::KeyVault,
-            StoreKind::HashiCorpVault,
-            StoreKind::KeePassXc,
-        ] {
+        for k in [StoreKind::Clipboard, StoreKind::EncryptedFile, StoreKind::KeyVault, StoreKind::HashiCorpVault, StoreKind::KeePassXc] {
             assert_eq!(StoreKind::parse(k.as_str()), Some(k));
         }
     }
@@ -486,10 +412,7 @@ mod tests {
         let mut l = Lifecycle::new();
         assert!(!l.apply(&E::StoreSaveStarted { store: kv }));
         assert_eq!(l.progress(), &SaveProgress::Saving(kv));
-        assert!(!l.apply(&E::StoreFailed {
-            store: kv,
-            reason: "403".into()
-        }));
+        assert!(!l.apply(&E::StoreFailed { store: kv, reason: "403".into() }));
         assert!(l.needs_guard(false));
         assert!(l.apply(&E::CopiedByPortal));
         assert!(!l.needs_guard(false) && l.needs_guard(true));

@@ -4,8 +4,7 @@
 /// (incl. NBSP) and invisible format marks (bidi marks that `Intl` inserts into
 /// dates, zero-width spaces, BOM).
 pub fn is_space(c: char) -> bool {
-    c.is_whitespace()
-        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}' | '\u{202A}'..='\u{202E}')
+    c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}' | '\u{202A}'..='\u{202E}')
 }
 
 /// Trims [`is_space`] characters from both ends.
@@ -37,13 +36,8 @@ mod tests {
 
     #[test]
     fn trims_nbsp_and_marks() {
-        for (input, want) in [
-            ("  a b ", "a b"),
-            ("\u{a0}x\u{a0}", "x"),
-            ("\u{200e}5/26/2027\u{200f}", "5/26/2027"),
-            ("\u{feff}\u{3000}値\t\n", "値"),
-            ("", ""),
-        ] {
+        for (input, want) in [("  a b ", "a b"), ("\u{a0}x\u{a0}", "x"), ("\u{200e}5/26/2027\u{200f}", "5/26/2027"), ("\u{feff}\u{3000}値\t\n", "値"), ("", "")]
+        {
             assert_eq!(trim(input), want, "{input:?}");
         }
         assert!(is_blank(" \u{a0}\u{200b}"));

@@ -23,11 +23,11 @@ use crate::core::detect::{detect_row, Detection, Seen};
 use crate::core::grid::{app_name_from_title, RowSnapshot};
 use crate::core::layout::{layout, Size, Span};
 use crate::core::route::{classify_host, fragment_of, parse_route, HostKind, Route};
-use crate::dom::observer::Observer;
 use crate::core::state::{Lifecycle, SecretEvent, SecretState, StoreKind, StoreOutcome};
+use crate::dom::observer::Observer;
 use crate::dom::prompt::{Action, Confirm, LeaveChoice, Prompt};
-use crate::platform::{self, get_str, obj, MessageListener};
 use crate::dom::scan;
+use crate::platform::{self, get_str, obj, MessageListener};
 
 const MAX_QUEUE: usize = 512;
 const MAX_ROWS_PER_BATCH: usize = 200;
@@ -332,12 +332,7 @@ impl Frame {
         }
         let value = Zeroizing::new(cells[finding.value_cell][finding.start..finding.end].to_owned());
         let at = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.time_origin() + p.now());
-        let msg = obj(&[
-            ("type", "detected".into()),
-            ("fp", JsValue::from_str(&key)),
-            ("label", JsValue::from_str(&detection.label())),
-            ("at", at.into()),
-        ]);
+        let msg = obj(&[("type", "detected".into()), ("fp", JsValue::from_str(&key)), ("label", JsValue::from_str(&detection.label())), ("at", at.into())]);
         self.held.push(Held { key, detection, value, life: Lifecycle::new(), prompt: None, blocked: false });
         self.show_prompt(self.held.len() - 1, Some(row));
         self.rearm();
@@ -422,7 +417,8 @@ impl Frame {
             return;
         }
         // What the page put over a prompt (anything but our own frames) covers it.
-        let ours: Vec<Element> = self.held.iter().filter_map(|h| Some(h.prompt.as_ref()?.element().clone())).chain(self.confirm.as_ref().map(|c| c.element().clone())).collect();
+        let ours: Vec<Element> =
+            self.held.iter().filter_map(|h| Some(h.prompt.as_ref()?.element().clone())).chain(self.confirm.as_ref().map(|c| c.element().clone())).collect();
         for h in self.held.iter_mut() {
             let Some(p) = h.prompt.as_mut() else { continue };
             let covered = p.hit().is_some_and(|e| !ours.contains(&e));
@@ -461,10 +457,7 @@ impl Frame {
         let rows: Vec<Span> = self.held.iter().filter_map(|h| h.prompt.as_ref()?.row_span()).collect();
         let win = self.doc.default_view();
         let dim = |v: Option<JsValue>| v.and_then(|v| v.as_f64()).unwrap_or(0.0);
-        let view = Size {
-            height: dim(win.as_ref().and_then(|w| w.inner_height().ok())),
-            width: dim(win.as_ref().and_then(|w| w.inner_width().ok())),
-        };
+        let view = Size { height: dim(win.as_ref().and_then(|w| w.inner_height().ok())), width: dim(win.as_ref().and_then(|w| w.inner_width().ok())) };
         let prompts: Vec<&Prompt> = self.held.iter().filter_map(|h| h.prompt.as_ref()).collect();
         // One card: the newest expanded prompt (the others were collapsed when it opened).
         let card = prompts.iter().rev().find(|p| !p.collapsed()).copied();
@@ -587,7 +580,9 @@ async fn save_to(key: &str, input: StoreInput) {
         }
         Some(msg)
     })
-    .flatten() else { return };
+    .flatten() else {
+        return;
+    };
     drop(input); // the passphrase: wiped now (the message holds the only other copy)
     let reply = platform::send(&msg).await;
     drop(msg); // the message object held a JS copy of the value: let it go at once
@@ -826,7 +821,6 @@ async fn leave_choice(choice: LeaveChoice, url: String, key: Option<String>, tra
         }
     }
 }
-
 
 /// One secret this frame holds, as the wasm tests see it (never the value).
 #[derive(Debug)]

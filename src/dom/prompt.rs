@@ -143,7 +143,13 @@ struct ExtFrame {
 /// `style`): registers a one-time token with the background, posts `init` plus the token and
 /// one `MessageChannel` port to the frame once it loaded (addressed to the extension's
 /// origin), and hands every message the frame sends on that port to `on_message`.
-fn open_frame(doc: &Document, page: &str, init: &JsValue, style: &str, on_message: impl Fn(&JsValue, &Element, &MessagePort) + 'static) -> Result<ExtFrame, JsValue> {
+fn open_frame(
+    doc: &Document,
+    page: &str,
+    init: &JsValue,
+    style: &str,
+    on_message: impl Fn(&JsValue, &Element, &MessagePort) + 'static,
+) -> Result<ExtFrame, JsValue> {
     let url = crate::platform::get_url(page)?;
     let origin = origin_of(&url).to_owned();
     let token = token()?;
@@ -404,7 +410,11 @@ impl Prompt {
     /// The prompt's full size (a squeezed card's whole content), card or reminder.
     pub fn size(&self) -> Size {
         let s = self.shared.borrow();
-        if s.collapsed { s.pill } else { s.card }
+        if s.collapsed {
+            s.pill
+        } else {
+            s.card
+        }
     }
 
     /// Records that a store run ended (`saved`, `failed`, `cancelled`, `needsConfirmation`,
@@ -463,7 +473,15 @@ fn focus_frame(iframe: &Element, port: &MessagePort) {
 }
 
 /// A message from our prompt frame (only the frame holds the other port).
-fn on_frame_message(data: &JsValue, shared: &Rc<RefCell<Shared>>, on_action: &Rc<dyn Fn(Action)>, relayout: &Relayout, iframe: &Element, doc: &Document, port: &MessagePort) {
+fn on_frame_message(
+    data: &JsValue,
+    shared: &Rc<RefCell<Shared>>,
+    on_action: &Rc<dyn Fn(Action)>,
+    relayout: &Relayout,
+    iframe: &Element,
+    doc: &Document,
+    port: &MessagePort,
+) {
     let size = |k: &str| {
         let a = js_sys::Reflect::get(data, &k.into()).unwrap_or(JsValue::UNDEFINED);
         Size { width: get_f64(&a, "w").unwrap_or(0.0), height: get_f64(&a, "h").unwrap_or(0.0) }
@@ -542,10 +560,7 @@ fn page_is_dark(doc: &Document) -> bool {
     let Ok(Some(style)) = win.get_computed_style(&body) else { return false };
     let bg = style.get_property_value("background-color").unwrap_or_default();
     // "rgb(r, g, b)" or "rgba(r, g, b, a)"; integers only (float parsing costs ~20 KB of wasm).
-    let mut nums = bg
-        .trim_start_matches(|c: char| !c.is_ascii_digit())
-        .split([',', ')'])
-        .map(|s| s.trim().parse::<u32>().ok());
+    let mut nums = bg.trim_start_matches(|c: char| !c.is_ascii_digit()).split([',', ')']).map(|s| s.trim().parse::<u32>().ok());
     let (Some(Some(r)), Some(Some(g)), Some(Some(b))) = (nums.next(), nums.next(), nums.next()) else { return false };
     // A transparent body ("rgba(0, 0, 0, 0)") is not dark: its alpha is not an integer 1.
     let transparent = bg.starts_with("rgba") && !bg.trim_end_matches(')').ends_with(" 1");

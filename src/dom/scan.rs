@@ -11,8 +11,7 @@ use zeroize::Zeroizing;
 
 /// Anything that can be a grid row.
 pub const ROW_SEL: &str = "[role=row],tr,.ms-DetailsRow,.fxc-gc-row";
-const CELL_SEL: &str =
-    "[role=gridcell],[role=rowheader],[data-automationid=DetailsRowCell],td,.fxc-gc-cell";
+const CELL_SEL: &str = "[role=gridcell],[role=rowheader],[data-automationid=DetailsRowCell],td,.fxc-gc-cell";
 const HEADER_SEL: &str = "[role=columnheader],th";
 const GRID_SEL: &str = "[role=grid],[role=treegrid],table,.ms-DetailsList";
 
@@ -123,10 +122,7 @@ pub fn read_row(row: &Element) -> Option<RowText> {
     let mut cells = Vec::new();
     for i in 0..list.length() {
         let Some(cell) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
-        let nested = cell
-            .parent_element()
-            .and_then(|p| p.closest(CELL_SEL).ok().flatten())
-            .is_some_and(|outer| row.contains(Some(&outer)));
+        let nested = cell.parent_element().and_then(|p| p.closest(CELL_SEL).ok().flatten()).is_some_and(|outer| row.contains(Some(&outer)));
         if !nested {
             cells.push(visible_text(&cell));
         }
@@ -140,8 +136,5 @@ pub fn read_row(row: &Element) -> Option<RowText> {
 fn headers_of(row: &Element) -> Vec<String> {
     let Some(grid) = row.closest(GRID_SEL).ok().flatten() else { return Vec::new() };
     let Ok(list) = grid.query_selector_all(HEADER_SEL) else { return Vec::new() };
-    (0..list.length().min(16))
-        .filter_map(|i| list.item(i))
-        .map(|n| n.text_content().unwrap_or_default())
-        .collect()
+    (0..list.length().min(16)).filter_map(|i| list.item(i)).map(|n| n.text_content().unwrap_or_default()).collect()
 }

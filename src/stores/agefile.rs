@@ -101,12 +101,10 @@ fn parse_recipient(s: &str) -> Result<age::x25519::Recipient, String> {
     }
     if lower.starts_with("age-secret-key-") {
         // Never echo it back.
-        return Err(
-            "this is a SECRET key (AGE-SECRET-KEY-…): paste the public key \
+        return Err("this is a SECRET key (AGE-SECRET-KEY-…): paste the public key \
                     (\"age1…\", printed by age-keygen or `age-keygen -y key.txt`) instead, \
                     and keep the secret key private"
-                .into(),
-        );
+            .into());
     }
     if lower.starts_with("ssh-") || lower.starts_with("ecdsa-") {
         return Err("SSH keys are not supported; use an X25519 age key (\"age1…\")".into());
@@ -114,31 +112,22 @@ fn parse_recipient(s: &str) -> Result<age::x25519::Recipient, String> {
     // `1` is not a Bech32 data character, so a second `1` means another HRP: a plugin or
     // post-quantum recipient (`age1pq1…`, `age1yubikey1…`). ("age1pq…" alone can be X25519.)
     if lower.starts_with("age1") && (lower[4..].contains('1') || s.len() > 70) {
-        return Err(
-            "only X25519 keys (\"age1\" followed by 58 characters) are supported, \
+        return Err("only X25519 keys (\"age1\" followed by 58 characters) are supported, \
                     not post-quantum or plugin recipients"
-                .into(),
-        );
+            .into());
     }
     if lower.starts_with("age1") && lower != s && s.to_ascii_uppercase() != s {
-        return Err(
-            "it mixes upper and lower case; copy it exactly as age-keygen printed it".into(),
-        );
+        return Err("it mixes upper and lower case; copy it exactly as age-keygen printed it".into());
     }
     if !lower.starts_with("age1") {
         return Err("an age public key starts with \"age1\"".into());
     }
     if s.len() != 62 {
-        return Err(format!(
-            "an X25519 age public key is 62 characters long, this one is {}",
-            s.len()
-        ));
+        return Err(format!("an X25519 age public key is 62 characters long, this one is {}", s.len()));
     }
     // age parses lower-case Bech32 only.
     age::x25519::Recipient::from_str(&lower).map_err(|e| match e {
-        "invalid Bech32 encoding" => {
-            "its checksum does not match: a character is wrong or missing".to_owned()
-        }
+        "invalid Bech32 encoding" => "its checksum does not match: a character is wrong or missing".to_owned(),
         other => other.to_owned(),
     })
 }
@@ -165,11 +154,7 @@ pub fn encrypt(plaintext: &[u8], key: &AgeKey) -> Result<Vec<u8>, AgeError> {
     }
 }
 
-fn encrypt_with_passphrase(
-    plaintext: &[u8],
-    passphrase: &str,
-    log_n: u8,
-) -> Result<Vec<u8>, AgeError> {
+fn encrypt_with_passphrase(plaintext: &[u8], passphrase: &str, log_n: u8) -> Result<Vec<u8>, AgeError> {
     // `to_owned` allocates exactly `len`, so the conversion to a boxed str inside
     // SecretString does not reallocate (and leave an un-wiped copy behind).
     let secret = SecretString::from(passphrase.to_owned());
@@ -179,8 +164,7 @@ fn encrypt_with_passphrase(
 }
 
 fn encrypt_to(recipient: &dyn age::Recipient, plaintext: &[u8]) -> Result<Vec<u8>, AgeError> {
-    let encryptor = age::Encryptor::with_recipients(std::iter::once(recipient))
-        .map_err(|_| AgeError::Encrypt("no usable recipient".into()))?;
+    let encryptor = age::Encryptor::with_recipients(std::iter::once(recipient)).map_err(|_| AgeError::Encrypt("no usable recipient".into()))?;
     // Header (~200 bytes) + 16-byte tag per 64 KiB chunk.
     let mut out = Vec::with_capacity(plaintext.len() + 256);
     let io = |e: std::io::Error| AgeError::Encrypt(e.kind().to_string());
@@ -232,16 +216,8 @@ pub fn build_plaintext(req: &SaveRequest, created: &str) -> Result<Zeroizing<Vec
     // Replace the placeholder lines. Work out the final size first so the output is
     // allocated once (no reallocation leaving a partial copy of the secret behind).
     let replace = |line: &[u8]| -> Option<String> {
-        for (name, ok, seen) in [
-            ("AZURE_CLIENT_ID", client_ok, client),
-            ("AZURE_TENANT_ID", tenant_ok, tenant),
-        ] {
-            if !ok
-                && line
-                    .strip_prefix(name.as_bytes())
-                    .and_then(|r| r.strip_prefix(b"="))
-                    == Some(NIL.as_bytes())
-            {
+        for (name, ok, seen) in [("AZURE_CLIENT_ID", client_ok, client), ("AZURE_TENANT_ID", tenant_ok, tenant)] {
+            if !ok && line.strip_prefix(name.as_bytes()).and_then(|r| r.strip_prefix(b"=")) == Some(NIL.as_bytes()) {
                 let seen = envfile::comment_text(seen);
                 let sep = if seen.is_empty() { "" } else { "  " };
                 return Some(format!("# {name}={seen}{sep}({NOT_DETECTED})"));
@@ -250,9 +226,7 @@ pub fn build_plaintext(req: &SaveRequest, created: &str) -> Result<Zeroizing<Vec
         None
     };
     let lines = || built.split(|&b| b == b'\n').filter(|l| !l.is_empty());
-    let len: usize = lines()
-        .map(|l| replace(l).map_or(l.len(), |r| r.len()) + 1)
-        .sum();
+    let len: usize = lines().map(|l| replace(l).map_or(l.len(), |r| r.len()) + 1).sum();
     let mut out = Zeroizing::new(Vec::with_capacity(len));
     for line in lines() {
         match replace(line) {
@@ -269,12 +243,7 @@ pub fn build_plaintext(req: &SaveRequest, created: &str) -> Result<Zeroizing<Vec
 #[cfg(target_arch = "wasm32")]
 pub fn today() -> String {
     let d = js_sys::Date::new_0();
-    format!(
-        "{:04}-{:02}-{:02}",
-        d.get_full_year(),
-        d.get_month() + 1,
-        d.get_date()
-    )
+    format!("{:04}-{:02}-{:02}", d.get_full_year(), d.get_month() + 1, d.get_date())
 }
 
 /// Builds, encrypts and downloads the file (save-as dialog if `req.save_as`).
@@ -288,25 +257,14 @@ pub async fn save_encrypted_file(req: SaveRequest) -> Result<super::Receipt, Sto
     use super::download::{save_download_with, DownloadError};
 
     // The recipient wins over a passphrase (it is a deliberate setting in the options).
-    let recipient = req
-        .age_recipient
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty());
+    let recipient = req.age_recipient.as_deref().map(str::trim).filter(|r| !r.is_empty());
     let (key, how) = match (recipient, &req.passphrase) {
-        (Some(r), _) => (
-            AgeKey::Recipient(r.to_owned()),
-            format!("encrypted to {}", short_key(r)),
-        ),
-        (None, Some(p)) if !p.is_empty() => (
-            AgeKey::Passphrase(p.clone()),
-            "encrypted with your passphrase".to_owned(),
-        ),
+        (Some(r), _) => (AgeKey::Recipient(r.to_owned()), format!("encrypted to {}", short_key(r))),
+        (None, Some(p)) if !p.is_empty() => (AgeKey::Passphrase(p.clone()), "encrypted with your passphrase".to_owned()),
         (None, _) => return Err(StoreError::NeedsPassphrase),
     };
     if let AgeKey::Recipient(r) = &key {
-        validate_recipient(r)
-            .map_err(|why| StoreError::Failed(AgeError::BadRecipient(why).user_message()))?;
+        validate_recipient(r).map_err(|why| StoreError::Failed(AgeError::BadRecipient(why).user_message()))?;
     }
     let date = today();
     let save_as = req.save_as;
@@ -324,9 +282,7 @@ pub async fn save_encrypted_file(req: SaveRequest) -> Result<super::Receipt, Sto
         e => StoreError::Failed(e.user_message()),
     })?;
     match save_download_with(ciphertext, &name, save_as).await {
-        Ok(path) => Ok(super::Receipt {
-            message: format!("Saved {path} ({how})."),
-        }),
+        Ok(path) => Ok(super::Receipt { message: format!("Saved {path} ({how}).") }),
         Err(DownloadError::Cancelled) => Err(StoreError::Cancelled),
         Err(e) => Err(StoreError::Download(e)),
     }
@@ -410,18 +366,10 @@ mod tests {
     fn encrypt_rejects_bad_keys() {
         let e = encrypt(b"x", &AgeKey::Recipient("age1nope".into())).unwrap_err();
         assert!(matches!(e, AgeError::BadRecipient(_)), "{e:?}");
-        assert!(e
-            .user_message()
-            .starts_with("The age recipient is not valid"));
-        assert_eq!(
-            encrypt(b"x", &AgeKey::Passphrase(Zeroizing::new(String::new()))).unwrap_err(),
-            AgeError::EmptyPassphrase
-        );
+        assert!(e.user_message().starts_with("The age recipient is not valid"));
+        assert_eq!(encrypt(b"x", &AgeKey::Passphrase(Zeroizing::new(String::new()))).unwrap_err(), AgeError::EmptyPassphrase);
         let long = Zeroizing::new("p".repeat(MAX_PASSPHRASE_LEN + 1));
-        assert_eq!(
-            encrypt(b"x", &AgeKey::Passphrase(long)).unwrap_err(),
-            AgeError::PassphraseTooLong
-        );
+        assert_eq!(encrypt(b"x", &AgeKey::Passphrase(long)).unwrap_err(), AgeError::PassphraseTooLong);
     }
 
     #[test]
@@ -436,13 +384,8 @@ mod tests {
         // is checked against the age CLI in tests/agefile_cli.rs.
         let ct = encrypt_with_passphrase(b"hello\n", "correct horse battery staple", 10).unwrap();
         let header = String::from_utf8_lossy(&ct[..80]);
-        assert!(
-            header.contains("\n-> scrypt ") && header.contains(" 10\n"),
-            "{header}"
-        );
-        let ident = age::scrypt::Identity::new(SecretString::from(
-            "correct horse battery staple".to_owned(),
-        ));
+        assert!(header.contains("\n-> scrypt ") && header.contains(" 10\n"), "{header}");
+        let ident = age::scrypt::Identity::new(SecretString::from("correct horse battery staple".to_owned()));
         assert_eq!(age::decrypt(&ident, &ct).unwrap(), b"hello\n");
     }
 
@@ -454,8 +397,7 @@ mod tests {
 
     #[test]
     fn plaintext_with_all_ids() {
-        let text =
-            String::from_utf8(build_plaintext(&req(), "2026-09-15").unwrap().to_vec()).unwrap();
+        let text = String::from_utf8(build_plaintext(&req(), "2026-09-15").unwrap().to_vec()).unwrap();
         assert!(text.contains("\nAZURE_CLIENT_ID=11111111-2222-3333-4444-555555555555\n"));
         assert!(text.contains("\nAZURE_TENANT_ID=aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\n"));
         assert!(text.ends_with(&format!("\nAZURE_CLIENT_SECRET={SECRET}\n")));
@@ -473,16 +415,8 @@ mod tests {
         assert_eq!(out.len(), out.capacity(), "allocated once");
         let text = String::from_utf8(out.to_vec()).unwrap();
         assert!(!text.contains("00000000-0000"), "{text}");
-        assert!(
-            text.contains(&format!("\n# AZURE_CLIENT_ID=({NOT_DETECTED})\n")),
-            "{text}"
-        );
-        assert!(
-            text.contains(&format!(
-                "\n# AZURE_TENANT_ID=contoso.onmicrosoft.com AZURE_X=1  ({NOT_DETECTED})\n"
-            )),
-            "{text}"
-        );
+        assert!(text.contains(&format!("\n# AZURE_CLIENT_ID=({NOT_DETECTED})\n")), "{text}");
+        assert!(text.contains(&format!("\n# AZURE_TENANT_ID=contoso.onmicrosoft.com AZURE_X=1  ({NOT_DETECTED})\n")), "{text}");
         assert!(text.contains("# Expires: unknown\n"));
         let vars: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
         assert_eq!(vars, [format!("AZURE_CLIENT_SECRET={SECRET}")]);
@@ -493,10 +427,7 @@ mod tests {
         let mut r = req();
         r.value = Zeroizing::new("has space".into());
         let e = build_plaintext(&r, "2026-09-15").unwrap_err();
-        assert!(
-            matches!(&e, StoreError::Failed(m) if !m.contains("has space")),
-            "{e:?}"
-        );
+        assert!(matches!(&e, StoreError::Failed(m) if !m.contains("has space")), "{e:?}");
     }
 
     #[test]

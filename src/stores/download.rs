@@ -68,30 +68,20 @@ impl DownloadError {
     pub fn user_message(&self) -> String {
         match self {
             DownloadError::Cancelled => "the download was cancelled".into(),
-            DownloadError::Unavailable => {
-                "this browser did not give ShownOnce access to downloads".into()
-            }
+            DownloadError::Unavailable => "this browser did not give ShownOnce access to downloads".into(),
             DownloadError::Rejected(why) => format!("the browser refused the download ({why})"),
             DownloadError::Interrupted(code) => match code.as_str() {
                 "FILE_ACCESS_DENIED" => "the browser may not write to that folder".into(),
                 "FILE_NO_SPACE" => "the disk is full".into(),
                 "FILE_NAME_TOO_LONG" => "the file name is too long for that folder".into(),
                 "FILE_TRANSIENT_ERROR" => "a temporary file error happened; try again".into(),
-                "FILE_BLOCKED" | "FILE_VIRUS_INFECTED" | "FILE_SECURITY_CHECK_FAILED" => {
-                    "a security policy or scanner blocked the file".into()
-                }
+                "FILE_BLOCKED" | "FILE_VIRUS_INFECTED" | "FILE_SECURITY_CHECK_FAILED" => "a security policy or scanner blocked the file".into(),
                 "USER_SHUTDOWN" => "the browser was closing".into(),
                 "" => "the download was interrupted".into(),
                 other => format!("the download was interrupted ({other})"),
             },
-            DownloadError::Vanished => {
-                "the download disappeared from the browser's download list before it finished"
-                    .into()
-            }
-            DownloadError::TimedOut => {
-                "the download did not finish within 15 minutes; check the browser's downloads"
-                    .into()
-            }
+            DownloadError::Vanished => "the download disappeared from the browser's download list before it finished".into(),
+            DownloadError::TimedOut => "the download did not finish within 15 minutes; check the browser's downloads".into(),
         }
     }
 }
@@ -106,7 +96,11 @@ impl DownloadError {
             DownloadError::Interrupted(code) => {
                 // Browser error codes are upper-case identifiers; anything else is not echoed.
                 let safe = !code.is_empty() && code.len() <= 40 && code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_');
-                if safe { ["interrupted:", code].concat() } else { "interrupted".into() }
+                if safe {
+                    ["interrupted:", code].concat()
+                } else {
+                    "interrupted".into()
+                }
             }
             DownloadError::Vanished => "vanished".into(),
             DownloadError::TimedOut => "timedOut".into(),
@@ -202,8 +196,7 @@ impl Listener {
                 }
             }
         });
-        on_changed_add_listener(closure.as_ref().unchecked_ref())
-            .map_err(|_| DownloadError::Unavailable)?;
+        on_changed_add_listener(closure.as_ref().unchecked_ref()).map_err(|_| DownloadError::Unavailable)?;
         Ok(Listener { closure })
     }
 }
@@ -227,11 +220,7 @@ impl Drop for ObjectUrl {
 /// straight into the browser's download folder; name uniquified on conflict). Resolves once
 /// the browser reports the download `complete`, with the final path when the browser tells
 /// it (else the file name).
-pub async fn save_download_with(
-    bytes: Vec<u8>,
-    file_name: &str,
-    save_as: bool,
-) -> Result<String, DownloadError> {
+pub async fn save_download_with(bytes: Vec<u8>, file_name: &str, save_as: bool) -> Result<String, DownloadError> {
     let (url, _blob_url) = download_url(&bytes);
     drop(bytes);
 
@@ -250,9 +239,7 @@ pub async fn save_download_with(
     drop(url);
     let started = downloads_download(&options).map_err(|_| DownloadError::Unavailable)?;
     let id = match JsFuture::from(started).await {
-        Ok(id) => id
-            .as_f64()
-            .ok_or_else(|| DownloadError::Rejected("no download id".into()))?,
+        Ok(id) => id.as_f64().ok_or_else(|| DownloadError::Rejected("no download id".into()))?,
         Err(e) => return Err(rejection(&e)),
     };
     watch.borrow_mut().set_target(id);
@@ -315,17 +302,12 @@ fn blob_url(bytes: &[u8]) -> Option<ObjectUrl> {
     bag.set_type("application/octet-stream");
     let parts = Array::of1(&Uint8Array::from(bytes));
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &bag).ok()?;
-    web_sys::Url::create_object_url_with_blob(&blob)
-        .ok()
-        .map(ObjectUrl)
+    web_sys::Url::create_object_url_with_blob(&blob).ok().map(ObjectUrl)
 }
 
 /// Maps a rejected `download()` to an error; Firefox rejects a cancelled save-as dialog.
 fn rejection(e: &JsValue) -> DownloadError {
-    let msg = get(e, "message")
-        .as_string()
-        .or_else(|| e.as_string())
-        .unwrap_or_default();
+    let msg = get(e, "message").as_string().or_else(|| e.as_string()).unwrap_or_default();
     if msg.to_ascii_lowercase().contains("cancel") {
         return DownloadError::Cancelled;
     }
@@ -334,26 +316,16 @@ fn rejection(e: &JsValue) -> DownloadError {
     }
     // The message may quote the (long) URL: keep it short.
     let short: String = msg.chars().take(160).collect();
-    DownloadError::Rejected(if short.is_empty() {
-        "no reason given".into()
-    } else {
-        short
-    })
+    DownloadError::Rejected(if short.is_empty() { "no reason given".into() } else { short })
 }
 
 /// `downloads.search({id})`: the item, `None` if it is gone, `Err` if the call failed.
 async fn search(id: f64) -> Result<Option<JsValue>, ()> {
     let query = Object::new();
     set(&query, "id", &JsValue::from_f64(id));
-    let found = JsFuture::from(downloads_search(&query).map_err(|_| ())?)
-        .await
-        .map_err(|_| ())?;
+    let found = JsFuture::from(downloads_search(&query).map_err(|_| ())?).await.map_err(|_| ())?;
     let items: Array = found.dyn_into().map_err(|_| ())?;
-    Ok(if items.length() == 0 {
-        None
-    } else {
-        Some(items.get(0))
-    })
+    Ok(if items.length() == 0 { None } else { Some(items.get(0)) })
 }
 
 fn sleep(ms: i32) -> Promise {
@@ -384,11 +356,7 @@ pub fn base64_into(bytes: &[u8], out: &mut String) {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     out.reserve(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
             if i <= chunk.len() {

@@ -35,11 +35,7 @@ pub struct HttpResponse {
 
 /// Whether the browser believes it is online (`navigator.onLine`; true when unknown).
 pub fn online() -> bool {
-    Reflect::get(&js_sys::global(), &"navigator".into())
-        .and_then(|n| Reflect::get(&n, &"onLine".into()))
-        .ok()
-        .and_then(|v| v.as_bool())
-        .unwrap_or(true)
+    Reflect::get(&js_sys::global(), &"navigator".into()).and_then(|n| Reflect::get(&n, &"onLine".into())).ok().and_then(|v| v.as_bool()).unwrap_or(true)
 }
 
 /// Sends one request. `Err` is a network failure (no response at all): DNS, TLS,

@@ -12,8 +12,8 @@ use js_sys::Date;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::core::keyvault::{
-    derive_secret_name, expiry_unix, interpret_put, interpret_read_back, interpret_versions, map_error, put_secret_request, read_back_request, validate_secret_name,
-    versions_request, Cloud, KvError, KvRequest, KvResponse, RetryPolicy, SecretContext, VaultUrl,
+    derive_secret_name, expiry_unix, interpret_put, interpret_read_back, interpret_versions, map_error, put_secret_request, read_back_request,
+    validate_secret_name, versions_request, Cloud, KvError, KvRequest, KvResponse, RetryPolicy, SecretContext, VaultUrl,
 };
 use crate::core::state::StoreKind;
 use crate::platform;
@@ -142,9 +142,11 @@ impl Store for KeyVaultStore {
             None => setting("keyvault_vault").await.ok_or_else(|| StoreError::Failed("no vault chosen: enter one in the prompt or in the options".into()))?,
         };
         let vault = VaultUrl::parse(&vault_text, Cloud::Public).map_err(|e| StoreError::Failed(e.to_string()))?;
-        let client_id = setting("keyvault_client_id")
-            .await
-            .ok_or_else(|| StoreError::Failed("Key Vault sign-in is not set up: enter the Application (client) ID in the ShownOnce options (the README explains how to register it)".into()))?;
+        let client_id = setting("keyvault_client_id").await.ok_or_else(|| {
+            StoreError::Failed(
+                "Key Vault sign-in is not set up: enter the Application (client) ID in the ShownOnce options (the README explains how to register it)".into(),
+            )
+        })?;
         let description = req.description.trim();
         let name = req.secret_name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| derive_secret_name(&req.app_name, description));
         let name = name.trim().to_owned();
@@ -153,7 +155,8 @@ impl Store for KeyVaultStore {
             Some(t) => t,
             None => known_tenant(&vault).await.unwrap_or_else(|| "organizations".into()),
         };
-        let mut s = Session { vault: vault.clone(), name: name.clone(), account: Account { cloud: vault.cloud(), tenant, client_id }, policy: RetryPolicy::default() };
+        let mut s =
+            Session { vault: vault.clone(), name: name.clone(), account: Account { cloud: vault.cloud(), tenant, client_id }, policy: RetryPolicy::default() };
         let bad_name = |e: crate::core::keyvault::SecretNameError| StoreError::Failed(e.to_string());
 
         // 1. Does the name exist? (Without a token yet, the vault's 401 names its tenant.)
@@ -191,6 +194,8 @@ impl Store for KeyVaultStore {
         let v = interpret_read_back(&view(&resp), &vault, &written, req.value.as_bytes(), now_unix()).map_err(|e| failed(&e, &vault, &name))?;
         let short: String = v.version.chars().take(8).collect();
         let exp = if ctx.expires_unix.is_some() { " with its expiry date" } else { "" };
-        Ok(Receipt { message: format!("Saved to Key Vault \"{}\" as \"{}\" (version {short}…){exp}, and verified by reading it back.", vault.name(), v.name) })
+        Ok(Receipt {
+            message: format!("Saved to Key Vault \"{}\" as \"{}\" (version {short}…){exp}, and verified by reading it back.", vault.name(), v.name)
+        })
     }
 }

@@ -99,10 +99,7 @@ impl fmt::Debug for SaveRequest {
             .field("secret_id", &self.secret_id)
             .field("expires", &self.expires)
             .field("locale", &self.locale)
-            .field(
-                "passphrase",
-                &self.passphrase.as_ref().map(|_| "<redacted>"),
-            )
+            .field("passphrase", &self.passphrase.as_ref().map(|_| "<redacted>"))
             .field("age_recipient", &self.age_recipient)
             .field("save_as", &self.save_as)
             .field("vault", &self.vault)
@@ -141,10 +138,7 @@ impl StoreError {
     pub fn user_message(&self) -> String {
         match self {
             StoreError::Cancelled => "Cancelled: the secret is not saved yet.".into(),
-            StoreError::NeedsPassphrase => {
-                "Type a passphrase to encrypt the file with (or set an age key in the options)."
-                    .into()
-            }
+            StoreError::NeedsPassphrase => "Type a passphrase to encrypt the file with (or set an age key in the options).".into(),
             StoreError::NeedsConfirmation(question) => question.clone(),
             #[cfg(all(target_arch = "wasm32", feature = "background"))]
             StoreError::Download(e) => format!("Not saved: {e}"),
@@ -189,10 +183,7 @@ pub async fn save(kind: StoreKind, req: SaveRequest) -> Result<Receipt, StoreErr
     match kind {
         StoreKind::EncryptedFile => EncryptedFileStore.save(req).await,
         StoreKind::KeyVault => keyvault::KeyVaultStore.save(req).await,
-        other => Err(StoreError::Failed(format!(
-            "the {} store is not available in this version",
-            other.as_str()
-        ))),
+        other => Err(StoreError::Failed(format!("the {} store is not available in this version", other.as_str()))),
     }
 }
 
@@ -212,9 +203,6 @@ mod tests {
         assert!(req.save_as, "the default asks where to save");
         assert_eq!(SaveRequest::default().locale, None);
         let s = format!("{req:?}");
-        assert!(
-            !s.contains("abc8Q~value") && !s.contains("hunter2") && s.contains("app") && s.contains("locale: Some(\"en-GB\")"),
-            "{s}"
-        );
+        assert!(!s.contains("abc8Q~value") && !s.contains("hunter2") && s.contains("app") && s.contains("locale: Some(\"en-GB\")"), "{s}");
     }
 }

@@ -79,9 +79,7 @@ async fn store(key: &str, t: Tokens) {
 }
 
 async fn cached(key: &str) -> Option<Tokens> {
-    let mem = CACHE.with(|c| {
-        c.borrow().get(key).map(|t| Tokens { access: t.access.clone(), refresh: t.refresh.clone(), expires_at_ms: t.expires_at_ms })
-    });
+    let mem = CACHE.with(|c| c.borrow().get(key).map(|t| Tokens { access: t.access.clone(), refresh: t.refresh.clone(), expires_at_ms: t.expires_at_ms }));
     match mem {
         Some(t) => Some(t),
         None => load(key).await,
@@ -122,12 +120,12 @@ fn token_error(e: TokenError) -> StoreError {
 
 async fn redeem(account: &Account, cfg: &AuthConfig, body: Zeroizing<String>) -> Result<Zeroizing<String>, TokenError> {
     let sent = Date::now();
-    let resp = http::send("POST", &cfg.token_url(), &[("Content-Type", "application/x-www-form-urlencoded")], Some(body.as_bytes()))
-        .await
-        .map_err(|_| TokenError::Rejected {
+    let resp = http::send("POST", &cfg.token_url(), &[("Content-Type", "application/x-www-form-urlencoded")], Some(body.as_bytes())).await.map_err(|_| {
+        TokenError::Rejected {
             error: "network".into(),
             description: format!("Could not reach {}. Check your network and retry.", account.cloud.authority_host()),
-        })?;
+        }
+    })?;
     let t = parse_token_response(resp.status, &resp.body)?;
     let access = Zeroizing::new(t.access_token.clone());
     let expires_at_ms = sent + (t.expires_in as f64) * 1000.0;
@@ -147,7 +145,8 @@ pub async fn access_token(account: &Account, interactive: bool) -> Result<Zeroiz
     if let Some(a) = cached_access_token(account).await {
         return Ok(a);
     }
-    let redirect_uri = platform::identity_redirect_url().map_err(|_| StoreError::Failed("this browser does not offer sign-in windows to extensions (identity API missing)".into()))?;
+    let redirect_uri = platform::identity_redirect_url()
+        .map_err(|_| StoreError::Failed("this browser does not offer sign-in windows to extensions (identity API missing)".into()))?;
     let cfg = account.config(&redirect_uri);
     if let Some(refresh) = cached(&account.key()).await.and_then(|t| t.refresh) {
         match redeem(account, &cfg, Zeroizing::new(cfg.refresh_token_body(&refresh))).await {

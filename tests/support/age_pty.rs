@@ -40,12 +40,5 @@ _, status = os.waitpid(pid, 0)
 sys.stderr.write(rest.decode(errors="replace"))
 sys.exit(os.waitstatus_to_exitcode(status))
 "#;
-    Command::new("python3")
-        .arg("-c")
-        .arg(PTY)
-        .arg(file)
-        .arg(out)
-        .env("AGE_TEST_PASSPHRASE", passphrase)
-        .output()
-        .expect("python3 runs the pty helper")
+    Command::new("python3").arg("-c").arg(PTY).arg(file).arg(out).env("AGE_TEST_PASSPHRASE", passphrase).output().expect("python3 runs the pty helper")
 }

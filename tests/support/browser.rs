@@ -40,8 +40,7 @@ struct MozContext(&'static str);
 
 impl thirtyfour::common::command::FormatRequestData for MozContext {
     fn format_request(&self, session_id: &thirtyfour::SessionId) -> thirtyfour::RequestData {
-        thirtyfour::RequestData::new(http::Method::POST, format!("/session/{session_id}/moz/context"))
-            .add_body(json!({ "context": self.0 }))
+        thirtyfour::RequestData::new(http::Method::POST, format!("/session/{session_id}/moz/context")).add_body(json!({ "context": self.0 }))
     }
 }
 
@@ -99,11 +98,7 @@ fn root() -> PathBuf {
 /// `dist/<browser>` — the unpacked production build. Panics with a clear message when missing.
 pub fn dist(browser: Browser) -> PathBuf {
     let dir = root().join("dist").join(browser.name());
-    assert!(
-        dir.join("manifest.json").exists(),
-        "{} is missing: run ./build.sh first",
-        dir.display()
-    );
+    assert!(dir.join("manifest.json").exists(), "{} is missing: run ./build.sh first", dir.display());
     dir
 }
 
@@ -152,22 +147,11 @@ impl Session {
 
     /// Like [`Session::start_with`], plus extra Chromium command-line switches (ignored for
     /// Firefox).
-    pub async fn start_with_args(
-        browser: Browser,
-        server: &ReplicaServer,
-        ext: Option<&Path>,
-        extra_args: &[&str],
-    ) -> Session {
+    pub async fn start_with_args(browser: Browser, server: &ReplicaServer, ext: Option<&Path>, extra_args: &[&str]) -> Session {
         Session::launch(browser, server, ext, extra_args, None).await
     }
 
-    async fn launch(
-        browser: Browser,
-        server: &ReplicaServer,
-        ext: Option<&Path>,
-        extra_args: &[&str],
-        background_idle_ms: Option<u32>,
-    ) -> Session {
+    async fn launch(browser: Browser, server: &ReplicaServer, ext: Option<&Path>, extra_args: &[&str], background_idle_ms: Option<u32>) -> Session {
         let port = free_port();
         let profile = std::env::temp_dir().join(format!("shownonce-e2e-{}-{}", browser.name(), port));
         let _ = std::fs::remove_dir_all(&profile);
@@ -187,13 +171,7 @@ impl Session {
             ),
         };
         // Its own process group: the browser it starts is killed with it, even after a panic.
-        let driver_process = Command::new(bin)
-            .process_group(0)
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start webdriver");
+        let driver_process = Command::new(bin).process_group(0).args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start webdriver");
         wait_for_port(port).await;
         let url = format!("http://127.0.0.1:{port}");
         let driver = match browser {
@@ -227,11 +205,8 @@ impl Session {
                     caps.add_arg(&arg).unwrap();
                 }
                 caps.add_experimental_option("excludeSwitches", json!(["disable-extensions"])).unwrap();
-                caps.add_experimental_option(
-                    "prefs",
-                    json!({"download.default_directory": profile.join("downloads"), "download.prompt_for_download": false}),
-                )
-                .unwrap();
+                caps.add_experimental_option("prefs", json!({"download.default_directory": profile.join("downloads"), "download.prompt_for_download": false}))
+                    .unwrap();
                 bidi_caps(&mut caps);
                 WebDriver::new(&url, caps).await.expect("start chromium")
             }
@@ -492,10 +467,7 @@ impl Session {
     /// page loaded.
     pub async fn open_background_tab(&self, url: &str) -> String {
         let bidi = self.driver.bidi().await.expect("BiDi connection");
-        let r = bidi
-            .send_raw("browsingContext.create", json!({"type": "tab", "background": true}))
-            .await
-            .expect("browsingContext.create (background tab)");
+        let r = bidi.send_raw("browsingContext.create", json!({"type": "tab", "background": true})).await.expect("browsingContext.create (background tab)");
         let context = r["context"].as_str().or_else(|| r["result"]["context"].as_str()).unwrap_or_else(|| panic!("no context in {r}")).to_string();
         bidi.send_raw("browsingContext.navigate", json!({"context": context, "url": url, "wait": "complete"}))
             .await
@@ -508,10 +480,7 @@ impl Session {
     pub async fn eval_in_context(&self, context: &str, expression: &str) -> Option<String> {
         let bidi = self.driver.bidi().await.expect("BiDi connection");
         let r = bidi
-            .send_raw(
-                "script.evaluate",
-                json!({"expression": expression, "target": {"context": context}, "awaitPromise": true, "resultOwnership": "none"}),
-            )
+            .send_raw("script.evaluate", json!({"expression": expression, "target": {"context": context}, "awaitPromise": true, "resultOwnership": "none"}))
             .await
             .ok()?;
         let res = if r.get("result").is_some_and(|x| x.get("type").is_some()) { &r["result"] } else { &r["result"]["result"] };

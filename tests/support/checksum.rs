@@ -9,21 +9,17 @@
 pub const SECRET_SEED: u64 = 0x4161_6450_7764_3030;
 
 /// Base-66 digits, most significant first; note the digits run `1` … `9`, `0`.
-pub const BASE66: &[u8; 66] =
-    b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ1234567890.-_~";
+pub const BASE66: &[u8; 66] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ1234567890.-_~";
 
 /// Characters a secret is made of (the value alphabet, digits in the usual order).
-pub const SECRET_CHARS: &[u8; 66] =
-    b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_~";
+pub const SECRET_CHARS: &[u8; 66] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_~";
 
 /// Microsoft's sample secret (from its secret-scanning documentation): a valid checksum.
 pub const MS_SAMPLE: &str = "zzz8Q~zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzblP";
 
 /// Published Marvin64 vectors: (seed, input, hash).
-pub const MARVIN_VECTORS: [(u64, &[u8], u64); 2] = [
-    (0xd53c_d9ce_cd08_93b7, b"abc", 0x22c7_4339_4927_69bf),
-    (0x0ddd_deee_efff_f000, b"abcdefghijklmnopqrstuvwxyz", 0xa128_eb7e_7260_aca2),
-];
+pub const MARVIN_VECTORS: [(u64, &[u8], u64); 2] =
+    [(0xd53c_d9ce_cd08_93b7, b"abc", 0x22c7_4339_4927_69bf), (0x0ddd_deee_efff_f000, b"abcdefghijklmnopqrstuvwxyz", 0xa128_eb7e_7260_aca2)];
 
 /// Valid `8Q~` secrets computed once, outside this repository, by a ~30-line Python script
 /// (Marvin32 and base 66 written from the same public description, checked against the
@@ -98,8 +94,5 @@ pub fn make_current(prefix: &[u8; 3], body: &[u8; 31]) -> String {
 /// Whether `v` is a 40-character `8Q~` secret whose checksum holds.
 pub fn is_valid_current(v: &str) -> bool {
     let b = v.as_bytes();
-    b.len() == 40
-        && &b[3..6] == b"8Q~"
-        && b.iter().all(|c| SECRET_CHARS.contains(c))
-        && checksum3(&b[..37]) == b[37..]
+    b.len() == 40 && &b[3..6] == b"8Q~" && b.iter().all(|c| SECRET_CHARS.contains(c)) && checksum3(&b[..37]) == b[37..]
 }

@@ -320,14 +320,7 @@ impl KvState {
 
     /// Stores a version directly, as if created earlier by someone else.
     pub fn seed_secret(&self, name: &str, value: &str) -> KvStored {
-        let params = SetParams {
-            value: value.to_owned(),
-            content_type: None,
-            enabled: true,
-            nbf: None,
-            exp: None,
-            tags: BTreeMap::new(),
-        };
+        let params = SetParams { value: value.to_owned(), content_type: None, enabled: true, nbf: None, exp: None, tags: BTreeMap::new() };
         store_version(&mut self.lock(), name, params)
     }
 
@@ -368,11 +361,7 @@ pub fn serves(host: &str) -> bool {
 const VAULT_SUFFIXES: [&str; 3] = [".vault.azure.net", ".vault.usgovcloudapi.net", ".vault.azure.cn"];
 
 /// Answers a request to one of [`HOSTS`]; `Err` closes the connection without a response.
-pub async fn handle(
-    req: Request<Incoming>,
-    host: &str,
-    st: &KvState,
-) -> Result<Response<Full<Bytes>>, DropConnection> {
+pub async fn handle(req: Request<Incoming>, host: &str, st: &KvState) -> Result<Response<Full<Bytes>>, DropConnection> {
     if host == LOGIN_HOST {
         Ok(identity(req, st).await)
     } else if host == KV_HOST {
@@ -423,10 +412,7 @@ fn registered_redirect(uri: &str) -> bool {
     } else {
         false
     };
-    id_ok
-        && path
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/-._~".contains(&b))
+    id_ok && path.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-._~".contains(&b))
 }
 
 /// The resource (audience) of a scope such as `https://vault.azure.net/user_impersonation`.
@@ -455,19 +441,11 @@ struct Refusal {
 }
 
 fn page(error: &'static str, text: impl Into<String>) -> Refusal {
-    Refusal {
-        on_page: true,
-        error,
-        text: text.into(),
-    }
+    Refusal { on_page: true, error, text: text.into() }
 }
 
 fn back(error: &'static str, text: impl Into<String>) -> Refusal {
-    Refusal {
-        on_page: false,
-        error,
-        text: text.into(),
-    }
+    Refusal { on_page: false, error, text: text.into() }
 }
 
 fn authorize(req: &Request<Incoming>, tenant: &str, st: &KvState) -> Response<Full<Bytes>> {
@@ -511,110 +489,60 @@ fn authorize(req: &Request<Incoming>, tenant: &str, st: &KvState) -> Response<Fu
 }
 
 /// Validates an authorize request; on success stores and returns a new code.
-fn authorize_checks(
-    method: &Method,
-    tenant: &str,
-    p: &Params,
-    st: &KvState,
-    inner: &mut Inner,
-) -> Result<String, Refusal> {
-    let missing = |k: &str| {
-        format!("AADSTS900144: The request body must contain the following parameter: '{k}'.")
-    };
+fn authorize_checks(method: &Method, tenant: &str, p: &Params, st: &KvState, inner: &mut Inner) -> Result<String, Refusal> {
+    let missing = |k: &str| format!("AADSTS900144: The request body must contain the following parameter: '{k}'.");
     if method != Method::GET {
-        return Err(page(
-            "invalid_request",
-            "AADSTS900561: The replica authorize endpoint only accepts GET requests.",
-        ));
+        return Err(page("invalid_request", "AADSTS900561: The replica authorize endpoint only accepts GET requests."));
     }
     if p.malformed {
-        return Err(page(
-            "invalid_request",
-            "AADSTS900144: The request is malformed (bad percent-encoding).",
-        ));
+        return Err(page("invalid_request", "AADSTS900144: The request is malformed (bad percent-encoding)."));
     }
     if let Some(k) = p.duplicate() {
-        return Err(page(
-            "invalid_request",
-            format!("AADSTS900144: The parameter '{k}' appears more than once."),
-        ));
+        return Err(page("invalid_request", format!("AADSTS900144: The parameter '{k}' appears more than once.")));
     }
     if !known_tenant(tenant, st) {
-        return Err(page("invalid_request", format!("AADSTS90002: Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.")));
+        return Err(page(
+            "invalid_request",
+            format!("AADSTS90002: Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."),
+        ));
     }
-    let client_id = p
-        .get("client_id")
-        .ok_or_else(|| page("invalid_request", missing("client_id")))?;
+    let client_id = p.get("client_id").ok_or_else(|| page("invalid_request", missing("client_id")))?;
     if !client_id.eq_ignore_ascii_case(KV_CLIENT_ID) {
         return Err(page("unauthorized_client", format!("AADSTS700016: Application with identifier '{client_id}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.")));
     }
-    let redirect_uri = p.get("redirect_uri").ok_or_else(|| {
-        page(
-            "invalid_request",
-            "AADSTS900971: No reply address provided.",
-        )
-    })?;
+    let redirect_uri = p.get("redirect_uri").ok_or_else(|| page("invalid_request", "AADSTS900971: No reply address provided."))?;
     if !registered_redirect(redirect_uri) {
         return Err(page("invalid_request", format!("AADSTS50011: The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs configured for the application '{KV_CLIENT_ID}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.")));
     }
 
     // From here on, errors go back to the (registered) redirect URI.
-    if let Some(m) = p
-        .get("response_mode")
-        .filter(|m| !matches!(*m, "query" | "fragment"))
-    {
+    if let Some(m) = p.get("response_mode").filter(|m| !matches!(*m, "query" | "fragment")) {
         return Err(back("invalid_request", format!("AADSTS900144: response_mode '{m}' is not supported by the replica (query or fragment).")));
     }
     match p.get("response_type") {
         None => return Err(back("invalid_request", missing("response_type"))),
         Some("code") => {}
-        Some(rt) => {
-            return Err(back(
-                "unsupported_response_type",
-                format!("AADSTS700051: response_type '{rt}' is not enabled for the application."),
-            ))
-        }
+        Some(rt) => return Err(back("unsupported_response_type", format!("AADSTS700051: response_type '{rt}' is not enabled for the application."))),
     }
-    let scope = p
-        .get("scope")
-        .ok_or_else(|| back("invalid_request", missing("scope")))?;
-    let scopes: Vec<String> = scope
-        .split(' ')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let scope = p.get("scope").ok_or_else(|| back("invalid_request", missing("scope")))?;
+    let scopes: Vec<String> = scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect();
     if !scopes.iter().any(|s| is_vault_scope(s)) {
         return Err(back("invalid_scope", format!("AADSTS70011: The provided value for the input parameter 'scope' is not valid. The replica app registration only has the delegated permission {KV_SCOPE}.")));
     }
-    let challenge = p.get("code_challenge").ok_or_else(|| back("invalid_request", "AADSTS9002325: Proof Key for Code Exchange is required for cross-origin authorization code redemption."))?;
+    let challenge = p
+        .get("code_challenge")
+        .ok_or_else(|| back("invalid_request", "AADSTS9002325: Proof Key for Code Exchange is required for cross-origin authorization code redemption."))?;
     if p.get("code_challenge_method") != Some("S256") {
-        return Err(back(
-            "invalid_request",
-            "AADSTS501492: The replica only accepts code_challenge_method=S256.",
-        ));
+        return Err(back("invalid_request", "AADSTS501492: The replica only accepts code_challenge_method=S256."));
     }
     if challenge.len() != 43 || !challenge.bytes().all(|b| B64URL.contains(&b)) {
-        return Err(back(
-            "invalid_request",
-            "AADSTS501491: Invalid size of Code_Challenge parameter.",
-        ));
+        return Err(back("invalid_request", "AADSTS501491: Invalid size of Code_Challenge parameter."));
     }
-    if let Some(prompt) = p.get("prompt").filter(|v| {
-        !matches!(
-            *v,
-            "login" | "none" | "consent" | "select_account" | "create"
-        )
-    }) {
-        return Err(back(
-            "invalid_request",
-            format!("AADSTS90023: Invalid prompt value '{prompt}'."),
-        ));
+    if let Some(prompt) = p.get("prompt").filter(|v| !matches!(*v, "login" | "none" | "consent" | "select_account" | "create")) {
+        return Err(back("invalid_request", format!("AADSTS90023: Invalid prompt value '{prompt}'.")));
     }
     if std::mem::take(&mut inner.deny_next) {
-        return Err(back(
-            "access_denied",
-            "AADSTS65004: User declined to consent to access the app.",
-        ));
+        return Err(back("access_denied", "AADSTS65004: User declined to consent to access the app."));
     }
 
     // The real service would now show its sign-in and consent pages; the replica has no
@@ -623,33 +551,20 @@ fn authorize_checks(
     let issued = inner.now();
     inner.codes.insert(
         code.clone(),
-        AuthCode {
-            client_id: client_id.to_owned(),
-            redirect_uri: redirect_uri.to_owned(),
-            challenge: challenge.to_owned(),
-            scopes,
-            issued,
-            used: false,
-        },
+        AuthCode { client_id: client_id.to_owned(), redirect_uri: redirect_uri.to_owned(), challenge: challenge.to_owned(), scopes, issued, used: false },
     );
     Ok(code)
 }
 
 fn redirect(redirect_uri: &str, fragment: bool, pairs: &[(&str, &str)]) -> Response<Full<Bytes>> {
-    let query: Vec<String> = pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect();
+    let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
     let sep = if fragment { '#' } else { '?' };
     let location = format!("{redirect_uri}{sep}{}", query.join("&"));
     let mut resp = Response::new(Full::new(Bytes::new()));
     *resp.status_mut() = StatusCode::FOUND;
     let h = resp.headers_mut();
     h.insert(LOCATION, HeaderValue::from_str(&location).unwrap());
-    h.insert(
-        CACHE_CONTROL,
-        HeaderValue::from_static("no-store, no-cache"),
-    );
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store, no-cache"));
     resp
 }
 
@@ -662,10 +577,7 @@ async fn token(req: Request<Incoming>, tenant: &str, st: &KvState) -> Response<F
         let requested = header(&req, "access-control-request-headers");
         let h = resp.headers_mut();
         cors(h, origin.as_deref());
-        h.insert(
-            "access-control-allow-methods",
-            HeaderValue::from_static("POST, OPTIONS"),
-        );
+        h.insert("access-control-allow-methods", HeaderValue::from_static("POST, OPTIONS"));
         let allow = requested.unwrap_or_else(|| "content-type".into());
         if let Ok(v) = HeaderValue::from_str(&allow) {
             h.insert("access-control-allow-headers", v);
@@ -675,14 +587,8 @@ async fn token(req: Request<Incoming>, tenant: &str, st: &KvState) -> Response<F
     }
     let method = req.method().clone();
     let ctype = header(&req, "content-type").unwrap_or_default();
-    let body = Limited::new(req.into_body(), 64 * 1024)
-        .collect()
-        .await
-        .map(|b| b.to_bytes());
-    let is_form = ctype.split(';').next().is_some_and(|m| {
-        m.trim()
-            .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-    });
+    let body = Limited::new(req.into_body(), 64 * 1024).collect().await.map(|b| b.to_bytes());
+    let is_form = ctype.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
     // A body that is not a form reads as one without parameters, as on the real service.
     let form = match &body {
         Ok(b) if is_form => Params::parse(&String::from_utf8_lossy(b)),
@@ -715,10 +621,7 @@ async fn token(req: Request<Incoming>, tenant: &str, st: &KvState) -> Response<F
     drop(inner);
     let mut resp = json_response(status, &value);
     let h = resp.headers_mut();
-    h.insert(
-        CACHE_CONTROL,
-        HeaderValue::from_static("no-store, no-cache"),
-    );
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store, no-cache"));
     h.insert("pragma", HeaderValue::from_static("no-cache"));
     cors(h, origin.as_deref());
     resp
@@ -742,12 +645,7 @@ struct OAuthError {
 
 impl OAuthError {
     fn new(error: &'static str, code: u32, text: impl Into<String>) -> OAuthError {
-        OAuthError {
-            status: StatusCode::BAD_REQUEST,
-            error,
-            code,
-            text: text.into(),
-        }
+        OAuthError { status: StatusCode::BAD_REQUEST, error, code, text: text.into() }
     }
 
     fn grant(code: u32, text: impl Into<String>) -> OAuthError {
@@ -755,11 +653,7 @@ impl OAuthError {
     }
 
     fn missing(param: &str) -> OAuthError {
-        OAuthError::new(
-            "invalid_request",
-            900144,
-            format!("The request body must contain the following parameter: '{param}'."),
-        )
+        OAuthError::new("invalid_request", 900144, format!("The request body must contain the following parameter: '{param}'."))
     }
 
     /// The identity platform's JSON error: AADSTS code, trace and correlation IDs, timestamp.
@@ -782,45 +676,25 @@ impl OAuthError {
     }
 }
 
-fn token_inner(
-    method: &Method,
-    tenant: &str,
-    p: &Params,
-    st: &KvState,
-    inner: &mut Inner,
-) -> Result<Value, OAuthError> {
+fn token_inner(method: &Method, tenant: &str, p: &Params, st: &KvState, inner: &mut Inner) -> Result<Value, OAuthError> {
     if method != Method::POST {
-        return Err(OAuthError::new(
-            "invalid_request",
-            900561,
-            format!(
-                "The endpoint only accepts POST, OPTIONS requests. Received a {method} request."
-            ),
-        ));
+        return Err(OAuthError::new("invalid_request", 900561, format!("The endpoint only accepts POST, OPTIONS requests. Received a {method} request.")));
     }
     if !known_tenant(tenant, st) {
-        return Err(OAuthError::new("invalid_request", 90002, format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.")));
+        return Err(OAuthError::new(
+            "invalid_request",
+            90002,
+            format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."),
+        ));
     }
     if p.malformed {
-        return Err(OAuthError::new(
-            "invalid_request",
-            900144,
-            "The request body is malformed (bad percent-encoding).",
-        ));
+        return Err(OAuthError::new("invalid_request", 900144, "The request body is malformed (bad percent-encoding)."));
     }
     if let Some(k) = p.duplicate() {
-        return Err(OAuthError::new(
-            "invalid_request",
-            900144,
-            format!("The parameter '{k}' appears more than once."),
-        ));
+        return Err(OAuthError::new("invalid_request", 900144, format!("The parameter '{k}' appears more than once.")));
     }
-    let grant_type = p
-        .get("grant_type")
-        .ok_or_else(|| OAuthError::missing("grant_type"))?;
-    let client_id = p
-        .get("client_id")
-        .ok_or_else(|| OAuthError::missing("client_id"))?;
+    let grant_type = p.get("grant_type").ok_or_else(|| OAuthError::missing("grant_type"))?;
+    let client_id = p.get("client_id").ok_or_else(|| OAuthError::missing("client_id"))?;
     if !client_id.eq_ignore_ascii_case(KV_CLIENT_ID) {
         return Err(OAuthError::new("unauthorized_client", 700016, format!("Application with identifier '{client_id}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.")));
     }
@@ -833,33 +707,26 @@ fn token_inner(
     let (scopes, audience, refresh): (Vec<String>, String, Refresh) = match grant_type {
         "authorization_code" => {
             let code = p.get("code").ok_or_else(|| OAuthError::missing("code"))?;
-            let redirect_uri = p
-                .get("redirect_uri")
-                .ok_or_else(|| OAuthError::missing("redirect_uri"))?;
+            let redirect_uri = p.get("redirect_uri").ok_or_else(|| OAuthError::missing("redirect_uri"))?;
             let Some(c) = inner.codes.get_mut(code) else {
-                return Err(OAuthError::grant(
-                    9002313,
-                    "Invalid request. Request is malformed or invalid.",
-                ));
+                return Err(OAuthError::grant(9002313, "Invalid request. Request is malformed or invalid."));
             };
             if c.used {
-                return Err(OAuthError::grant(54005, "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token."));
+                return Err(OAuthError::grant(
+                    54005,
+                    "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.",
+                ));
             }
             if now - c.issued > CODE_LIFETIME {
                 return Err(OAuthError::grant(70008, "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource."));
             }
             if !c.client_id.eq_ignore_ascii_case(client_id) {
-                return Err(OAuthError::grant(
-                    70000,
-                    "Provided grant is invalid or malformed.",
-                ));
+                return Err(OAuthError::grant(70000, "Provided grant is invalid or malformed."));
             }
             if c.redirect_uri != redirect_uri {
                 return Err(OAuthError::grant(70000, "The provided value for the 'redirect_uri' is not valid. The value must exactly match the redirect URI used to obtain the authorization code."));
             }
-            let verifier = p
-                .get("code_verifier")
-                .ok_or_else(|| OAuthError::missing("code_verifier"))?;
+            let verifier = p.get("code_verifier").ok_or_else(|| OAuthError::missing("code_verifier"))?;
             if base64url(&sha256(verifier.as_bytes())) != c.challenge {
                 return Err(OAuthError::grant(501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request."));
             }
@@ -867,27 +734,16 @@ fn token_inner(
             c.used = true;
             let scopes = c.scopes.clone();
             // A refresh token only when offline_access was asked for.
-            let refresh = scopes
-                .iter()
-                .any(|s| s == "offline_access")
-                .then(|| (now, now + SPA_REFRESH_LIFETIME, scopes.clone()));
+            let refresh = scopes.iter().any(|s| s == "offline_access").then(|| (now, now + SPA_REFRESH_LIFETIME, scopes.clone()));
             (scopes, KV_RESOURCE.to_owned(), refresh)
         }
         "refresh_token" => {
-            let rt = p
-                .get("refresh_token")
-                .ok_or_else(|| OAuthError::missing("refresh_token"))?;
+            let rt = p.get("refresh_token").ok_or_else(|| OAuthError::missing("refresh_token"))?;
             let Some(r) = inner.refresh.get(rt) else {
-                return Err(OAuthError::grant(
-                    9002313,
-                    "Invalid request. Request is malformed or invalid.",
-                ));
+                return Err(OAuthError::grant(9002313, "Invalid request. Request is malformed or invalid."));
             };
             if !r.client_id.eq_ignore_ascii_case(client_id) {
-                return Err(OAuthError::grant(
-                    70000,
-                    "Provided grant is invalid or malformed.",
-                ));
+                return Err(OAuthError::grant(70000, "Provided grant is invalid or malformed."));
             }
             if now >= r.expires {
                 return Err(OAuthError::grant(700084, format!("The refresh token was issued to a single page app (SPA), and therefore has a fixed, limited lifetime of 1.00:00:00, which cannot be extended. It is now expired and a new sign in request must be sent by the SPA to the sign in page. The token was issued on {}.", ests_timestamp(r.issued))));
@@ -895,40 +751,20 @@ fn token_inner(
             // Refresh tokens are multi-resource: a scope for another resource yields a token
             // with that audience (which Key Vault must refuse).
             let scopes: Vec<String> = match p.get("scope") {
-                Some(s) => s
-                    .split(' ')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
+                Some(s) => s.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
                 None => r.scopes.clone(),
             };
-            let resource = scopes
-                .iter()
-                .filter(|s| !is_oidc_scope(s))
-                .find_map(|s| scope_resource(s));
+            let resource = scopes.iter().filter(|s| !is_oidc_scope(s)).find_map(|s| scope_resource(s));
             let audience = match resource {
-                Some(
-                    res @ (KV_RESOURCE
-                    | "https://graph.microsoft.com"
-                    | "https://management.azure.com"),
-                ) => res.to_owned(),
+                Some(res @ (KV_RESOURCE | "https://graph.microsoft.com" | "https://management.azure.com")) => res.to_owned(),
                 Some(res) => {
                     return Err(OAuthError::new(
                         "invalid_resource",
                         500011,
-                        format!(
-                        "The resource principal named {res} was not found in the tenant named {}.",
-                        st.tenant
-                    ),
+                        format!("The resource principal named {res} was not found in the tenant named {}.", st.tenant),
                     ))
                 }
-                None => {
-                    return Err(OAuthError::new(
-                        "invalid_scope",
-                        70011,
-                        "The provided value for the input parameter 'scope' is not valid.",
-                    ))
-                }
+                None => return Err(OAuthError::new("invalid_scope", 70011, "The provided value for the input parameter 'scope' is not valid.")),
             };
             // Rotated: a new refresh token with the original's expiry (SPA refresh tokens are
             // not extended by use); the old one stays valid too.
@@ -936,36 +772,14 @@ fn token_inner(
             (scopes, audience, refresh)
         }
         other => {
-            return Err(OAuthError::new(
-                "unsupported_grant_type",
-                70003,
-                format!("The app requested an unsupported grant type '{other}'."),
-            ));
+            return Err(OAuthError::new("unsupported_grant_type", 70003, format!("The app requested an unsupported grant type '{other}'.")));
         }
     };
 
     let access_token = inner.token("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.", 220);
-    inner.access.insert(
-        access_token.clone(),
-        AccessToken {
-            audience,
-            client_id: client_id.to_owned(),
-            expires: now + ACCESS_LIFETIME,
-            revoked: false,
-        },
-    );
+    inner.access.insert(access_token.clone(), AccessToken { audience, client_id: client_id.to_owned(), expires: now + ACCESS_LIFETIME, revoked: false });
     // Granted scopes: the resource ones (offline_access only shows as a refresh token).
-    let granted: Vec<&str> = scopes
-        .iter()
-        .filter(|s| !is_oidc_scope(s))
-        .map(|s| {
-            if is_vault_scope(s) {
-                KV_SCOPE
-            } else {
-                s.as_str()
-            }
-        })
-        .collect();
+    let granted: Vec<&str> = scopes.iter().filter(|s| !is_oidc_scope(s)).map(|s| if is_vault_scope(s) { KV_SCOPE } else { s.as_str() }).collect();
     let mut out = json!({
         "token_type": "Bearer",
         "scope": granted.join(" "),
@@ -975,15 +789,7 @@ fn token_inner(
     });
     if let Some((issued, expires, scopes)) = refresh {
         let rt = inner.token("1.AXoA", 300);
-        inner.refresh.insert(
-            rt.clone(),
-            RefreshToken {
-                client_id: client_id.to_owned(),
-                scopes,
-                issued,
-                expires,
-            },
-        );
+        inner.refresh.insert(rt.clone(), RefreshToken { client_id: client_id.to_owned(), scopes, issued, expires });
         out["refresh_token"] = json!(rt);
         out["refresh_token_expires_in"] = json!(expires - now);
     }
@@ -1036,12 +842,7 @@ struct KvReply {
 
 impl KvReply {
     fn ok(body: Value) -> KvReply {
-        KvReply {
-            status: StatusCode::OK,
-            body,
-            challenge: false,
-            retry_after: None,
-        }
+        KvReply { status: StatusCode::OK, body, challenge: false, retry_after: None }
     }
 
     fn error(status: StatusCode, code: &str, message: &str, inner: Option<&str>) -> KvReply {
@@ -1049,12 +850,7 @@ impl KvReply {
         if let Some(i) = inner {
             e["innererror"] = json!({"code": i});
         }
-        KvReply {
-            status,
-            body: json!({"error": e}),
-            challenge: status == StatusCode::UNAUTHORIZED,
-            retry_after: None,
-        }
+        KvReply { status, body: json!({"error": e}), challenge: status == StatusCode::UNAUTHORIZED, retry_after: None }
     }
 
     fn bad(message: &str) -> KvReply {
@@ -1062,10 +858,7 @@ impl KvReply {
     }
 }
 
-async fn vault(
-    req: Request<Incoming>,
-    st: &KvState,
-) -> Result<Response<Full<Bytes>>, DropConnection> {
+async fn vault(req: Request<Incoming>, st: &KvState) -> Result<Response<Full<Bytes>>, DropConnection> {
     // A stalled vault: the request waits until the test ends the stall (bounded).
     let mut counted = false;
     for _ in 0..1200 {
@@ -1082,32 +875,16 @@ async fn vault(
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     let method = req.method().clone();
-    let path_and_query = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_default();
+    let path_and_query = req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or("").to_owned();
     let bearer = header(&req, "authorization").and_then(|h| {
         let (scheme, token) = h.split_once(' ')?;
-        scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim().to_owned())
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
     });
-    let json_body = header(&req, "content-type")
-        .and_then(|c| {
-            c.split(';')
-                .next()
-                .map(|m| m.trim().eq_ignore_ascii_case("application/json"))
-        })
-        .unwrap_or(false);
+    let json_body = header(&req, "content-type").and_then(|c| c.split(';').next().map(|m| m.trim().eq_ignore_ascii_case("application/json"))).unwrap_or(false);
     // `None`: larger than any valid request.
-    let body = Limited::new(req.into_body(), 256 * 1024)
-        .collect()
-        .await
-        .ok()
-        .map(|b| b.to_bytes());
+    let body = Limited::new(req.into_body(), 256 * 1024).collect().await.ok().map(|b| b.to_bytes());
 
     // Segments, ignoring empty ones: `//secrets/x/` is `/secrets/x` (the SDKs send both forms).
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
@@ -1115,42 +892,33 @@ async fn vault(
         (["secrets", name], &Method::PUT) => Some(Route::Set(name.to_string())),
         (["secrets", name], &Method::GET) => Some(Route::Get(name.to_string(), None)),
         (["secrets", name, "versions"], &Method::GET) => Some(Route::Versions(name.to_string())),
-        (["secrets", name, version], &Method::GET) => {
-            Some(Route::Get(name.to_string(), Some(version.to_string())))
-        }
+        (["secrets", name, version], &Method::GET) => Some(Route::Get(name.to_string(), Some(version.to_string()))),
         _ => None,
     };
 
     let mut inner = st.lock();
     if inner.outage {
-        inner.kv_log.push(KvLogged { method: method.to_string(), path: path_and_query.clone(), status: 0, authorized: false, op: None, fault: Some(KvFaultKind::Drop) });
+        inner.kv_log.push(KvLogged {
+            method: method.to_string(),
+            path: path_and_query.clone(),
+            status: 0,
+            authorized: false,
+            op: None,
+            fault: Some(KvFaultKind::Drop),
+        });
         return Err(DropConnection);
     }
     let now = inner.now();
-    let mut log = KvLogged {
-        method: method.to_string(),
-        path: path_and_query,
-        status: 0,
-        authorized: false,
-        op: route.as_ref().map(Route::op),
-        fault: None,
-    };
+    let mut log = KvLogged { method: method.to_string(), path: path_and_query, status: 0, authorized: false, op: route.as_ref().map(Route::op), fault: None };
 
     // 1. Authentication. Key Vault does not do CORS: a preflight (no Authorization) gets this
     // 401 without CORS headers, so only callers exempt from CORS (extensions) get through.
     let caller = match bearer.as_deref() {
         None => Err("AKV10000: Request is missing a Bearer or PoP token.".to_owned()),
         Some(t) => match inner.access.get(t) {
-            None => {
-                Err("[BearerReadAccessTokenFailed] Error validating token: 'S2S12005'.".to_owned())
-            }
-            Some(a) if a.revoked || now >= a.expires => {
-                Err("[TokenExpired] Error validating token: 'S2S12086'.".to_owned())
-            }
-            Some(a) if a.audience != KV_RESOURCE => Err(format!(
-                "AKV10022: Invalid audience. Expected {KV_RESOURCE}, found: {}.",
-                a.audience
-            )),
+            None => Err("[BearerReadAccessTokenFailed] Error validating token: 'S2S12005'.".to_owned()),
+            Some(a) if a.revoked || now >= a.expires => Err("[TokenExpired] Error validating token: 'S2S12086'.".to_owned()),
+            Some(a) if a.audience != KV_RESOURCE => Err(format!("AKV10022: Invalid audience. Expected {KV_RESOURCE}, found: {}.", a.audience)),
             Some(a) => Ok(a.client_id.clone()),
         },
     };
@@ -1158,13 +926,7 @@ async fn vault(
         Err(msg) => KvReply::error(StatusCode::UNAUTHORIZED, "Unauthorized", &msg, None),
         Ok(client_id) => {
             log.authorized = true;
-            let call = VaultCall {
-                method: method.clone(),
-                query,
-                route,
-                json_body,
-                body,
-            };
+            let call = VaultCall { method: method.clone(), query, route, json_body, body };
             match vault_authorized(call, &client_id, st, &mut inner, &mut log) {
                 Some(r) => r,
                 None => {
@@ -1182,72 +944,34 @@ async fn vault(
 
     let mut resp = json_response(reply.status, &reply.body);
     let h = resp.headers_mut();
-    h.insert(
-        "x-ms-request-id",
-        HeaderValue::from_str(&request_id).unwrap(),
-    );
-    h.insert(
-        "x-ms-keyvault-region",
-        HeaderValue::from_static(LOCATION_NAME),
-    );
-    h.insert(
-        "x-ms-keyvault-service-version",
-        HeaderValue::from_static("1.9.2585.1"),
-    );
-    h.insert(
-        "x-ms-keyvault-network-info",
-        HeaderValue::from_static("conn_type=Ipv4;addr=127.0.0.1;act_addr_fam=InterNetwork;"),
-    );
+    h.insert("x-ms-request-id", HeaderValue::from_str(&request_id).unwrap());
+    h.insert("x-ms-keyvault-region", HeaderValue::from_static(LOCATION_NAME));
+    h.insert("x-ms-keyvault-service-version", HeaderValue::from_static("1.9.2585.1"));
+    h.insert("x-ms-keyvault-network-info", HeaderValue::from_static("conn_type=Ipv4;addr=127.0.0.1;act_addr_fam=InterNetwork;"));
     h.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     h.insert("pragma", HeaderValue::from_static("no-cache"));
     h.insert("expires", HeaderValue::from_static("-1"));
-    h.insert(
-        "strict-transport-security",
-        HeaderValue::from_static("max-age=31536000;includeSubDomains"),
-    );
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
+    h.insert("strict-transport-security", HeaderValue::from_static("max-age=31536000;includeSubDomains"));
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     // One request per connection: a browser silently resends a request whose *reused*
     // keep-alive connection closes without an answer, which would hide `Drop` faults.
     h.insert("connection", HeaderValue::from_static("close"));
     if reply.challenge {
-        let c = format!(
-            "Bearer authorization=\"https://{LOGIN_HOST}/{}\", resource=\"{KV_RESOURCE}\"",
-            st.tenant
-        );
+        let c = format!("Bearer authorization=\"https://{LOGIN_HOST}/{}\", resource=\"{KV_RESOURCE}\"", st.tenant);
         h.insert("www-authenticate", HeaderValue::from_str(&c).unwrap());
     }
     if let Some(secs) = reply.retry_after {
-        h.insert(
-            "retry-after",
-            HeaderValue::from_str(&secs.to_string()).unwrap(),
-        );
+        h.insert("retry-after", HeaderValue::from_str(&secs.to_string()).unwrap());
     }
     Ok(resp)
 }
 
 /// The reply to an authenticated request; `None` drops the connection.
-fn vault_authorized(
-    call: VaultCall,
-    client_id: &str,
-    st: &KvState,
-    inner: &mut Inner,
-    log: &mut KvLogged,
-) -> Option<KvReply> {
-    let VaultCall {
-        method,
-        query,
-        route,
-        json_body,
-        body,
-    } = call;
+fn vault_authorized(call: VaultCall, client_id: &str, st: &KvState, inner: &mut Inner, log: &mut KvLogged) -> Option<KvReply> {
+    let VaultCall { method, query, route, json_body, body } = call;
     let q = Params::parse(&query);
     if q.malformed {
-        return Some(KvReply::bad(
-            "The request URI has a malformed query string.",
-        ));
+        return Some(KvReply::bad("The request URI has a malformed query string."));
     }
     match q.get("api-version") {
         None => {
@@ -1264,32 +988,20 @@ fn vault_authorized(
     }
     let Some(route) = route else {
         return Some(match method {
-            Method::GET | Method::PUT => KvReply::error(
-                StatusCode::NOT_FOUND,
-                "NotFound",
-                "The requested resource was not found in this replica vault.",
-                None,
-            ),
-            m => KvReply::error(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "MethodNotAllowed",
-                &format!("The requested resource does not support http method '{m}'."),
-                None,
-            ),
+            Method::GET | Method::PUT => KvReply::error(StatusCode::NOT_FOUND, "NotFound", "The requested resource was not found in this replica vault.", None),
+            m => {
+                KvReply::error(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", &format!("The requested resource does not support http method '{m}'."), None)
+            }
         });
     };
     let name = route.name().to_owned();
     if !valid_name(&name) {
-        return Some(KvReply::bad(&format!(
-            "The request URI contains an invalid name: {name}"
-        )));
+        return Some(KvReply::bad(&format!("The request URI contains an invalid name: {name}")));
     }
 
     // 2. Injected faults (authorization, network rules, throttling, outages…).
     let op = route.op();
-    let applies = |f: &KvFault| {
-        (f.op == op || f.op == KvOp::Any) && (f.kind != KvFaultKind::Corrupt || op == KvOp::Get)
-    };
+    let applies = |f: &KvFault| (f.op == op || f.op == KvOp::Any) && (f.kind != KvFaultKind::Corrupt || op == KvOp::Get);
     let mut corrupt = false;
     if let Some(i) = inner.faults.iter().position(applies) {
         let f = inner.faults.remove(i).unwrap();
@@ -1316,9 +1028,7 @@ fn vault_authorized(
                 ));
             }
             if !json_body {
-                return Some(KvReply::bad(
-                    "The request Content-Type must be application/json.",
-                ));
+                return Some(KvReply::bad("The request Content-Type must be application/json."));
             }
             let Some(bytes) = body else {
                 return Some(KvReply::bad("The request body is too large."));
@@ -1335,14 +1045,7 @@ fn vault_authorized(
             let found = if deleted {
                 None
             } else {
-                inner
-                    .secrets
-                    .iter()
-                    .rfind(|s| {
-                        s.name.eq_ignore_ascii_case(&name)
-                            && version.as_deref().is_none_or(|v| s.version == v)
-                    })
-                    .cloned()
+                inner.secrets.iter().rfind(|s| s.name.eq_ignore_ascii_case(&name) && version.as_deref().is_none_or(|v| s.version == v)).cloned()
             };
             match found {
                 None => {
@@ -1357,18 +1060,11 @@ fn vault_authorized(
                         None,
                     )
                 }
-                Some(s) if !s.enabled => KvReply::error(
-                    StatusCode::FORBIDDEN,
-                    "Forbidden",
-                    "Operation get is not allowed on a disabled secret.",
-                    Some("SecretDisabled"),
-                ),
+                Some(s) if !s.enabled => {
+                    KvReply::error(StatusCode::FORBIDDEN, "Forbidden", "Operation get is not allowed on a disabled secret.", Some("SecretDisabled"))
+                }
                 Some(s) => {
-                    let value = if corrupt {
-                        corrupted(&s.value)
-                    } else {
-                        s.value.clone()
-                    };
+                    let value = if corrupt { corrupted(&s.value) } else { s.value.clone() };
                     KvReply::ok(bundle(&s, Some(&value)))
                 }
             }
@@ -1377,36 +1073,16 @@ fn vault_authorized(
             let max = match q.get("maxresults").map(str::parse::<usize>) {
                 None => 25,
                 Some(Ok(n)) if (1..=25).contains(&n) => n,
-                Some(_) => {
-                    return Some(KvReply::bad(
-                        "Invalid value for maxresults: it must be an integer from 1 to 25.",
-                    ))
-                }
+                Some(_) => return Some(KvReply::bad("Invalid value for maxresults: it must be an integer from 1 to 25.")),
             };
-            let skip = match q
-                .get("$skiptoken")
-                .map(|t| t.strip_prefix('o').and_then(|n| n.parse::<usize>().ok()))
-            {
+            let skip = match q.get("$skiptoken").map(|t| t.strip_prefix('o').and_then(|n| n.parse::<usize>().ok())) {
                 None => 0,
                 Some(Some(n)) => n,
                 Some(None) => return Some(KvReply::bad("Invalid $skiptoken.")),
             };
             // A name that never existed (or is deleted) lists as empty, not 404.
-            let all: Vec<&KvStored> = if deleted {
-                Vec::new()
-            } else {
-                inner
-                    .secrets
-                    .iter()
-                    .filter(|s| s.name.eq_ignore_ascii_case(&name))
-                    .collect()
-            };
-            let page: Vec<Value> = all
-                .iter()
-                .skip(skip)
-                .take(max)
-                .map(|s| bundle(s, None))
-                .collect();
+            let all: Vec<&KvStored> = if deleted { Vec::new() } else { inner.secrets.iter().filter(|s| s.name.eq_ignore_ascii_case(&name)).collect() };
+            let page: Vec<Value> = all.iter().skip(skip).take(max).map(|s| bundle(s, None)).collect();
             let next = (skip + max < all.len()).then(|| {
                 format!(
                     "https://{KV_HOST}:443/secrets/{name}/versions?api-version={}&$skiptoken=o{}&maxresults={max}",
@@ -1425,26 +1101,10 @@ enum FaultOutcome {
     Corrupt,
 }
 
-fn fault_reply(
-    kind: KvFaultKind,
-    op: KvOp,
-    name: &str,
-    client_id: &str,
-    st: &KvState,
-) -> FaultOutcome {
-    let caller = format!(
-        "appid={client_id};oid={KV_USER_OID};iss=https://sts.windows.net/{}/",
-        st.tenant
-    );
+fn fault_reply(kind: KvFaultKind, op: KvOp, name: &str, client_id: &str, st: &KvState) -> FaultOutcome {
+    let caller = format!("appid={client_id};oid={KV_USER_OID};iss=https://sts.windows.net/{}/", st.tenant);
     let vault = format!("{KV_VAULT};location={LOCATION_NAME}");
-    let forbidden = |message: String, inner: &str| {
-        FaultOutcome::Reply(KvReply::error(
-            StatusCode::FORBIDDEN,
-            "Forbidden",
-            &message,
-            Some(inner),
-        ))
-    };
+    let forbidden = |message: String, inner: &str| FaultOutcome::Reply(KvReply::error(StatusCode::FORBIDDEN, "Forbidden", &message, Some(inner)));
     match kind {
         KvFaultKind::Rbac => {
             let action = match op {
@@ -1495,12 +1155,9 @@ fn fault_reply(
             };
             FaultOutcome::Reply(KvReply::error(status, code, message, None))
         }
-        KvFaultKind::Unauthorized => FaultOutcome::Reply(KvReply::error(
-            StatusCode::UNAUTHORIZED,
-            "Unauthorized",
-            "[TokenExpired] Error validating token: 'S2S12086'.",
-            None,
-        )),
+        KvFaultKind::Unauthorized => {
+            FaultOutcome::Reply(KvReply::error(StatusCode::UNAUTHORIZED, "Unauthorized", "[TokenExpired] Error validating token: 'S2S12086'.", None))
+        }
         KvFaultKind::Drop => FaultOutcome::Drop,
         KvFaultKind::Corrupt => FaultOutcome::Corrupt,
     }
@@ -1532,20 +1189,15 @@ struct SetParams {
 
 /// Validates a SecretSetParameters body.
 fn parse_set(bytes: &[u8]) -> Result<SetParams, String> {
-    let v: Value = serde_json::from_slice(bytes)
-        .map_err(|_| "The request body is not valid JSON.".to_owned())?;
-    let obj = v
-        .as_object()
-        .ok_or("The request body must be a JSON object.")?;
+    let v: Value = serde_json::from_slice(bytes).map_err(|_| "The request body is not valid JSON.".to_owned())?;
+    let obj = v.as_object().ok_or("The request body must be a JSON object.")?;
     let value = match obj.get("value") {
         Some(Value::String(s)) => s.clone(),
         Some(_) => return Err("Property 'value' must be a string.".into()),
         None => return Err("Property 'value' is required.".into()),
     };
     if value.len() > MAX_VALUE_BYTES {
-        return Err(format!(
-            "The secret value is larger than the {MAX_VALUE_BYTES}-byte limit."
-        ));
+        return Err(format!("The secret value is larger than the {MAX_VALUE_BYTES}-byte limit."));
     }
     let content_type = match obj.get("contentType") {
         None | Some(Value::Null) => None,
@@ -1564,11 +1216,7 @@ fn parse_set(bytes: &[u8]) -> Result<SetParams, String> {
             for (key, slot) in [("nbf", &mut nbf), ("exp", &mut exp)] {
                 match a.get(key) {
                     None | Some(Value::Null) => {}
-                    Some(n) => {
-                        *slot = Some(n.as_i64().ok_or(format!(
-                            "Property 'attributes.{key}' must be an integer (Unix time)."
-                        ))?)
-                    }
+                    Some(n) => *slot = Some(n.as_i64().ok_or(format!("Property 'attributes.{key}' must be an integer (Unix time)."))?),
                 }
             }
         }
@@ -1585,8 +1233,7 @@ fn parse_set(bytes: &[u8]) -> Result<SetParams, String> {
                 let Value::String(v) = v else {
                     return Err(format!("Tag '{k}' must have a string value."));
                 };
-                if k.chars().count() > MAX_TAG_NAME_CHARS || v.chars().count() > MAX_TAG_VALUE_CHARS
-                {
+                if k.chars().count() > MAX_TAG_NAME_CHARS || v.chars().count() > MAX_TAG_VALUE_CHARS {
                     return Err(format!("Tag '{k}' is too long: names have at most {MAX_TAG_NAME_CHARS} characters, values at most {MAX_TAG_VALUE_CHARS}."));
                 }
                 tags.insert(k.clone(), v.clone());
@@ -1594,23 +1241,12 @@ fn parse_set(bytes: &[u8]) -> Result<SetParams, String> {
         }
         Some(_) => return Err("Property 'tags' must be an object.".into()),
     }
-    Ok(SetParams {
-        value,
-        content_type,
-        enabled,
-        nbf,
-        exp,
-        tags,
-    })
+    Ok(SetParams { value, content_type, enabled, nbf, exp, tags })
 }
 
 fn store_version(inner: &mut Inner, name: &str, p: SetParams) -> KvStored {
     // Names are case-insensitive; the first creation's spelling is kept.
-    let canonical = inner
-        .names
-        .entry(name.to_ascii_lowercase())
-        .or_insert_with(|| name.to_owned())
-        .clone();
+    let canonical = inner.names.entry(name.to_ascii_lowercase()).or_insert_with(|| name.to_owned()).clone();
     let version = inner.rng.chars(HEX, 32);
     let s = KvStored {
         name: canonical,
@@ -1633,13 +1269,7 @@ fn bundle(s: &KvStored, value: Option<&str>) -> Value {
     if let Some(v) = value {
         m.insert("value".into(), json!(v));
     }
-    m.insert(
-        "id".into(),
-        json!(format!(
-            "https://{KV_HOST}/secrets/{}/{}",
-            s.name, s.version
-        )),
-    );
+    m.insert("id".into(), json!(format!("https://{KV_HOST}/secrets/{}/{}", s.name, s.version)));
     if let Some(ct) = &s.content_type {
         m.insert("contentType".into(), json!(ct));
     }
@@ -1667,46 +1297,29 @@ fn bundle(s: &KvStored, value: Option<&str>) -> Value {
 // ---------------------------------------------------------------------------------------
 
 fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 /// `2024-05-30 07:08:12Z`, the identity platform's timestamp format.
 fn ests_timestamp(t: i64) -> String {
     let (y, m, d) = civil(t.div_euclid(86_400));
     let s = t.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}Z",
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
 }
 
 fn header(req: &Request<Incoming>, name: &str) -> Option<String> {
-    req.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+    req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
 fn json_response(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
     let mut resp = Response::new(Full::new(Bytes::from(body.to_string())));
     *resp.status_mut() = status;
-    resp.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
+    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
     resp
 }
 
 fn html_page(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
-    let escaped = message
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
+    let escaped = message.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     let body = format!(
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Sign in to your account</title></head>\
          <body><h1>Sorry, but we're having trouble signing you in.</h1><p id=\"error\">{escaped}</p></body></html>"
@@ -1714,24 +1327,14 @@ fn html_page(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
     let mut resp = Response::new(Full::new(Bytes::from(body)));
     *resp.status_mut() = status;
     let h = resp.headers_mut();
-    h.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    h.insert(
-        CACHE_CONTROL,
-        HeaderValue::from_static("no-store, no-cache"),
-    );
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store, no-cache"));
     resp
 }
 
 /// SHA-256 from ring (through rustls), independent of the extension's own implementation.
 fn sha256(data: &[u8]) -> Vec<u8> {
-    let rustls::SupportedCipherSuite::Tls13(suite) =
-        rustls::crypto::ring::cipher_suite::TLS13_AES_128_GCM_SHA256
-    else {
-        unreachable!("a TLS 1.3 suite")
-    };
+    let rustls::SupportedCipherSuite::Tls13(suite) = rustls::crypto::ring::cipher_suite::TLS13_AES_128_GCM_SHA256 else { unreachable!("a TLS 1.3 suite") };
     suite.common.hash_provider.hash(data).as_ref().to_vec()
 }
 
@@ -1814,18 +1417,11 @@ impl Params {
     }
 
     fn get(&self, key: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
     /// The first parameter given twice (a second value could slip past a check).
     fn duplicate(&self) -> Option<&str> {
-        self.pairs
-            .iter()
-            .enumerate()
-            .find(|(i, (k, _))| self.pairs[..*i].iter().any(|(k2, _)| k2 == k))
-            .map(|(_, (k, _))| k.as_str())
+        self.pairs.iter().enumerate().find(|(i, (k, _))| self.pairs[..*i].iter().any(|(k2, _)| k2 == k)).map(|(_, (k, _))| k.as_str())
     }
 }

@@ -30,19 +30,10 @@ use tokio_rustls::rustls;
 use super::keyvault::{self, AuthLogged, DropConnection, KvFault, KvLogged, KvState, KvStored};
 
 /// Portal shell hosts (the extension runs here).
-pub const PORTAL_HOSTS: &[&str] = &[
-    "portal.azure.com",
-    "ms.portal.azure.com",
-    "rc.portal.azure.com",
-    "preview.portal.azure.com",
-    "portal.azure.us",
-    "entra.microsoft.com",
-];
+pub const PORTAL_HOSTS: &[&str] =
+    &["portal.azure.com", "ms.portal.azure.com", "rc.portal.azure.com", "preview.portal.azure.com", "portal.azure.us", "entra.microsoft.com"];
 /// The cross-origin iframe pool (blades drawn with Fluent UI).
-pub const REACTBLADE_HOSTS: &[&str] = &[
-    "sandbox-1.reactblade.portal.azure.net",
-    "sandbox-2.reactblade.portal.azure.net",
-];
+pub const REACTBLADE_HOSTS: &[&str] = &["sandbox-1.reactblade.portal.azure.net", "sandbox-2.reactblade.portal.azure.net"];
 /// A site that is not the portal but shows an identical blade (the extension must not run).
 pub const OFF_PORTAL_HOST: &str = "www.contoso-tools.example";
 
@@ -61,8 +52,7 @@ const ALL_HOSTS: &[&str] = &[
 ];
 
 /// Characters of an Entra client secret.
-const SECRET_ALPHABET: &[u8] =
-    b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_~";
+const SECRET_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_~";
 
 /// Content-Security-Policy mode of a document (query parameter `so_csp`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,9 +82,7 @@ impl Csp {
             Csp::Permissive => "script-src 'self' 'unsafe-eval'",
             Csp::Strict => "script-src 'self'",
         };
-        format!(
-            "default-src 'self'; {script}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; {frame_src}; connect-src 'self'"
-        )
+        format!("default-src 'self'; {script}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; {frame_src}; connect-src 'self'")
     }
 
     fn from_query(query: &str) -> Csp {
@@ -190,9 +178,7 @@ impl ReplicaServer {
         let mut rng = Rng(seed());
         let tenant_id = rng.guid();
         let state = Arc::new(State {
-            root: Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests")
-                .join("replica"),
+            root: Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("replica"),
             kv: KvState::new(tenant_id.clone(), rng.next()),
             tenant_id,
             issued: Mutex::new(Vec::new()),
@@ -205,11 +191,7 @@ impl ReplicaServer {
         let thread = std::thread::Builder::new()
             .name(format!("replica-server-{port}"))
             .spawn(move || {
-                let rt = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()
-                    .expect("replica runtime");
+                let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("replica runtime");
                 rt.block_on(async move {
                     let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
                     tokio::select! {
@@ -221,14 +203,7 @@ impl ReplicaServer {
             })
             .expect("spawn replica server thread");
 
-        ReplicaServer {
-            port,
-            state,
-            cert_pem,
-            cert_der: cert_der_bytes,
-            shutdown: Some(tx),
-            thread: Some(thread),
-        }
+        ReplicaServer { port, state, cert_pem, cert_der: cert_der_bytes, shutdown: Some(tx), thread: Some(thread) }
     }
 
     /// The loopback port (map every hostname to `127.0.0.1:<port>`).
@@ -243,11 +218,7 @@ impl ReplicaServer {
 
     /// Chromium `--host-resolver-rules` value mapping every hostname to this server.
     pub fn chromium_host_rules(&self) -> String {
-        ALL_HOSTS
-            .iter()
-            .map(|h| format!("MAP {h} 127.0.0.1:{}", self.port))
-            .collect::<Vec<_>>()
-            .join(", ")
+        ALL_HOSTS.iter().map(|h| format!("MAP {h} 127.0.0.1:{}", self.port)).collect::<Vec<_>>().join(", ")
     }
 
     /// The self-signed certificate (PEM), for clients that want to trust it.
@@ -362,11 +333,7 @@ impl Drop for ReplicaServer {
     }
 }
 
-async fn accept_loop(
-    listener: tokio::net::TcpListener,
-    acceptor: tokio_rustls::TlsAcceptor,
-    st: Arc<State>,
-) {
+async fn accept_loop(listener: tokio::net::TcpListener, acceptor: tokio_rustls::TlsAcceptor, st: Arc<State>) {
     loop {
         let Ok((tcp, _)) = listener.accept().await else {
             continue;
@@ -378,9 +345,7 @@ async fn accept_loop(
                 return;
             };
             let svc = hyper::service::service_fn(move |req| handle(req, st.clone()));
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(tls), svc)
-                .await;
+            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tls), svc).await;
         });
     }
 }
@@ -406,35 +371,18 @@ fn csp_header(csp: Csp, role: Role) -> String {
     match role {
         Role::Portal => csp.policy(),
         Role::Reactblade => {
-            let ancestors: Vec<String> = PORTAL_HOSTS
-                .iter()
-                .map(|h| format!("https://{h}"))
-                .collect();
+            let ancestors: Vec<String> = PORTAL_HOSTS.iter().map(|h| format!("https://{h}")).collect();
             format!("{}; frame-ancestors {}", csp.policy(), ancestors.join(" "))
         }
         // Off-portal pages frame their blade from their own origin.
-        Role::Other => format!(
-            "{}; frame-ancestors 'self'",
-            csp.policy_with("frame-src 'self'")
-        ),
+        Role::Other => format!("{}; frame-ancestors 'self'", csp.policy_with("frame-src 'self'")),
     }
 }
 
 /// `Err` closes the connection without a response (an injected network failure).
-async fn handle(
-    req: Request<Incoming>,
-    st: Arc<State>,
-) -> Result<Response<Full<Bytes>>, DropConnection> {
-    let host = req
-        .headers()
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .or_else(|| req.uri().host())
-        .unwrap_or("")
-        .split(':')
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
+async fn handle(req: Request<Incoming>, st: Arc<State>) -> Result<Response<Full<Bytes>>, DropConnection> {
+    let host =
+        req.headers().get(HOST).and_then(|h| h.to_str().ok()).or_else(|| req.uri().host()).unwrap_or("").split(':').next().unwrap_or("").to_ascii_lowercase();
     // Key Vault and sign-in are APIs of their own: no portal pages, no portal CSP.
     if keyvault::serves(&host) {
         return keyvault::handle(req, &host, &st.kv).await;
@@ -446,17 +394,9 @@ async fn handle(
 
     let (status, ctype, body): (StatusCode, &str, Vec<u8>) = if path.starts_with("/api/") {
         let (s, v) = api(req, &path, &query, &host, &st).await;
-        (
-            s,
-            "application/json; charset=utf-8",
-            v.to_string().into_bytes(),
-        )
+        (s, "application/json; charset=utf-8", v.to_string().into_bytes())
     } else if req.method() != Method::GET && req.method() != Method::HEAD {
-        (
-            StatusCode::METHOD_NOT_ALLOWED,
-            "text/plain; charset=utf-8",
-            b"method not allowed".to_vec(),
-        )
+        (StatusCode::METHOD_NOT_ALLOWED, "text/plain; charset=utf-8", b"method not allowed".to_vec())
     } else {
         let file = match (path.as_str(), role) {
             ("/", Role::Reactblade) => "/blank.html",
@@ -465,11 +405,7 @@ async fn handle(
         };
         match static_file(&st.root, file) {
             Some((ctype, bytes)) => (StatusCode::OK, ctype, bytes),
-            None => (
-                StatusCode::NOT_FOUND,
-                "text/plain; charset=utf-8",
-                b"not found".to_vec(),
-            ),
+            None => (StatusCode::NOT_FOUND, "text/plain; charset=utf-8", b"not found".to_vec()),
         }
     };
 
@@ -477,27 +413,17 @@ async fn handle(
     *resp.status_mut() = status;
     let h = resp.headers_mut();
     h.insert(CONTENT_TYPE, HeaderValue::from_static(ctype));
-    h.insert(
-        CONTENT_SECURITY_POLICY,
-        HeaderValue::from_str(&csp).unwrap(),
-    );
+    h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_str(&csp).unwrap());
     h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     Ok(resp)
 }
 
 fn static_file(root: &Path, path: &str) -> Option<(&'static str, Vec<u8>)> {
     let rel = path.strip_prefix('/')?;
     let safe = !rel.is_empty()
-        && rel
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b))
-        && rel
-            .split('/')
-            .all(|seg| !seg.is_empty() && !seg.starts_with('.'));
+        && rel.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b))
+        && rel.split('/').all(|seg| !seg.is_empty() && !seg.starts_with('.'));
     if !safe {
         return None;
     }
@@ -519,13 +445,7 @@ fn static_file(root: &Path, path: &str) -> Option<(&'static str, Vec<u8>)> {
     std::fs::read(full).ok().map(|b| (ctype, b))
 }
 
-async fn api(
-    req: Request<Incoming>,
-    path: &str,
-    query: &str,
-    host: &str,
-    st: &State,
-) -> (StatusCode, Value) {
+async fn api(req: Request<Incoming>, path: &str, query: &str, host: &str, st: &State) -> (StatusCode, Value) {
     match (req.method().clone(), path) {
         (Method::POST, "/api/addPassword") => {
             let Ok(body) = Limited::new(req.into_body(), 64 * 1024).collect().await else {
@@ -568,22 +488,14 @@ async fn api(
 }
 
 /// The app's record, created on first sight with two older (masked) secrets unless `existing` is false.
-fn app_entry<'a>(
-    apps: &'a mut HashMap<String, App>,
-    app_id: &str,
-    existing: bool,
-    st: &State,
-) -> &'a mut App {
+fn app_entry<'a>(apps: &'a mut HashMap<String, App>, app_id: &str, existing: bool, st: &State) -> &'a mut App {
     apps.entry(app_id.to_string()).or_insert_with(|| {
         let mut rng = st.rng.lock().unwrap();
         let mut r = Rng(*rng);
         let today = days_since_epoch();
         let mut creds = Vec::new();
         if existing {
-            for (desc, start_ago, ends_in) in [
-                ("ci-deploy", 40i64, 142i64),
-                ("Graph sync (2024)", 330, 371),
-            ] {
+            for (desc, start_ago, ends_in) in [("ci-deploy", 40i64, 142i64), ("Graph sync (2024)", 330, 371)] {
                 creds.push(Cred {
                     key_id: r.guid(),
                     hint: r.chars(SECRET_ALPHABET, 3),
@@ -600,13 +512,7 @@ fn app_entry<'a>(
 }
 
 fn add_password(input: &Value, host: &str, st: &State) -> (StatusCode, Value) {
-    let s = |k: &str| {
-        input
-            .get(k)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
+    let s = |k: &str| input.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let app_id = s("appId");
     let kind = match s("kind").as_str() {
         "" => "current".to_string(),
@@ -642,16 +548,7 @@ fn add_password(input: &Value, host: &str, st: &State) -> (StatusCode, Value) {
     if kind != "keyvault" && !app_id.is_empty() {
         let mut apps = st.apps.lock().unwrap();
         let app = app_entry(&mut apps, &app_id, true, st);
-        app.creds.insert(
-            0,
-            Cred {
-                key_id: key_id.clone(),
-                hint: hint.clone(),
-                display_name: description.clone(),
-                start: iso_date(today),
-                end: end.clone(),
-            },
-        );
+        app.creds.insert(0, Cred { key_id: key_id.clone(), hint: hint.clone(), display_name: description.clone(), start: iso_date(today), end: end.clone() });
     }
     let end_ymd = iso_ymd(&end);
     st.issued.lock().unwrap().push(Issued {
@@ -686,11 +583,7 @@ pub(crate) fn make_secret(kind: &str, r: &mut Rng) -> String {
         super::checksum::make_current(&prefix, &body)
     };
     match kind {
-        "legacy" => format!(
-            "{}7Q~{}",
-            r.chars(SECRET_ALPHABET, 3),
-            r.chars(SECRET_ALPHABET, 31)
-        ),
+        "legacy" => format!("{}7Q~{}", r.chars(SECRET_ALPHABET, 3), r.chars(SECRET_ALPHABET, 31)),
         // 2020-era shape: 34 characters, letters/digits with `.-_~` mixed in, no `Q~` marker,
         // and lower case, upper case and a digit: the shape the extension documents it takes
         // (a fresh row's letters-only token is as likely a description). Drawn without the
@@ -756,35 +649,20 @@ impl Rng {
         h[12] = b'4'; // version 4
         h[16] = b"89ab"[(a & 3) as usize]; // RFC 4122 variant
         let h = String::from_utf8(h).unwrap();
-        format!(
-            "{}-{}-{}-{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..32]
-        )
+        format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
     }
 }
 
 fn seed() -> u64 {
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let mut h = RandomState::new().build_hasher();
-    h.write_u128(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
+    h.write_u128(SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
     h.write_u64(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     h.finish() | 1
 }
 
 fn days_since_epoch() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64 / 86_400)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64 / 86_400).unwrap_or(0)
 }
 
 /// (year, month, day) of a day count since 1970-01-01 (proleptic Gregorian).
@@ -836,12 +714,7 @@ pub(crate) fn midnight_unix(y: i32, m: u32, d: u32) -> i64 {
 fn en_date(iso: &str) -> String {
     let p: Vec<&str> = iso.get(..10).unwrap_or("").split('-').collect();
     match p.as_slice() {
-        [y, m, d] => format!(
-            "{}/{}/{}",
-            m.trim_start_matches('0'),
-            d.trim_start_matches('0'),
-            y
-        ),
+        [y, m, d] => format!("{}/{}/{}", m.trim_start_matches('0'), d.trim_start_matches('0'), y),
         _ => iso.to_string(),
     }
 }
