@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::core::guard::{Fingerprint, GuardEvent, GuardTable, Outcome};
+use crate::core::guard::{GuardEvent, GuardKey, GuardTable, Outcome};
 use crate::core::state::SecretState;
 use crate::platform::{self, get_f64, get_str, obj};
 
@@ -303,7 +303,7 @@ pub async fn on_tab_removed(tab: f64) {
 pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, JsValue> {
     let kind = get_str(&message, "type").unwrap_or_default();
     let ids = sender_ids(&sender);
-    let fingerprint = || get_str(&message, "fp").and_then(|f| Fingerprint::new(&f)).ok_or_else(|| err("ShownOnce: bad fingerprint"));
+    let fingerprint = || get_str(&message, "fp").and_then(|f| GuardKey::new(&f)).ok_or_else(|| err("ShownOnce: bad fingerprint"));
     match (kind.as_str(), ids) {
         // A blade iframe cannot see the portal's route (cross-origin): it asks for the tab's URL.
         ("tabUrl", _) => {
@@ -381,7 +381,7 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
             // The store confirmed: record it here too, so the guard and badge are right even
             // if the frame that asked is gone by now (blade closed or re-rendered mid-save).
             let saved = js_sys::Reflect::get(&reply, &"ok".into()).ok().and_then(|v| v.as_bool()) == Some(true);
-            if let (true, Some(fp)) = (saved, get_str(&message, "fp").and_then(|f| Fingerprint::new(&f))) {
+            if let (true, Some(fp)) = (saved, get_str(&message, "fp").and_then(|f| GuardKey::new(&f))) {
                 apply(GuardEvent::StateChanged { tab, fingerprint: fp, state: SecretState::Saved }).await;
             }
             Ok(reply)

@@ -489,7 +489,7 @@ fn fuzz_detect() {
             prop_assert!(value.is_some(), "value range outside its cell");
             prop_assert_eq!(d.hint.as_str(), f.hint);
             let key = d.fingerprint().to_key();
-            prop_assert!(guard::Fingerprint::new(&key).is_some(), "the background refuses fingerprint {:?}", key);
+            prop_assert!(guard::GuardKey::new(&key).is_some(), "the background refuses fingerprint {:?}", key);
             let _ = d.label();
         }
         Ok(())

@@ -34,7 +34,7 @@ impl Fingerprint {
     }
 
     /// Compact printable-ASCII form without spaces (at most 41 bytes), as
-    /// `core::guard::Fingerprint::new` accepts: `<hint>.<secret id>` or
+    /// `core::guard::GuardKey::new` accepts: `<hint>.<secret id>` or
     /// `<hint>.d<16 hex digits of a hash of the description>`.
     pub fn to_key(&self) -> String {
         let mut s = String::with_capacity(41);
@@ -208,7 +208,7 @@ mod tests {
 
     /// The background accepts the key (the guard's own validation, not a copy of its rule).
     fn guard_ok(s: &str) -> bool {
-        crate::core::guard::Fingerprint::new(s).is_some()
+        crate::core::guard::GuardKey::new(s).is_some()
     }
 
     #[test]

@@ -28,17 +28,19 @@ pub const MAX_FINGERPRINT_LEN: usize = 96;
 
 const HEADER: &str = "shownonce-guard 1";
 
-/// A short identifier of a secret (e.g. hint + secret id). Never the value.
+/// The guard table's key for one secret: the text form of a
+/// [`crate::core::detect::Fingerprint`] as a content script sends it (hint + secret id or
+/// description), checked. Never the value.
 ///
 /// 1 to [`MAX_FINGERPRINT_LEN`] printable ASCII characters without spaces.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Fingerprint(String);
+pub struct GuardKey(String);
 
-impl Fingerprint {
+impl GuardKey {
     /// Validates a fingerprint.
-    pub fn new(s: &str) -> Option<Fingerprint> {
+    pub fn new(s: &str) -> Option<GuardKey> {
         let ok = !s.is_empty() && s.len() <= MAX_FINGERPRINT_LEN && s.bytes().all(|b| b.is_ascii_graphic());
-        ok.then(|| Fingerprint(s.to_owned()))
+        ok.then(|| GuardKey(s.to_owned()))
     }
 
     /// The fingerprint text.
@@ -54,7 +56,7 @@ pub struct GuardEntry {
     /// frame ids do not fit in 32.
     pub frame: u64,
     /// Which secret.
-    pub fingerprint: Fingerprint,
+    pub fingerprint: GuardKey,
     /// What the popup shows (app and description), control characters removed.
     pub label: String,
     /// How far it got.
@@ -75,7 +77,7 @@ pub enum GuardEvent {
         /// Frame id.
         frame: u64,
         /// Which secret.
-        fingerprint: Fingerprint,
+        fingerprint: GuardKey,
         /// App and description, for the popup.
         label: String,
         /// Detection time, ms since the Unix epoch.
@@ -86,7 +88,7 @@ pub enum GuardEvent {
         /// Tab id.
         tab: u32,
         /// Which secret.
-        fingerprint: Fingerprint,
+        fingerprint: GuardKey,
         /// Its new state.
         state: SecretState,
     },
@@ -230,7 +232,7 @@ impl GuardTable {
         Outcome { tab, changed, armed: self.armed(tab), badge: self.badge_count(tab) }
     }
 
-    fn detected(&mut self, tab: u32, frame: u64, fingerprint: Fingerprint, label: String, at_ms: u64) -> bool {
+    fn detected(&mut self, tab: u32, frame: u64, fingerprint: GuardKey, label: String, at_ms: u64) -> bool {
         let strict = self.strict;
         let entries = self.tabs.entry(tab).or_default();
         if let Some(e) = entries.iter_mut().find(|e| e.fingerprint == fingerprint) {
@@ -375,7 +377,7 @@ fn parse_entry(line: &str) -> Option<(u32, GuardEntry)> {
         "1" => true,
         _ => return None,
     };
-    let fingerprint = Fingerprint::new(f[6])?;
+    let fingerprint = GuardKey::new(f[6])?;
     let label = clean_label(&unescape(f[7])?);
     Some((tab, GuardEntry { frame, fingerprint, label, state, detected_at_ms, frame_gone }))
 }
@@ -429,8 +431,8 @@ mod tests {
     use GuardEvent as G;
     use SecretState as S;
 
-    fn fp(s: &str) -> Fingerprint {
-        Fingerprint::new(s).unwrap()
+    fn fp(s: &str) -> GuardKey {
+        GuardKey::new(s).unwrap()
     }
 
     fn detected(tab: u32, frame: u64, f: &str) -> GuardEvent {
@@ -443,12 +445,12 @@ mod tests {
 
     #[test]
     fn fingerprint_rules() {
-        assert!(Fingerprint::new("abc:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0").is_some());
-        assert!(Fingerprint::new("").is_none());
-        assert!(Fingerprint::new("has space").is_none());
-        assert!(Fingerprint::new("tab\there").is_none());
-        assert!(Fingerprint::new("é").is_none());
-        assert!(Fingerprint::new(&"x".repeat(MAX_FINGERPRINT_LEN + 1)).is_none());
+        assert!(GuardKey::new("abc:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0").is_some());
+        assert!(GuardKey::new("").is_none());
+        assert!(GuardKey::new("has space").is_none());
+        assert!(GuardKey::new("tab\there").is_none());
+        assert!(GuardKey::new("é").is_none());
+        assert!(GuardKey::new(&"x".repeat(MAX_FINGERPRINT_LEN + 1)).is_none());
     }
 
     #[test]

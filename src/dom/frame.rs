@@ -585,7 +585,9 @@ async fn save_to(key: &str, input: StoreInput) {
     };
     drop(input); // the passphrase: wiped now (the message holds the only other copy)
     let reply = platform::send(&msg).await;
-    drop(msg); // the message object held a JS copy of the value: let it go at once
+    // Our handle on the message goes now. Its JS string copy of the value cannot be wiped,
+    // only left to the garbage collector: the fewer handles, the sooner it goes.
+    drop(msg);
     let ok = reply.as_ref().ok().and_then(|r| js_sys::Reflect::get(r, &"ok".into()).ok()).and_then(|v| v.as_bool()) == Some(true);
     let text = reply.as_ref().ok().and_then(|r| get_str(r, "message"));
     let kind = reply.as_ref().ok().and_then(|r| get_str(r, "outcome"));
