@@ -32,6 +32,8 @@ use crate::platform::{self, get_str, obj, MessageListener};
 const MAX_QUEUE: usize = 512;
 const MAX_ROWS_PER_BATCH: usize = 200;
 const BATCH_BUDGET_MS: f64 = 8.0;
+/// Changed nodes read at once in a microtask (more wait for a task: see `Frame::schedule`).
+const QUICK_NODES: usize = 32;
 /// How long a blade iframe waits for the tab's route before reading rows without it.
 const ROUTE_WAIT_MS: u32 = 3000;
 /// How often a frame with prompts looks whether the page covers one.
@@ -65,6 +67,8 @@ struct Frame {
     initial_scan: bool,
     overflow: bool,
     batch: Option<Timeout>,
+    /// A microtask batch is due (see [`Frame::schedule`]).
+    quick: bool,
     seen: Seen,
     held: Vec<Held>,
     /// The background says another frame of this tab holds an unsaved secret (top frame).
@@ -161,6 +165,7 @@ pub fn start(engine: &str) {
         initial_scan: false,
         overflow: false,
         batch: None,
+        quick: false,
         seen: Seen::new(),
         held: Vec::new(),
         remote_armed: false,
@@ -262,7 +267,30 @@ impl Frame {
     }
 
     fn schedule(&mut self) {
-        if self.batch.is_none() {
+        if self.batch.is_some() || self.quick {
+            return;
+        }
+        // A few changed nodes (the portal adding a secret's row): read them in a microtask,
+        // right after the page's script and before the browser draws, so the prompt comes
+        // with the value instead of a frame later (a 5,000-node page takes ~15 ms to draw).
+        // Anything bigger (a re-rendering grid, the first scan) waits for a task of its own.
+        if self.queue.len() <= QUICK_NODES && self.carry.is_empty() && !self.overflow && !self.initial_scan {
+            self.quick = true;
+            wasm_bindgen_futures::spawn_local(async { with_frame(Frame::run_quick).unwrap_or(()) });
+        } else {
+            self.batch = Some(Timeout::new(0, || with_frame(Frame::run_batch).unwrap_or(())));
+        }
+    }
+
+    /// The microtask of [`Frame::schedule`]: the batch now if it is still small, else in a task.
+    fn run_quick(&mut self) {
+        self.quick = false;
+        if self.batch.is_some() {
+            return; // a task is already due
+        }
+        if self.queue.len() <= QUICK_NODES && !self.overflow {
+            self.run_batch();
+        } else {
             self.batch = Some(Timeout::new(0, || with_frame(Frame::run_batch).unwrap_or(())));
         }
     }
