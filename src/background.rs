@@ -132,19 +132,19 @@ fn err(m: &str) -> JsValue {
     js_sys::Error::new(m).into()
 }
 
-/// Whether `sender` is one of this extension's own pages (not a content script).
-fn is_extension_page(sender: &JsValue) -> bool {
-    let own = js_sys::Reflect::get(&js_sys::global(), &"location".into()).ok().and_then(|l| get_str(&l, "origin"));
-    let url = get_str(sender, "url");
-    matches!((own, url), (Some(o), Some(u)) if u.starts_with(&o) && u[o.len()..].starts_with('/'))
-}
-
-fn sender_ids(sender: &JsValue) -> Option<(u32, u64)> {
-    let tab = js_sys::Reflect::get(sender, &"tab".into()).ok()?;
-    let tab_id = get_f64(&tab, "id")?;
-    let frame = get_f64(sender, "frameId").unwrap_or(0.0);
+/// Who sent a message, from what the browser says about the sender (`runtime.MessageSender`):
+/// our content script in a portal frame, one of our own pages, or `None` (refused).
+fn sender_of(sender: &JsValue) -> Option<crate::core::message::Sender> {
+    use crate::core::route::{classify_host, HostKind};
+    let global = js_sys::global();
+    let origin = js_sys::Reflect::get(&global, &"location".into()).ok().and_then(|l| get_str(&l, "origin"))?;
+    let runtime = js_sys::Reflect::get(&global, &"chrome".into()).and_then(|c| js_sys::Reflect::get(&c, &"runtime".into())).ok()?;
+    let own_id = get_str(&runtime, "id")?;
+    let tab = js_sys::Reflect::get(sender, &"tab".into()).ok().filter(JsValue::is_object).and_then(|t| get_f64(&t, "id")).map(|t| t as u32);
     // Firefox's frame ids exceed 32 bits (they are exact in an f64).
-    Some((tab_id as u32, frame as u64))
+    let frame = get_f64(sender, "frameId").unwrap_or(0.0).max(0.0) as u64;
+    let (id, url) = (get_str(sender, "id"), get_str(sender, "url"));
+    crate::core::message::classify(&own_id, &origin, id.as_deref(), url.as_deref(), tab, frame, |h| classify_host(h) != HostKind::Other)
 }
 
 fn guard_reply(tab: u32) -> JsValue {
@@ -155,34 +155,9 @@ fn guard_reply(tab: u32) -> JsValue {
     obj(&[("armed", armed.into()), ("count", (count as f64).into())])
 }
 
-/// The prompt's save request, as the content script sends it (serde keeps the shape in one
-/// place; the value is moved into a `Zeroizing` at once).
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SaveMessage {
-    store: String,
-    value: String,
-    passphrase: Option<String>,
-    app_name: Option<String>,
-    client_id: Option<String>,
-    tenant_id: Option<String>,
-    description: Option<String>,
-    secret_id: Option<String>,
-    expires: Option<String>,
-    vault: Option<String>,
-    secret_name: Option<String>,
-    allow_new_version: Option<bool>,
-    /// The page's language tag: how its dates are written (`3/4/2027` differs by region).
-    locale: Option<String>,
-}
-
-async fn save(message: &JsValue) -> JsValue {
+async fn save(m: crate::core::message::SaveFields) -> JsValue {
     use crate::stores::{save, SaveRequest};
-    use zeroize::Zeroizing;
     let fail = |m: &str| obj(&[("ok", false.into()), ("outcome", "failed".into()), ("message", JsValue::from_str(m))]);
-    let Ok(m) = serde_wasm_bindgen::from_value::<SaveMessage>(message.clone()) else {
-        return fail("ShownOnce: the save request was malformed. The secret is NOT saved.");
-    };
     let kind = match m.store.as_str() {
         "file" => crate::core::state::StoreKind::EncryptedFile,
         "keyvault" => crate::core::state::StoreKind::KeyVault,
@@ -191,14 +166,14 @@ async fn save(message: &JsValue) -> JsValue {
     let nonempty = |s: Option<String>| s.filter(|s| !s.is_empty());
     let client_id = nonempty(m.client_id);
     let req = SaveRequest {
-        value: Zeroizing::new(m.value),
+        value: m.value,
         app_name: nonempty(m.app_name).or_else(|| client_id.clone()).unwrap_or_else(|| "app".into()),
         client_id,
         tenant_id: nonempty(m.tenant_id),
         description: m.description.unwrap_or_default(),
         secret_id: m.secret_id.unwrap_or_default(),
         expires: nonempty(m.expires),
-        passphrase: nonempty(m.passphrase).map(Zeroizing::new),
+        passphrase: m.passphrase.filter(|p| !p.is_empty()),
         age_recipient: platform::sync_string("age_recipient").await.filter(|r| !r.trim().is_empty()),
         // The save-as dialog unless the user chose a fixed download folder in the options.
         save_as: platform::sync_string("file_save_as").await.as_deref() != Some("false"),
@@ -298,44 +273,51 @@ pub async fn on_tab_removed(tab: f64) {
     apply(GuardEvent::TabClosed { tab: tab as u32 }).await;
 }
 
-/// Answers a message from a content script or an extension page.
+/// Answers a message from a content script or an extension page. Every message is checked
+/// first ([`crate::core::message::check`]): its type and shape, and that its sender may send
+/// it; tab and frame come from the browser's `sender`, never from the message. A refused
+/// message changes nothing and its sender gets the reason.
 #[wasm_bindgen]
 pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, JsValue> {
-    let kind = get_str(&message, "type").unwrap_or_default();
-    let ids = sender_ids(&sender);
-    let fingerprint = || get_str(&message, "fp").and_then(|f| GuardKey::new(&f)).ok_or_else(|| err("ShownOnce: bad fingerprint"));
-    match (kind.as_str(), ids) {
+    use crate::core::message::{check, Request, Sender};
+    let kind = get_str(&message, "type");
+    let (req, from) = check(kind.as_deref(), || serde_wasm_bindgen::from_value::<Request>(message), sender_of(&sender)).map_err(|r| err(r.message()))?;
+    let key = |fp: &str| GuardKey::new(fp).ok_or_else(|| err("ShownOnce: bad fingerprint"));
+    // Content-script messages act on the sender's own tab and frame.
+    let (tab, frame) = match from {
+        Sender::ContentScript { tab, frame } => (tab, frame),
+        Sender::ExtensionPage { tab } => (tab.unwrap_or(u32::MAX), 0),
+    };
+    match req {
         // A blade iframe cannot see the portal's route (cross-origin): it asks for the tab's URL.
-        ("tabUrl", _) => {
+        Request::TabUrl {} => {
             let tab = js_sys::Reflect::get(&sender, &"tab".into())?;
             let url = if tab.is_object() { get_str(&tab, "url") } else { None };
             Ok(obj(&[("url", url.map(JsValue::from).unwrap_or(JsValue::NULL))]))
         }
-        ("detected", Some((tab, frame))) => {
-            let at_ms = get_f64(&message, "at").unwrap_or(0.0).max(0.0) as u64;
-            let label = get_str(&message, "label").unwrap_or_default();
-            let out = apply(GuardEvent::Detected { tab, frame, fingerprint: fingerprint()?, label, at_ms }).await;
+        Request::Detected { fp, label, at } => {
+            let at_ms = at.max(0.0) as u64;
+            let out = apply(GuardEvent::Detected { tab, frame, fingerprint: key(&fp)?, label, at_ms }).await;
             Ok(obj(&[("armed", out.armed.into())]))
         }
-        ("state", Some((tab, _))) => {
-            let state = get_str(&message, "state").and_then(|s| SecretState::parse(&s)).ok_or_else(|| err("ShownOnce: bad state"))?;
-            apply(GuardEvent::StateChanged { tab, fingerprint: fingerprint()?, state }).await;
+        Request::State { fp, state } => {
+            let state = SecretState::parse(&state).ok_or_else(|| err("ShownOnce: bad state"))?;
+            apply(GuardEvent::StateChanged { tab, fingerprint: key(&fp)?, state }).await;
             Ok(guard_reply(tab))
         }
         // A new top document: whatever the old one showed is gone (the user left for real).
-        ("topLoaded", Some((tab, 0))) => {
+        Request::TopLoaded {} => {
             set_blocked(tab, false).await;
             apply(GuardEvent::TabNavigatedAway { tab }).await;
             Ok(guard_reply(tab))
         }
-        ("leave", Some((tab, _))) => {
+        Request::Leave {} => {
             apply(GuardEvent::UserConfirmedLeave { tab }).await;
             Ok(guard_reply(tab))
         }
-        ("guardState", Some((tab, _))) => Ok(guard_reply(tab)),
+        Request::GuardState {} => Ok(guard_reply(tab)),
         // The page keeps a prompt frame of this tab from showing (or it shows again).
-        ("promptBlocked", Some((tab, _))) if !is_extension_page(&sender) => {
-            let blocked = js_sys::Reflect::get(&message, &"blocked".into()).ok().and_then(|v| v.as_bool()) == Some(true);
+        Request::PromptBlocked { blocked, .. } => {
             set_blocked(tab, blocked).await;
             badge(tab, TABLE.with(|t| t.borrow().badge_count(tab))).await;
             Ok(obj(&[("ok", true.into())]))
@@ -343,9 +325,10 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
         // A content script is opening a prompt frame (extension/prompt.html) in this tab: the
         // frame will present this token. Memory only: a restarted background forgets it, and
         // the content script then opens the frame again with a new one.
-        ("promptToken", Some((tab, _))) if !is_extension_page(&sender) => {
-            let token =
-                get_str(&message, "token").filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit())).ok_or_else(|| err("ShownOnce: bad token"))?;
+        Request::PromptToken { token } => {
+            if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(err("ShownOnce: bad token"));
+            }
             PROMPT_TOKENS.with(|t| {
                 let mut t = t.borrow_mut();
                 if t.len() >= MAX_PROMPT_TOKENS {
@@ -357,39 +340,42 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
         }
         // The prompt frame proves a content script of its tab opened it (one use): a copy of
         // prompt.html a page embedded itself has no such token and shows nothing.
-        ("claimPrompt", _) if is_extension_page(&sender) => {
-            let token = get_str(&message, "token").unwrap_or_default();
-            let tab = ids.map(|i| i.0);
+        Request::ClaimPrompt { token } => {
             let ok = PROMPT_TOKENS.with(|t| {
                 let mut t = t.borrow_mut();
-                let at = t.iter().position(|(k, owner)| *k == token && tab.is_none_or(|tab| tab == *owner));
+                let at = t.iter().position(|(k, owner)| *k == token && *owner == tab);
                 at.map(|i| t.remove(i)).is_some()
             });
             Ok(obj(&[("ok", ok.into())]))
         }
-        ("clipboardCopied", Some(_)) => clipboard_copied().await,
-        ("storeLog", _) if is_extension_page(&sender) => Ok(store_log()),
+        Request::ClipboardCopied {} => clipboard_copied().await,
+        Request::StoreLog {} => Ok(store_log()),
         // Chrome: the offscreen document cleared the clipboard; it is not needed any more.
-        ("clipboardCleared", _) if is_extension_page(&sender) => {
+        Request::ClipboardCleared { .. } => {
             platform::close_offscreen().await;
             Ok(JsValue::UNDEFINED)
         }
         // The user chose a store in the prompt: the value comes from the frame that shows it
         // and goes only into that store; nothing of it is kept here.
-        ("save", Some((tab, _))) => {
-            let reply = save(&message).await;
+        Request::Save(fields) => {
+            let fp = fields.fp.clone();
+            let reply = save(*fields).await;
             // The store confirmed: record it here too, so the guard and badge are right even
             // if the frame that asked is gone by now (blade closed or re-rendered mid-save).
             let saved = js_sys::Reflect::get(&reply, &"ok".into()).ok().and_then(|v| v.as_bool()) == Some(true);
-            if let (true, Some(fp)) = (saved, get_str(&message, "fp").and_then(|f| GuardKey::new(&f))) {
+            if let (true, Some(fp)) = (saved, fp.as_deref().and_then(GuardKey::new)) {
                 apply(GuardEvent::StateChanged { tab, fingerprint: fp, state: SecretState::Saved }).await;
             }
             Ok(reply)
         }
         // The popup's questions: only the extension's own pages may ask about or act on a tab
-        // (a content script of one tab must not reach another).
-        ("tabSecrets", _) if is_extension_page(&sender) => {
-            let tab = get_f64(&message, "tabId").map(|t| t as u32).or(ids.map(|i| i.0)).ok_or_else(|| err("ShownOnce: no tab"))?;
+        // (`check` refuses them from content scripts: one tab must not reach another).
+        Request::TabSecrets { tab_id } => {
+            let tab = tab_id.map(|t| t as u32).or(match from {
+                Sender::ExtensionPage { tab } => tab,
+                Sender::ContentScript { .. } => None,
+            });
+            let tab = tab.ok_or_else(|| err("ShownOnce: no tab"))?;
             let list = js_sys::Array::new();
             TABLE.with(|t| {
                 for e in t.borrow().unsaved(tab) {
@@ -404,12 +390,10 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
             });
             Ok(obj(&[("secrets", list.into()), ("blocked", tab_blocked(tab).into())]))
         }
-        ("focusPrompt", _) if is_extension_page(&sender) => {
-            let tab = get_f64(&message, "tabId").ok_or_else(|| err("ShownOnce: no tab"))?;
-            let frame = get_f64(&message, "frameId").unwrap_or(0.0);
-            let msg = obj(&[("type", "focus".into()), ("fp", get_str(&message, "fingerprint").unwrap_or_default().into())]);
+        Request::FocusPrompt { tab_id, frame_id, fingerprint } => {
+            let msg = obj(&[("type", "focus".into()), ("fp", JsValue::from_str(&fingerprint))]);
             // The tab may be gone or its frame navigated away: say so to the popup.
-            let p = platform::tabs_send_message(tab, &msg, &obj(&[("frameId", frame.into())]))?;
+            let p = platform::tabs_send_message(tab_id, &msg, &obj(&[("frameId", frame_id.unwrap_or(0.0).into())]))?;
             let gone = || err("ShownOnce: that page is gone or was reloaded; its secret cannot be shown again");
             let answer = JsFuture::from(p).await.map_err(|_| gone())?;
             // The frame answers whether it still shows that secret's prompt.
@@ -419,6 +403,5 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
             }
             Ok(obj(&[("ok", true.into())]))
         }
-        _ => Err(err("ShownOnce: unknown message")),
     }
 }

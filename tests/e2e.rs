@@ -88,6 +88,21 @@ impl Ctx<'_> {
         let r =
             self.in_options_tab("return chrome.runtime.sendMessage({type: 'focusPrompt', tabId: 987654321, frameId: 0, fingerprint: 'abc:1'});", vec![]).await;
         assert!(r["error"].as_str().is_some_and(|e| e.contains("gone")), "{tag}: a focusPrompt for no tab must fail: {r}");
+        // Every message is checked (core::message): a page's message posing as a content
+        // script's, an unknown field, a mistyped one. Each is refused and changes nothing.
+        let r = self
+            .in_options_tab(
+                "const send = (m) => chrome.runtime.sendMessage(m).then((r) => r && r.error, (e) => 'threw: ' + e.message); \
+                 return Promise.all([send({type: 'detected', fp: 'abc:1', label: 'forged', at: 1}), \
+                   send({type: 'storeLog', tabId: 1}), send({type: 'tabSecrets', tabId: 'all'})]);",
+                vec![],
+            )
+            .await;
+        assert_eq!(
+            r,
+            json!(["ShownOnce: refused: not allowed from this sender", "ShownOnce: refused: malformed message", "ShownOnce: refused: malformed message"]),
+            "{tag}: forged or malformed messages were not refused"
+        );
         println!("{tag} ... ok");
     }
 

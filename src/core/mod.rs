@@ -16,6 +16,8 @@ pub mod json;
 pub mod keyvault;
 /// Where prompts go in a frame: never over a secret's row, reminders stacked.
 pub mod layout;
+/// Messages to the background: typed, checked, and who may send each.
+pub mod message;
 /// OAuth authorization code + PKCE, with SHA-256 and base64url.
 pub mod pkce;
 /// What the save prompt says about a detection.
