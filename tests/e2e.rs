@@ -657,6 +657,70 @@ impl Ctx<'_> {
         println!("{tag} ... ok");
     }
 
+    /// Issue 12 (4): a hostile page. It replaced `MutationObserver`, blanked row/cell
+    /// lookups, swallows copy/pagehide/beforeunload/keydown listeners and captures
+    /// `navigator.clipboard.writeText` before the content script ran (replica `so_hostile=1`);
+    /// then it clicks the portal's copy button and fires `copy` by script, posts messages to
+    /// our prompt frame, and floods the grid with look-alike rows. The secret is still
+    /// detected, none of this marks it copied or disarms the guard, one prompt only; our
+    /// Copy still works and the page's clipboard hook never sees the value.
+    async fn hostile_page(&self, iframe: bool) {
+        let tag = self.tag(iframe, "hostile page: tampered APIs, script-made events, messages, look-alike rows");
+        self.armed_blade_for(iframe, "&so_hostile=1", &fresh_app(), "hostile").await;
+        self.s.enter_blade(iframe).await;
+        self.wait_prompts("the prompt despite the page's hooks", 20, |v| v.as_array().is_some_and(|a| a.len() == 1)).await;
+        // Script-made events: a click on the portal's copy button, a copy of the selected value.
+        self.s
+            .js(
+                "const b = document.querySelector('[data-testid=copy-value]'); b.click(); \
+                 const v = b.parentElement; const r = document.createRange(); r.selectNodeContents(v); \
+                 const sel = getSelection(); sel.removeAllRanges(); sel.addRange(r); \
+                 document.dispatchEvent(new ClipboardEvent('copy', {bubbles: true})); sel.removeAllRanges(); \
+                 const f = document.querySelector(\"iframe[src$='/prompt.html']\"); \
+                 for (const m of [{t: 'copy'}, {t: 'elsewhere'}, {t: 'close'}, {so: 'init', token: '0'.repeat(32), name: 'x', desc: 'x', meta: '', hint: 'abc', kind: 'current'}]) \
+                   f.contentWindow.postMessage(m, '*');",
+                vec![],
+            )
+            .await;
+        // Look-alike rows: 300 copies of the secret's row, each value one character off (its
+        // checksum fails).
+        self.s
+            .js(
+                "const b = document.querySelector('[data-testid=copy-value]'); let row = b; \
+                 while (row && !(row.getAttribute('role') === 'row' || row.tagName === 'TR' || /fxc-gc-row|ms-DetailsRow/.test(row.className))) row = row.parentElement; \
+                 for (let i = 0; i < 300; i++) { const c = row.cloneNode(true); \
+                   const w = document.createTreeWalker(c, NodeFilter.SHOW_TEXT); \
+                   for (let n = w.nextNode(); n; n = w.nextNode()) if (n.data.includes('Q~')) n.data = n.data.slice(0, -1) + (n.data.endsWith('a') ? 'b' : 'a'); \
+                   for (const x of c.getElementsByTagName('input')) if (x.value.includes('Q~')) x.value = x.value.slice(0, -1) + 'z'; \
+                   row.parentElement.appendChild(c); }",
+                vec![],
+            )
+            .await;
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let p = self.wait_prompts("one prompt, still shown", 5, |v| v.as_array().is_some_and(|a| a.len() == 1)).await;
+        assert_eq!(p[0]["state"], "shown", "{tag}: a script-made event or message changed the secret's state: {p}");
+        self.guard_is("armed", 2).await;
+        // The content script still answers (bounded work on the flood).
+        let host = if iframe { None } else { Some("portal.azure.com") };
+        assert!(self.s.frame_status(host).await.is_some(), "{tag}: the content script stopped answering");
+        // Our Copy, clicked for real in the prompt frame: copied, and the page's hook saw nothing.
+        self.s.enter_blade(iframe).await;
+        self.s.js("window.__soCaught.clipboard = [];", vec![]).await;
+        let f = self.s.driver.find(thirtyfour::By::Css(PROMPT_FRAME)).await.expect("the prompt frame");
+        f.enter_frame().await.expect("into the prompt frame");
+        self.s.driver.find(thirtyfour::By::Id("primary")).await.expect("Copy").click().await.expect("click Copy");
+        self.s.enter_blade(iframe).await;
+        self.wait_prompts("state copied", 20, |v| v[0]["state"] == "copied").await;
+        let caught = self.s.js("return window.__soCaught;", vec![]).await;
+        assert_eq!(
+            (&caught["observers"], &caught["listeners"], &caught["clipboard"]),
+            (&json!(0), &json!([]), &json!([])),
+            "{tag}: the page's hooks reached ShownOnce: {caught}"
+        );
+        self.guard_is("off", 20).await;
+        println!("{tag} ... ok");
+    }
+
     /// The value drawn another way than as text (a read-only text box; a web component with an
     /// open shadow root): a copy of it there disarms the guard as a copy of the text does.
     async fn guard_disarmed_in_other_renderings(&self, iframe: bool) {
@@ -1700,6 +1764,7 @@ async fn run(browser: Browser, csp: Csp) {
             ctx.guard_blocks_leaving(iframe).await;
             ctx.guard_disarmed_by_portal_copy(iframe).await;
             ctx.guard_disarmed_in_other_renderings(iframe).await;
+            ctx.hostile_page(iframe).await;
         }
         if want("copy") {
             ctx.our_copy_and_clear(iframe).await;

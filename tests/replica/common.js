@@ -4,6 +4,31 @@
 
 const SO = (() => {
   const params = new URLSearchParams(location.search);
+  // so_hostile=1: a page that tampers with the DOM, event and clipboard APIs before the
+  // content script runs (e2e "hostile page"). Content scripts run in a world of their own:
+  // none of this may reach ShownOnce. What the page caught goes into window.__soCaught.
+  // Only row/cell selectors are blanked, so the test's own lookups still work.
+  if (params.get('so_hostile') === '1') {
+    const caught = (window.__soCaught = { observers: 0, queries: 0, listeners: [], clipboard: [] });
+    window.MutationObserver = class { constructor() { caught.observers++; } observe() {} disconnect() {} takeRecords() { return []; } };
+    const gridSel = (s) => /row|cell|\btr\b|\btd\b/i.test(String(s));
+    for (const proto of [Element.prototype, Document.prototype, DocumentFragment.prototype]) {
+      const qsa = proto.querySelectorAll;
+      proto.querySelectorAll = function (s) {
+        if (!gridSel(s)) return qsa.call(this, s);
+        caught.queries++;
+        return qsa.call(document.createDocumentFragment(), 'x');
+      };
+    }
+    const closest = Element.prototype.closest;
+    Element.prototype.closest = function (s) { if (!gridSel(s)) return closest.call(this, s); caught.queries++; return null; };
+    const add = EventTarget.prototype.addEventListener;
+    EventTarget.prototype.addEventListener = function (type, f, o) {
+      if (['copy', 'pagehide', 'beforeunload', 'keydown'].includes(type)) { caught.listeners.push(type); return undefined; }
+      return add.call(this, type, f, o);
+    };
+    if (navigator.clipboard) navigator.clipboard.writeText = (t) => { caught.clipboard.push(String(t)); return Promise.resolve(); };
+  }
   const lang = ['en', 'de', 'ja'].includes(params.get('l')) ? params.get('l') : 'en';
 
   const PORTAL_HOSTS = ['portal.azure.com', 'ms.portal.azure.com', 'rc.portal.azure.com',
