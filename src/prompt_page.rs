@@ -1,4 +1,4 @@
-//! The save prompt page (extension/prompt.html, feature `background`): the content script
+//! The save prompt page (extension/prompt.html, feature `pages`): the content script
 //! shows it in an `<iframe>` next to the secret's row (src/dom/prompt.rs). Being the
 //! extension's own origin, the portal page can neither read it nor hear the keys typed into
 //! it (passphrase, vault, secret name).

@@ -1,6 +1,6 @@
 //! The extension's own pages: the options page ([`options`]) and the toolbar popup ([`popup`])
-//! (feature `background`: extension/options.js and popup.js load the background module and call one
-//! function here). This file holds what both pages share.
+//! (feature `pages`: extension/options.js and popup.js load the pages module, not the
+//! background's, and call one function here). This file holds what both pages share.
 //!
 //! The markup is static in extension/options.html and popup.html; these modules fill it, bind
 //! it and talk to the extension APIs (bound in [`crate::platform`]). Settings go to
