@@ -61,7 +61,7 @@ ensure_build_tools() {
 
 # --- build ------------------------------------------------------------------------------------
 
-build_entry() { # build_entry <content|background>
+build_entry() { # build_entry <content|background|pages>
   local entry="$1"; local out="target/ext/$entry"
   rm -rf "$out"; mkdir -p "$out"
   # Without reference types wasm-bindgen keeps JS objects in a JS-side heap instead of an
@@ -89,6 +89,8 @@ assemble() { # assemble <chrome|firefox>
   [ "$browser" = chrome ] || rm -f "$dir/offscreen.html" "$dir/offscreen.js"
   cp target/ext/content/content_bg.js target/ext/content/content_bg.wasm target/ext/content/content_bg.wasm.js "$dir/pkg/"
   cp target/ext/background/background_bg.js target/ext/background/background_bg.wasm "$dir/pkg/"
+  # The extension pages' module (options, popup, prompt frame): no store code.
+  cp target/ext/pages/pages_bg.js target/ext/pages/pages_bg.wasm "$dir/pkg/"
   python3 tools/manifest.py "$browser" extension/manifest.json extension/hosts.txt > "$dir/manifest.json"
 }
 
@@ -120,9 +122,10 @@ print_sizes() {
 
 do_build() {
   ensure_build_tools
-  step_start "build wasm (content, background)"
+  step_start "build wasm (content, background, pages)"
   build_entry content
   build_entry background
+  build_entry pages
   step_end
   step_start "assemble and package"
   local version; version="$(sed -n 's/^  "version": "\(.*\)",/\1/p' extension/manifest.json)"

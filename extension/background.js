@@ -4,17 +4,14 @@
 // synchronously during the first turn of the script, but wasm instantiation is async.
 // So the listeners are registered here, at top level, and forward to Rust once ready.
 import * as glue from "./pkg/background_bg.js";
+import { load } from "./load.js";
 
 const api = globalThis.browser ?? globalThis.chrome;
 
-const ready = (async () => {
-  const bytes = await (await fetch(new URL("./pkg/background_bg.wasm", import.meta.url))).arrayBuffer();
-  const { instance } = await WebAssembly.instantiate(bytes, { "./background_bg.js": glue });
-  glue.__wbg_set_wasm(instance.exports);
-  if (instance.exports.__wbindgen_start) instance.exports.__wbindgen_start();
-  await glue.background_main();
-  return glue;
-})();
+const ready = load(glue, "background").then(async (g) => {
+  await g.background_main();
+  return g;
+});
 
 api.runtime.onMessage.addListener((message, sender, sendResponse) => {
   ready

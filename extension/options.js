@@ -1,12 +1,8 @@
-// ShownOnce options page: a thin shim, the logic is Rust (src/pages.rs, options_main).
-// Extension pages load the background module (it holds the settings code); the same loading
-// steps as background.js.
-import * as glue from "./pkg/background_bg.js";
+// ShownOnce options page: a thin shim, the logic is Rust (src/pages/options.rs, options_main).
+// Extension pages load the pages module (not the background's: no store code).
+import * as glue from "./pkg/pages_bg.js";
+import { load } from "./load.js";
 
-(async () => {
-  const bytes = await (await fetch(new URL("./pkg/background_bg.wasm", import.meta.url))).arrayBuffer();
-  const { instance } = await WebAssembly.instantiate(bytes, { "./background_bg.js": glue });
-  glue.__wbg_set_wasm(instance.exports);
-  if (instance.exports.__wbindgen_start) instance.exports.__wbindgen_start();
-  await glue.options_main();
-})().catch((e) => console.error("ShownOnce options page could not start:", e && e.message));
+load(glue, "pages")
+  .then((g) => g.options_main())
+  .catch((e) => console.error("ShownOnce options page could not start:", e && e.message));

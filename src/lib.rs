@@ -4,8 +4,10 @@
 //! - [`core`]: pure Rust, no web-sys — secret format and checksum, routes, blade model,
 //!   detection, state machines, store request building. Tested natively with `cargo test`.
 //! - `dom` (wasm32 only): the thin DOM layer — observer, scanning, prompt UI.
-//! - `content` / `background` (wasm32 only, one cargo feature each): the two entry points.
-//!   build.sh compiles the crate once per feature so a portal frame loads only the content module.
+//! - `content` / `background` / `pages` (wasm32 only, one cargo feature each): the three
+//!   entry points. build.sh compiles the crate once per feature so a portal frame loads only
+//!   the content module, and the extension pages (options, popup, prompt frame) only the pages
+//!   module, without the stores.
 #![deny(missing_docs)]
 
 pub mod core;
@@ -28,9 +30,9 @@ mod content;
 mod background;
 
 /// The save prompt page, shown in an iframe by the content script.
-#[cfg(all(target_arch = "wasm32", feature = "background"))]
+#[cfg(all(target_arch = "wasm32", feature = "pages"))]
 mod prompt_page;
 
-/// Options page and toolbar popup (extension pages that load the background module).
-#[cfg(all(target_arch = "wasm32", feature = "background"))]
+/// Options page and toolbar popup (extension pages that load the pages module).
+#[cfg(all(target_arch = "wasm32", feature = "pages"))]
 mod pages;

@@ -54,9 +54,18 @@ extern "C" {
     /// `chrome.action.setBadgeBackgroundColor(details)`.
     #[wasm_bindgen(js_namespace = ["chrome", "action"], js_name = setBadgeBackgroundColor, catch)]
     pub fn set_badge_color(details: &JsValue) -> Result<js_sys::Promise, JsValue>;
-    /// `chrome.tabs.sendMessage(tabId, message, options)`.
+    /// `chrome.storage.onChanged.addListener(f)`: `f(changes, areaName)`.
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "onChanged"], js_name = addListener, catch)]
+    pub fn storage_on_changed(f: &js_sys::Function) -> Result<(), JsValue>;
+    /// `chrome.tabs.sendMessage(tabId, message, options)`: to the tab's content scripts.
     #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = sendMessage, catch)]
     pub fn tabs_send_message(tab: f64, message: &JsValue, options: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.tabs.query(queryInfo)` (the tab id needs no "tabs" permission).
+    #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = query, catch)]
+    pub fn tabs_query(query: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.runtime.openOptionsPage()`.
+    #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = openOptionsPage, catch)]
+    pub fn open_options_page() -> Result<js_sys::Promise, JsValue>;
     /// `chrome.identity.getRedirectURL()`: `https://<id>.chromiumapp.org/` in Chrome,
     /// `https://<hash>.extensions.allizom.org/` in Firefox.
     #[wasm_bindgen(js_namespace = ["chrome", "identity"], js_name = getRedirectURL, catch)]

@@ -1,4 +1,4 @@
-//! The save prompt page (extension/prompt.html, feature `background`): the content script
+//! The save prompt page (extension/prompt.html, feature `pages`): the content script
 //! shows it in an `<iframe>` next to the secret's row (src/dom/prompt.rs). Being the
 //! extension's own origin, the portal page can neither read it nor hear the keys typed into
 //! it (passphrase, vault, secret name).
@@ -17,7 +17,7 @@ use std::rc::Rc;
 
 use gloo_events::EventListener;
 use gloo_timers::future::TimeoutFuture;
-use js_sys::{Promise, Reflect};
+use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
@@ -25,14 +25,7 @@ use web_sys::{Document, Element, HtmlElement, HtmlInputElement, HtmlSelectElemen
 use zeroize::Zeroizing;
 
 use crate::core::keyvault::{derive_secret_name, validate_secret_name};
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = sendMessage, catch)]
-    fn runtime_send(message: &JsValue) -> Result<Promise, JsValue>;
-    #[wasm_bindgen(js_namespace = ["chrome", "storage", "sync"], js_name = get, catch)]
-    fn sync_get(keys: &JsValue) -> Result<Promise, JsValue>;
-}
+use crate::platform::{send_message, sync_get};
 
 /// How often and how long the frame asks the background to confirm its token (the content
 /// script registers it in parallel; a background waking up may answer late).
@@ -117,7 +110,7 @@ fn on_window_message(e: &MessageEvent) {
 }
 
 async fn send(msg: &JsValue) -> Result<JsValue, JsValue> {
-    JsFuture::from(runtime_send(msg)?).await
+    JsFuture::from(send_message(msg)?).await
 }
 
 async fn start(init: JsValue, port: MessagePort) -> Result<(), JsValue> {
@@ -487,7 +480,7 @@ fn bind(page: &Rc<Page>) -> Result<(), JsValue> {
         if k.key() == "Escape" {
             e.prevent_default();
             collapse(&p, true, true);
-        } else if k.key() == "Tab" && !p.root.get_attribute("data-collapsed").is_some_and(|c| c == "true") {
+        } else if k.key() == "Tab" && p.root.get_attribute("data-collapsed").is_none_or(|c| c != "true") {
             // The card is an alertdialog: Tab cycles through its controls (Esc leaves it).
             cycle_focus(&p.doc, "#dialog", e);
         }

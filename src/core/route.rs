@@ -15,18 +15,25 @@ pub enum HostKind {
     Other,
 }
 
-const PORTAL_HOSTS: &[&str] =
-    &["portal.azure.com", "ms.portal.azure.com", "rc.portal.azure.com", "preview.portal.azure.com", "portal.azure.us", "portal.azure.cn"];
-const ENTRA_HOSTS: &[&str] = &["entra.microsoft.com", "entra.microsoft.us", "entra.microsoftonline.cn"];
-// Public cloud pools are documented; the .us/.cn ones are inferred from the
-// sovereign portal domains (unverified), and harmless if they do not exist.
-const REACTBLADE_DOMAINS: &[&str] = &[
-    "reactblade.portal.azure.net",
-    "reactblade-ms.portal.azure.net",
-    "reactblade-rc.portal.azure.net",
-    "reactblade.portal.azure.us",
-    "reactblade.portal.azure.cn",
-];
+/// extension/hosts.txt, the one host list: the manifest's match patterns are built from it
+/// (tools/manifest.py), so the content script runs exactly where this module says it may.
+const HOSTS_TXT: &str = include_str!("../../extension/hosts.txt");
+
+/// The hosts of hosts.txt: `https://<host>/*` lines give `(host, false)`, `https://*.<domain>/*`
+/// lines (a reactblade frame pool) give `(domain, true)`; comments and blank lines are skipped,
+/// and so is a line of another shape (the `hosts_txt` test rejects those).
+pub fn listed_hosts() -> impl Iterator<Item = (&'static str, bool)> {
+    HOSTS_TXT.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).filter_map(|l| {
+        let host = l.strip_prefix("https://")?.strip_suffix("/*")?;
+        Some(host.strip_prefix("*.").map_or((host, false), |domain| (domain, true)))
+    })
+}
+
+/// Whether a listed shell host is the Entra admin center (its first label is `entra`) rather
+/// than a portal.
+fn is_entra(host: &str) -> bool {
+    host.split('.').next().is_some_and(|l| l.eq_ignore_ascii_case("entra"))
+}
 
 /// Classifies a host name (`location.hostname`; a `:port` and a trailing dot
 /// are ignored, case-insensitive). Only exact names match, so look-alikes such
@@ -39,19 +46,15 @@ pub fn classify_host(host: &str) -> HostKind {
         }
     }
     let h = h.strip_suffix('.').unwrap_or(h);
-    let eq = |s: &&str| s.eq_ignore_ascii_case(h);
-    if PORTAL_HOSTS.iter().any(eq) {
-        return HostKind::Portal;
-    }
-    if ENTRA_HOSTS.iter().any(eq) {
-        return HostKind::Entra;
+    if let Some((listed, _)) = listed_hosts().find(|&(l, pool)| !pool && l.eq_ignore_ascii_case(h)) {
+        return if is_entra(listed) { HostKind::Entra } else { HostKind::Portal };
     }
     // sandbox-<n>[-<n>...].<pool domain>, e.g. sandbox-8-2.reactblade.portal.azure.net
     if let Some((label, domain)) = h.split_once('.') {
         let b = label.as_bytes();
         let ok_label =
             b.len() > 8 && b[..8].eq_ignore_ascii_case(b"sandbox-") && b[8..].split(|&c| c == b'-').all(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit));
-        if ok_label && REACTBLADE_DOMAINS.iter().any(|d| d.eq_ignore_ascii_case(domain)) {
+        if ok_label && listed_hosts().any(|(d, pool)| pool && d.eq_ignore_ascii_case(domain)) {
             return HostKind::ReactBlade;
         }
     }
@@ -227,6 +230,25 @@ mod tests {
             (".", Other),
         ] {
             assert_eq!(classify_host(h), want, "{h}");
+        }
+    }
+
+    #[test]
+    fn hosts_txt() {
+        // Every pattern line has a shape listed_hosts reads (a typo would silently drop a host).
+        let lines = HOSTS_TXT.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).count();
+        let hosts: Vec<_> = listed_hosts().collect();
+        assert_eq!(hosts.len(), lines, "{hosts:?}");
+        assert!(hosts.iter().any(|&(h, pool)| h == "portal.azure.com" && !pool));
+        assert!(hosts.iter().any(|&(h, pool)| h == "reactblade.portal.azure.net" && pool));
+        for (h, pool) in hosts {
+            assert!(!h.is_empty() && !h.contains(['*', '/', ':']), "{h}");
+            if pool {
+                assert_eq!(classify_host(&format!("sandbox-1.{h}")), HostKind::ReactBlade, "{h}");
+                assert_eq!(classify_host(h), HostKind::Other, "{h}");
+            } else {
+                assert!(matches!(classify_host(h), HostKind::Portal | HostKind::Entra), "{h}");
+            }
         }
     }
 

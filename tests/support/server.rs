@@ -16,7 +16,7 @@ use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use http_body_util::{BodyExt, Full, Limited};
@@ -25,31 +25,39 @@ use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
+use shownonce::core::route::listed_hosts;
 use tokio_rustls::rustls;
 
 use super::keyvault::{self, AuthLogged, DropConnection, KvFault, KvLogged, KvState, KvStored};
 
-/// Portal shell hosts (the extension runs here).
-pub const PORTAL_HOSTS: &[&str] =
-    &["portal.azure.com", "ms.portal.azure.com", "rc.portal.azure.com", "preview.portal.azure.com", "portal.azure.us", "entra.microsoft.com"];
-/// The cross-origin iframe pool (blades drawn with Fluent UI).
-pub const REACTBLADE_HOSTS: &[&str] = &["sandbox-1.reactblade.portal.azure.net", "sandbox-2.reactblade.portal.azure.net"];
 /// A site that is not the portal but shows an identical blade (the extension must not run).
 pub const OFF_PORTAL_HOST: &str = "www.contoso-tools.example";
 
-const ALL_HOSTS: &[&str] = &[
-    "portal.azure.com",
-    "ms.portal.azure.com",
-    "rc.portal.azure.com",
-    "preview.portal.azure.com",
-    "portal.azure.us",
-    "entra.microsoft.com",
-    "sandbox-1.reactblade.portal.azure.net",
-    "sandbox-2.reactblade.portal.azure.net",
-    OFF_PORTAL_HOST,
-    keyvault::KV_HOST,
-    keyvault::LOGIN_HOST,
-];
+/// Portal and Entra shell hosts (the extension runs here): every exact host of
+/// extension/hosts.txt, read by the extension's own parser.
+pub fn portal_hosts() -> &'static [&'static str] {
+    static HOSTS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    HOSTS.get_or_init(|| listed_hosts().filter(|&(_, pool)| !pool).map(|(h, _)| h).collect())
+}
+
+/// The cross-origin iframe pool (blades drawn with Fluent UI): frames 1 and 2 of every
+/// reactblade pool of extension/hosts.txt (the replica shell frames from the public one).
+pub fn reactblade_hosts() -> &'static [&'static str] {
+    static HOSTS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    HOSTS.get_or_init(|| {
+        listed_hosts().filter(|&(_, pool)| pool).flat_map(|(d, _)| (1..=2).map(move |n| &*Box::leak(format!("sandbox-{n}.{d}").into_boxed_str()))).collect()
+    })
+}
+
+/// Every hostname the server answers for.
+fn all_hosts() -> &'static [&'static str] {
+    static HOSTS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    HOSTS.get_or_init(|| {
+        let mut all = [portal_hosts(), reactblade_hosts()].concat();
+        all.extend([OFF_PORTAL_HOST, keyvault::KV_HOST, keyvault::LOGIN_HOST]);
+        all
+    })
+}
 
 /// Characters of an Entra client secret.
 const SECRET_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_~";
@@ -159,7 +167,7 @@ impl ReplicaServer {
         listener.set_nonblocking(true).expect("nonblocking");
         let port = listener.local_addr().unwrap().port();
 
-        let names: Vec<String> = ALL_HOSTS.iter().map(|h| h.to_string()).collect();
+        let names: Vec<String> = all_hosts().iter().map(|h| h.to_string()).collect();
         let ck = rcgen::generate_simple_self_signed(names).expect("self-signed certificate");
         let cert_pem = ck.cert.pem();
         let cert_der = ck.cert.der().clone();
@@ -213,12 +221,12 @@ impl ReplicaServer {
 
     /// Hostnames the certificate covers and the browsers must map to 127.0.0.1.
     pub fn hostnames() -> &'static [&'static str] {
-        ALL_HOSTS
+        all_hosts()
     }
 
     /// Chromium `--host-resolver-rules` value mapping every hostname to this server.
     pub fn chromium_host_rules(&self) -> String {
-        ALL_HOSTS.iter().map(|h| format!("MAP {h} 127.0.0.1:{}", self.port)).collect::<Vec<_>>().join(", ")
+        all_hosts().iter().map(|h| format!("MAP {h} 127.0.0.1:{}", self.port)).collect::<Vec<_>>().join(", ")
     }
 
     /// The self-signed certificate (PEM), for clients that want to trust it.
@@ -358,9 +366,9 @@ enum Role {
 }
 
 fn role_of(host: &str) -> Role {
-    if PORTAL_HOSTS.contains(&host) {
+    if portal_hosts().contains(&host) {
         Role::Portal
-    } else if REACTBLADE_HOSTS.contains(&host) {
+    } else if reactblade_hosts().contains(&host) {
         Role::Reactblade
     } else {
         Role::Other
@@ -371,7 +379,7 @@ fn csp_header(csp: Csp, role: Role) -> String {
     match role {
         Role::Portal => csp.policy(),
         Role::Reactblade => {
-            let ancestors: Vec<String> = PORTAL_HOSTS.iter().map(|h| format!("https://{h}")).collect();
+            let ancestors: Vec<String> = portal_hosts().iter().map(|h| format!("https://{h}")).collect();
             format!("{}; frame-ancestors {}", csp.policy(), ancestors.join(" "))
         }
         // Off-portal pages frame their blade from their own origin.

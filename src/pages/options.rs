@@ -1,0 +1,254 @@
+//! The options page (extension/options.html): fills the form from `storage.sync` and saves
+//! each valid change.
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use gloo_events::{EventListener, EventListenerOptions};
+use gloo_timers::future::TimeoutFuture;
+use js_sys::Array;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{Document, Element, HtmlInputElement, HtmlOptionElement, HtmlSelectElement};
+
+use super::{by_id, call, create, document, error_text, get, keep, obj, set_hidden};
+use crate::core::settings::{clear_delay_label, Settings, CLEAR_DELAYS, KEYS, KEY_AGE_RECIPIENT, KEY_DEFAULT_STORE};
+use crate::platform::{identity_redirect_url, storage_on_changed, sync_get, sync_set};
+
+/// A storage value as the string [`Settings::from_pairs`] reads (the background or an older
+/// version may have written a boolean or a number).
+fn storage_string(v: &JsValue) -> Option<String> {
+    if let Some(s) = v.as_string() {
+        return Some(s);
+    }
+    if let Some(b) = v.as_bool() {
+        return Some(b.to_string());
+    }
+    let n = v.as_f64()?;
+    (n.is_finite() && n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n)).then(|| (n as u64).to_string())
+}
+
+/// Reads the settings from `storage.sync` (lenient: bad values read as defaults).
+async fn load_settings() -> Result<Settings, JsValue> {
+    let keys: Array = KEYS.iter().map(|k| JsValue::from_str(k)).collect();
+    let stored = call(sync_get(&keys)).await?;
+    let pairs: Vec<(&str, String)> = KEYS.iter().filter_map(|&k| storage_string(&get(&stored, k)).map(|v| (k, v))).collect();
+    Ok(Settings::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))))
+}
+
+struct Options {
+    doc: Document,
+    settings: RefCell<Settings>,
+    /// Bumped on each status message, so an old "Saved" timer does not clear a newer message.
+    status_seq: Cell<u32>,
+    /// Keys whose field shows a rejected value: left as typed until fixed, and "Saved" for
+    /// another field must not hide that it is not saved.
+    invalid: RefCell<BTreeSet<String>>,
+}
+
+impl Options {
+    fn field(&self, key: &str) -> Option<Element> {
+        self.doc.get_element_by_id(key)
+    }
+
+    /// Writes the settings into the form. The focused control and rejected values are left
+    /// alone (the user is on them).
+    fn fill(&self) {
+        let s = self.settings.borrow();
+        let focused = self.doc.active_element();
+        for key in KEYS {
+            let value = s.value(key).unwrap_or_default();
+            if key == KEY_DEFAULT_STORE {
+                if let Ok(radios) = self.doc.query_selector_all("input[name=default_store]") {
+                    for i in 0..radios.length() {
+                        if let Some(r) = radios.item(i).and_then(|n| n.dyn_into::<HtmlInputElement>().ok()) {
+                            r.set_checked(r.value() == value);
+                        }
+                    }
+                }
+                continue;
+            }
+            let Some(el) = self.field(key) else { continue };
+            if focused.as_ref() == Some(&el) || self.invalid.borrow().contains(key) {
+                continue;
+            }
+            if let Some(input) = el.dyn_ref::<HtmlInputElement>() {
+                if input.type_() == "checkbox" {
+                    input.set_checked(value == "true");
+                } else {
+                    input.set_value(&value);
+                }
+            } else if let Some(select) = el.dyn_ref::<HtmlSelectElement>() {
+                select.set_value(&value);
+            }
+        }
+    }
+
+    fn show_error(&self, key: &str, message: &str) {
+        if message.is_empty() {
+            self.invalid.borrow_mut().remove(key);
+        } else {
+            self.invalid.borrow_mut().insert(key.to_owned());
+        }
+        if let Some(e) = self.doc.get_element_by_id(&format!("{key}-error")) {
+            e.set_text_content(Some(message));
+            set_hidden(&e, message.is_empty());
+        }
+        if let Some(f) = self.field(key) {
+            if message.is_empty() {
+                let _ = f.remove_attribute("aria-invalid");
+            } else {
+                let _ = f.set_attribute("aria-invalid", "true");
+            }
+        }
+    }
+
+    fn show_warnings(&self) {
+        let Some(box_) = self.doc.get_element_by_id("warnings") else {
+            return;
+        };
+        box_.set_text_content(None);
+        let warnings = self.settings.borrow().warnings();
+        for w in &warnings {
+            if let Ok(p) = create(&self.doc, "p", "", Some(&w.message)) {
+                let _ = box_.append_child(&p);
+            }
+        }
+        set_hidden(&box_, warnings.is_empty());
+    }
+
+    fn status(self: &Rc<Self>, text: &str, is_error: bool, fade: bool) {
+        let Some(el) = self.doc.get_element_by_id("status") else {
+            return;
+        };
+        let seq = self.status_seq.get().wrapping_add(1);
+        self.status_seq.set(seq);
+        el.set_text_content(Some(text));
+        el.set_class_name(if is_error { "status error" } else { "status ok" });
+        if fade {
+            let me = Rc::clone(self);
+            spawn_local(async move {
+                TimeoutFuture::new(2500).await;
+                if me.status_seq.get() == seq {
+                    el.set_text_content(None);
+                    el.set_class_name("status");
+                }
+            });
+        }
+    }
+
+    /// A control changed: validate, save that one key, show the outcome.
+    async fn changed(self: Rc<Self>, target: Element) {
+        let Some(key) = target.get_attribute("name").filter(|n| KEYS.contains(&n.as_str())) else {
+            return;
+        };
+        let value = if let Some(i) = target.dyn_ref::<HtmlInputElement>() {
+            match i.type_().as_str() {
+                "checkbox" => i.checked().to_string(),
+                "radio" if !i.checked() => return,
+                _ => i.value(),
+            }
+        } else if let Some(s) = target.dyn_ref::<HtmlSelectElement>() {
+            s.value()
+        } else {
+            return;
+        };
+        let mut next = self.settings.borrow().clone();
+        if let Err(e) = next.set(&key, &value) {
+            if e.looks_private {
+                // Never keep a private key on screen (or in the form's autofill): put the
+                // setting that is still in force back.
+                if let Some(i) = target.dyn_ref::<HtmlInputElement>() {
+                    i.set_value(&self.settings.borrow().value(&key).unwrap_or_default());
+                }
+            }
+            self.show_error(&key, &e.message);
+            self.status("Not saved: fix the highlighted field.", true, false);
+            return;
+        }
+        self.show_error(&key, "");
+        let stored = next.value(&key).unwrap_or_default();
+        *self.settings.borrow_mut() = next;
+        // Show the normalized form (trimmed, lowercased, vault as URL).
+        if let Some(i) = target.dyn_ref::<HtmlInputElement>() {
+            if i.type_() == "text" && i.value() != stored {
+                i.set_value(&stored);
+            }
+        }
+        self.show_warnings();
+        match call(sync_set(&obj(&[(key.as_str(), JsValue::from_str(&stored))]))).await {
+            Ok(_) if self.invalid.borrow().is_empty() => self.status("Saved", false, true),
+            Ok(_) => self.status("Saved, except the highlighted field: fix it to save it.", true, false),
+            Err(e) => self.status(&format!("Could not save: {}", error_text(&e)), true, false),
+        }
+    }
+
+    /// Settings changed elsewhere (another window, the prompt remembering a store choice).
+    async fn reload(self: Rc<Self>) {
+        if let Ok(s) = load_settings().await {
+            *self.settings.borrow_mut() = s;
+            self.fill();
+            self.show_warnings();
+        }
+    }
+}
+
+/// Entry point of extension/options.html: fills the form from `storage.sync` and saves each
+/// valid change.
+#[wasm_bindgen]
+pub async fn options_main() -> Result<(), JsValue> {
+    let doc = document()?;
+    let select = by_id(&doc, "clipboard_clear_secs")?.dyn_into::<HtmlSelectElement>()?;
+    select.set_text_content(None);
+    for secs in CLEAR_DELAYS {
+        let opt = HtmlOptionElement::new_with_text_and_value(&clear_delay_label(secs), &secs.to_string())?;
+        select.append_child(&opt)?;
+    }
+    let page =
+        Rc::new(Options { doc: doc.clone(), settings: RefCell::new(Settings::default()), status_seq: Cell::new(0), invalid: RefCell::new(BTreeSet::new()) });
+    match load_settings().await {
+        Ok(s) => *page.settings.borrow_mut() = s,
+        Err(e) => page.status(&format!("Could not read the settings ({}); showing the defaults.", error_text(&e)), true, false),
+    }
+    page.fill();
+    page.show_warnings();
+    // The redirect URI to register for Key Vault sign-in (it depends on the extension's id).
+    if let (Ok(uri), Ok(el)) = (identity_redirect_url(), by_id(&doc, "keyvault_redirect")) {
+        el.set_text_content(Some(&uri));
+    }
+
+    let form = by_id(&doc, "settings")?;
+    let p = Rc::clone(&page);
+    keep(EventListener::new(&form, "change", move |ev| {
+        if let Some(t) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) {
+            spawn_local(Rc::clone(&p).changed(t));
+        }
+    }));
+    // Enter in a text field saves through "change"; the form itself never submits.
+    keep(EventListener::new_with_options(&form, "submit", EventListenerOptions::enable_prevent_default(), |ev| {
+        ev.prevent_default();
+    }));
+    // Typing clears a stale error on that field (it is validated again on change).
+    let p = Rc::clone(&page);
+    keep(EventListener::new(&form, "input", move |ev| {
+        if let Some(name) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|t| t.get_attribute("name")) {
+            if name == KEY_AGE_RECIPIENT || name.starts_with("keyvault_") {
+                p.show_error(&name, "");
+            }
+        }
+    }));
+
+    let p = Rc::clone(&page);
+    let on_changed = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |_changes: JsValue, area: JsValue| {
+        if area.as_string().as_deref() == Some("sync") {
+            spawn_local(Rc::clone(&p).reload());
+        }
+    });
+    storage_on_changed(on_changed.as_ref().unchecked_ref())?;
+    // The page-lifetime listener: the browser drops it with the document.
+    on_changed.forget();
+    // Filled and listening: a change made from now on is validated and saved.
+    form.set_attribute("aria-busy", "false")?;
+    Ok(())
+}
