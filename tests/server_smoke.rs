@@ -5,7 +5,7 @@
 
 #[path = "support/checksum.rs"]
 mod checksum;
-#[path = "support/keyvault.rs"]
+#[path = "support/keyvault/mod.rs"]
 mod keyvault;
 #[path = "support/server.rs"]
 mod server;
