@@ -148,6 +148,11 @@ dist_is_stale() {
 
 ensure_test_tools() {
   step_start "browsers and drivers"
+  # The lint step of `test` (not needed to build).
+  local c
+  for c in clippy rustfmt; do
+    rustup component list --installed | grep "^$c-" >/dev/null || rustup component add "$c"
+  done
   need_cmd_or_apt chromium chromium
   need_cmd_or_apt chromedriver chromium-driver
   need_cmd_or_apt firefox-esr firefox-esr
@@ -164,6 +169,15 @@ run_tests() {
   ensure_test_tools
   export CHROMIUM_BIN="${CHROMIUM_BIN:-/usr/lib/chromium/chromium}"
   [ -x "$CHROMIUM_BIN" ] || CHROMIUM_BIN="$(command -v chromium)"
+
+  step_start "0/4 lint: cargo fmt --check, clippy -D warnings (native all targets; wasm32 per module)"
+  cargo fmt --check
+  cargo clippy --quiet --all-targets -- -D warnings
+  local m
+  for m in content background pages; do
+    cargo clippy --quiet --lib --target "$TARGET" --no-default-features --features "$m" -- -D warnings
+  done
+  step_end
 
   step_start "1/4 native cargo test (pure core; age CLI decrypts our files)"
   cargo test --lib
@@ -188,7 +202,7 @@ run_tests() {
   # The replica servers first (portal, Key Vault, sign-in; the extension's pure Key Vault and
   # PKCE code against them), then the browsers. One test thread: the scenarios share two
   # browsers and print in order.
-  cargo test --profile harness --test server_smoke
+  cargo test --profile harness --test server_smoke --test keyvault_replica
   cargo test --profile harness --test e2e -- --test-threads=1 --nocapture
   step_end
 
