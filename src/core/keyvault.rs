@@ -10,10 +10,16 @@
 //! allocated once at their final size and parsed responses are wiped, so the
 //! caller can zeroize its own buffers and be done.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::io;
+
+use serde::de::IgnoredAny;
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
+use zeroize::Zeroize;
 
 use crate::core::date::{parse_expiry, Ymd};
-use crate::core::json::{self, Value};
 
 /// The REST API version used for every request.
 pub const API_VERSION: &str = "2025-07-01";
@@ -400,35 +406,63 @@ pub fn put_secret_request(vault: &VaultUrl, name: &str, value: &str, ctx: &Secre
     .map(|(k, v)| (k, tag_value(v)))
     .filter(|(_, v)| !v.is_empty())
     .collect();
-    let exp = ctx.expires_unix.map(|e| e.to_string());
-
-    // Everything around the value is built first, so the body is allocated
-    // once at its exact size and the value is copied exactly once.
-    let mut head = Vec::new();
-    head.extend_from_slice(b"{\"value\":");
-    let mut tail = Vec::new();
-    tail.extend_from_slice(b",\"contentType\":");
-    json::push_escaped(&mut tail, CONTENT_TYPE);
-    tail.extend_from_slice(b",\"attributes\":{\"enabled\":true");
-    if let Some(exp) = &exp {
-        tail.extend_from_slice(b",\"exp\":");
-        tail.extend_from_slice(exp.as_bytes());
+    let put = PutBody { value, content_type: CONTENT_TYPE, attributes: Attributes { enabled: true, exp: ctx.expires_unix }, tags: Tags(&tags) };
+    // Measured first, so the body is allocated once at its exact size and the value is
+    // copied exactly once (no reallocation leaves a stray copy behind).
+    let mut count = ByteCount(0);
+    let sized = serde_json::to_writer(&mut count, &put);
+    let mut body = Vec::with_capacity(count.0);
+    // Serializing strings and integers into a Vec cannot fail; were it to, the caller gets an
+    // error (no request), never a panic or a half-written body.
+    if sized.is_err() || serde_json::to_writer(&mut body, &put).is_err() {
+        body.zeroize();
+        return Err(SecretNameError::InvalidCharacter);
     }
-    tail.extend_from_slice(b"},\"tags\":{");
-    for (i, (k, v)) in tags.iter().enumerate() {
-        if i > 0 {
-            tail.push(b',');
-        }
-        json::push_escaped(&mut tail, k);
-        tail.push(b':');
-        json::push_escaped(&mut tail, v);
-    }
-    tail.extend_from_slice(b"}}");
-    let mut body = Vec::with_capacity(head.len() + json::escaped_len(value) + tail.len());
-    body.extend_from_slice(&head);
-    json::push_escaped(&mut body, value);
-    body.extend_from_slice(&tail);
     Ok(KvRequest { method: Method::Put, url, body: Some(body) })
+}
+
+/// The PUT body: `value`, `contentType`, `attributes`, `tags`, in that order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PutBody<'a> {
+    value: &'a str,
+    content_type: &'a str,
+    attributes: Attributes,
+    tags: Tags<'a>,
+}
+
+#[derive(Serialize)]
+struct Attributes {
+    enabled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exp: Option<i64>,
+}
+
+/// Tags in our order (a map type would sort them).
+struct Tags<'a>(&'a [(&'a str, String)]);
+
+impl Serialize for Tags<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+/// Counts the bytes a serialization writes, keeping none of them.
+struct ByteCount(usize);
+
+impl io::Write for ByteCount {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Constant-time equality of two byte strings (the length is not secret).
@@ -505,33 +539,65 @@ pub fn parse_secret_id(id: &str, vault: &VaultUrl) -> Option<SecretVersion> {
     Some(SecretVersion { id: id.to_owned(), name: name.to_owned(), version: version.to_owned() })
 }
 
-fn bundle_version(tree: &Value, vault: &VaultUrl, name: &str) -> Option<SecretVersion> {
-    let v = parse_secret_id(tree.get("id")?.as_str()?, vault)?;
+/// A secret bundle (PUT response, read-back): its id, and the value only when it is compared.
+/// Unknown members (`attributes`, `tags`…) are skipped without being copied.
+/// The value is borrowed from the body when it has no escapes (a client secret never has):
+/// then no copy of it is made at all.
+#[derive(Deserialize)]
+struct Bundle<'a> {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default, borrow)]
+    value: Option<Cow<'a, str>>,
+}
+
+// The value is the secret itself: wipe any copy the parser made, whatever path drops the bundle.
+impl Drop for Bundle<'_> {
+    fn drop(&mut self) {
+        if let Some(Cow::Owned(v)) = &mut self.value {
+            v.zeroize();
+        }
+    }
+}
+
+/// A PUT response: only the id is read; the echoed value is skipped, never copied.
+#[derive(Deserialize)]
+struct PutResponse {
+    #[serde(default)]
+    id: Option<String>,
+}
+
+/// The versions listing: only whether `value` has items.
+#[derive(Deserialize)]
+struct VersionList {
+    value: Vec<IgnoredAny>,
+}
+
+fn bundle_version(id: Option<&str>, vault: &VaultUrl, name: &str) -> Option<SecretVersion> {
+    let v = parse_secret_id(id?, vault)?;
     v.name.eq_ignore_ascii_case(name).then_some(v)
 }
 
 /// Interprets the PUT response: the new version, or the error. The echoed
-/// value in the body is parsed and wiped, never returned.
+/// value in the body is skipped by the parser, never copied or returned.
 pub fn interpret_put(resp: &KvResponse<'_>, vault: &VaultUrl, name: &str, now_unix: i64) -> Result<SecretVersion, KvError> {
     if resp.status != 200 {
         return Err(map_error(resp, vault, now_unix));
     }
-    let mut tree = json::parse(resp.body).map_err(|_| KvError::BadResponse)?;
-    let v = bundle_version(&tree, vault, name);
-    tree.wipe();
-    v.ok_or(KvError::BadResponse)
+    let put: PutResponse = serde_json::from_slice(resp.body).map_err(|_| KvError::BadResponse)?;
+    bundle_version(put.id.as_deref(), vault, name).ok_or(KvError::BadResponse)
 }
 
 /// Interprets the read-back: `Ok` only if the stored value equals `expected`
-/// (constant time) and the id is the version we wrote.
+/// (constant time) and the id is the version we wrote. The parsed value is wiped.
 pub fn interpret_read_back(resp: &KvResponse<'_>, vault: &VaultUrl, written: &SecretVersion, expected: &[u8], now_unix: i64) -> Result<SecretVersion, KvError> {
     if resp.status != 200 {
         return Err(map_error(resp, vault, now_unix));
     }
-    let mut tree = json::parse(resp.body).map_err(|_| KvError::BadResponse)?;
-    let same_value = tree.get("value").and_then(Value::as_str).is_some_and(|v| ct_eq(v.as_bytes(), expected));
-    let v = bundle_version(&tree, vault, &written.name);
-    tree.wipe();
+    let bundle: Bundle = serde_json::from_slice(resp.body).map_err(|_| KvError::BadResponse)?;
+    let same_value = bundle.value.as_deref().is_some_and(|v| ct_eq(v.as_bytes(), expected));
+    let v = bundle_version(bundle.id.as_deref(), vault, &written.name);
+    drop(bundle);
     match v {
         Some(v) if v.version == written.version && same_value => Ok(v),
         Some(_) => Err(KvError::VerifyMismatch),
@@ -544,9 +610,8 @@ pub fn interpret_read_back(resp: &KvResponse<'_>, vault: &VaultUrl, written: &Se
 pub fn interpret_versions(resp: &KvResponse<'_>, vault: &VaultUrl, now_unix: i64) -> Result<bool, KvError> {
     match resp.status {
         200 => {
-            let tree = json::parse(resp.body).map_err(|_| KvError::BadResponse)?;
-            let items = tree.get("value").and_then(Value::as_array).ok_or(KvError::BadResponse)?;
-            Ok(!items.is_empty())
+            let list: VersionList = serde_json::from_slice(resp.body).map_err(|_| KvError::BadResponse)?;
+            Ok(!list.value.is_empty())
         }
         _ => match map_error(resp, vault, now_unix) {
             KvError::SecretNotFound => Ok(false),
@@ -737,21 +802,59 @@ fn clean_message(s: &str) -> String {
     out.trim().to_owned()
 }
 
+/// Key Vault's error body: `{"error":{"code","message","innererror":{"code",…}}}`.
+#[derive(Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    error: Option<ErrorNode>,
+}
+
+#[derive(Deserialize)]
+struct ErrorNode {
+    #[serde(default)]
+    code: Option<Lenient>,
+    #[serde(default)]
+    message: Option<Lenient>,
+    #[serde(default)]
+    innererror: Option<Box<ErrorNode>>,
+}
+
+/// A member that should be a string; anything else is ignored rather than failing the
+/// whole error body (its status still says what happened).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Lenient {
+    Str(String),
+    Other(IgnoredAny),
+}
+
+impl Lenient {
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Lenient::Str(s) => Some(s),
+            Lenient::Other(_) => None,
+        }
+    }
+}
+
 // All error codes, outermost first: error.code, error.innererror.code, …
-fn error_codes(tree: &Value) -> (Vec<String>, String) {
+fn error_codes(body: &[u8]) -> (Vec<String>, String) {
     let mut codes = Vec::new();
     let mut message = String::new();
-    let mut cur = tree.get("error");
+    let Ok(ErrorBody { error }) = serde_json::from_slice::<ErrorBody>(body) else {
+        return (codes, message);
+    };
+    let mut cur = error.as_ref();
     while let Some(e) = cur {
-        if let Some(c) = e.get("code").and_then(Value::as_str) {
+        if let Some(c) = e.code.as_ref().and_then(Lenient::as_str) {
             codes.push(c.to_owned());
         }
         if message.is_empty() {
-            if let Some(m) = e.get("message").and_then(Value::as_str) {
+            if let Some(m) = e.message.as_ref().and_then(Lenient::as_str) {
                 message = clean_message(m);
             }
         }
-        cur = e.get("innererror");
+        cur = e.innererror.as_deref();
         if codes.len() > 8 {
             break;
         }
@@ -762,10 +865,7 @@ fn error_codes(tree: &Value) -> (Vec<String>, String) {
 /// Maps a non-success response to a [`KvError`] from the status, `error.code`
 /// and `innererror.code`, and the challenge and retry headers.
 pub fn map_error(resp: &KvResponse<'_>, vault: &VaultUrl, now_unix: i64) -> KvError {
-    let (codes, message) = match json::parse(resp.body) {
-        Ok(tree) => error_codes(&tree),
-        Err(_) => (Vec::new(), String::new()),
-    };
+    let (codes, message) = error_codes(resp.body);
     let has = |c: &str| codes.iter().any(|x| x.eq_ignore_ascii_case(c));
     let with_code = || match codes.first() {
         Some(c) if !message.is_empty() => format!("{c}: {message}"),
@@ -1000,8 +1100,8 @@ mod tests {
                 r#""secretId":"0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0","description":"ci\\deploy","source":"ShownOnce"}}"#
             )
         );
-        let tree = json::parse(body).unwrap();
-        assert_eq!(tree.get("tags").and_then(|t| t.get("description")).and_then(Value::as_str), Some("ci\\deploy"));
+        let tree: serde_json::Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(tree["tags"]["description"].as_str(), Some("ci\\deploy"));
         assert!(!format!("{r:?}").contains(SECRET));
         let mut c = ctx();
         c.expires_unix = None;
@@ -1034,7 +1134,7 @@ mod tests {
     fn bundle(value: &str, id: &str) -> String {
         format!(
             r#"{{"value":{},"id":"{id}","attributes":{{"enabled":true,"exp":1804982400,"created":1,"updated":1,"recoveryLevel":"Recoverable+Purgeable"}},"tags":{{}}}}"#,
-            json::quote(value)
+            serde_json::Value::from(value)
         )
     }
 
@@ -1062,6 +1162,13 @@ mod tests {
             assert_eq!(interpret_put(&KvResponse::new(200, b.as_bytes()), &vault(), "contoso-api", 0), Err(KvError::BadResponse), "{bad_id}");
         }
         assert_eq!(interpret_put(&KvResponse::new(200, b"<html>"), &vault(), "contoso-api", 0), Err(KvError::BadResponse));
+        // An escaped value (the parser's own copy, wiped on drop) still compares equal; a
+        // repeated member is refused rather than one of the two picked.
+        let escaped = body.replacen("zzz8Q", "\\u007azz8Q", 1);
+        assert_ne!(escaped, body);
+        assert_eq!(interpret_read_back(&KvResponse::new(200, escaped.as_bytes()), &vault(), &v, SECRET.as_bytes(), 0), Ok(v.clone()));
+        let twice = body.replacen("{", r#"{"value":"x","#, 1);
+        assert_eq!(interpret_read_back(&KvResponse::new(200, twice.as_bytes()), &vault(), &v, SECRET.as_bytes(), 0), Err(KvError::BadResponse));
         assert_eq!(parse_secret_id("https://CONTOSO-KV.vault.azure.net:443/secrets/Contoso-API/abc", &vault()).map(|v| v.name), Some("Contoso-API".to_owned()));
     }
 
@@ -1078,8 +1185,8 @@ mod tests {
 
     fn err_body(code: &str, inner: Option<&str>, msg: &str) -> String {
         match inner {
-            Some(i) => format!(r#"{{"error":{{"code":"{code}","message":{},"innererror":{{"code":"{i}"}}}}}}"#, json::quote(msg)),
-            None => format!(r#"{{"error":{{"code":"{code}","message":{}}}}}"#, json::quote(msg)),
+            Some(i) => format!(r#"{{"error":{{"code":"{code}","message":{},"innererror":{{"code":"{i}"}}}}}}"#, serde_json::Value::from(msg)),
+            None => format!(r#"{{"error":{{"code":"{code}","message":{}}}}}"#, serde_json::Value::from(msg)),
         }
     }
 

@@ -11,10 +11,11 @@ use std::fmt;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde::de::IgnoredAny;
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
-use crate::core::json::{self, Value};
 use crate::core::keyvault::{ct_eq, Cloud};
 
 /// Public cloud scopes: delegated Key Vault access plus a refresh token.
@@ -334,38 +335,88 @@ pub enum TokenError {
     BadResponse,
 }
 
-/// Parses the token endpoint's response (status and JSON body). Wipes its copy of the tree.
-pub fn parse_token_response(status: u16, body: &[u8]) -> Result<TokenResponse, TokenError> {
-    let mut tree = json::parse(body).map_err(|_| TokenError::BadResponse)?;
-    let result = token_from_tree(status, &tree);
-    tree.wipe();
-    result
+// The tokens are wiped when the response is dropped (a Drop impl: the fields stay plain
+// `String`s for the callers).
+impl Drop for TokenResponse {
+    fn drop(&mut self) {
+        self.access_token.zeroize();
+        self.refresh_token.zeroize();
+    }
 }
 
-fn token_from_tree(status: u16, tree: &Value) -> Result<TokenResponse, TokenError> {
-    let s = |k: &str| tree.get(k).and_then(Value::as_str);
-    if let Some(error) = s("error") {
-        let description = clean(s("error_description").unwrap_or(""), 500);
+/// The token endpoint's JSON, success and error members alike. Members of an unexpected type
+/// are ignored (as if absent) rather than failing the whole body.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawToken {
+    error: Option<Field>,
+    error_description: Option<Field>,
+    token_type: Option<Field>,
+    access_token: Option<Field>,
+    refresh_token: Option<Field>,
+    expires_in: Option<Field>,
+    scope: Option<Field>,
+}
+
+/// A string, a number (`expires_in` comes as either), or anything else (ignored).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Field {
+    Str(String),
+    Num(u64),
+    Other(IgnoredAny),
+}
+
+impl Field {
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Field::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+// Tokens pass through here: wipe every string the parse produced.
+impl Drop for Field {
+    fn drop(&mut self) {
+        if let Field::Str(s) = self {
+            s.zeroize();
+        }
+    }
+}
+
+/// Parses the token endpoint's response (status and JSON body). Wipes its copies of the tokens.
+pub fn parse_token_response(status: u16, body: &[u8]) -> Result<TokenResponse, TokenError> {
+    let raw: RawToken = serde_json::from_slice(body).map_err(|_| TokenError::BadResponse)?;
+    token_from_raw(status, &raw)
+}
+
+fn token_from_raw(status: u16, raw: &RawToken) -> Result<TokenResponse, TokenError> {
+    fn s(f: &Option<Field>) -> Option<&str> {
+        f.as_ref().and_then(Field::as_str)
+    }
+    if let Some(error) = s(&raw.error) {
+        let description = clean(s(&raw.error_description).unwrap_or(""), 500);
         return Err(match error {
             "invalid_grant" | "interaction_required" | "login_required" | "consent_required" => TokenError::NeedsInteractiveSignIn(description),
             _ => TokenError::Rejected { error: clean(error, 64), description },
         });
     }
-    if status != 200 || !s("token_type").is_some_and(|t| t.eq_ignore_ascii_case("bearer")) {
+    if status != 200 || !s(&raw.token_type).is_some_and(|t| t.eq_ignore_ascii_case("bearer")) {
         return Err(TokenError::BadResponse);
     }
-    let access_token = s("access_token").filter(|t| !t.is_empty()).ok_or(TokenError::BadResponse)?;
-    let expires_in = match tree.get("expires_in") {
-        Some(Value::Number(n)) => n.parse().ok(),
-        Some(Value::String(n)) => n.parse().ok(),
+    let access_token = s(&raw.access_token).filter(|t| !t.is_empty()).ok_or(TokenError::BadResponse)?;
+    let expires_in = match &raw.expires_in {
+        Some(Field::Num(n)) => Some(*n),
+        Some(Field::Str(n)) => n.parse().ok(),
         _ => None,
     }
     .ok_or(TokenError::BadResponse)?;
     Ok(TokenResponse {
         access_token: access_token.to_owned(),
-        refresh_token: s("refresh_token").filter(|t| !t.is_empty()).map(str::to_owned),
+        refresh_token: s(&raw.refresh_token).filter(|t| !t.is_empty()).map(str::to_owned),
         expires_in,
-        scope: s("scope").unwrap_or("").to_owned(),
+        scope: s(&raw.scope).unwrap_or("").to_owned(),
     })
 }
 
@@ -499,5 +550,10 @@ mod tests {
         assert_eq!(parse_token_response(200, br#"{"token_type":"Bearer","expires_in":1}"#), Err(TokenError::BadResponse));
         assert_eq!(parse_token_response(200, br#"{"token_type":"pop","expires_in":1,"access_token":"a"}"#), Err(TokenError::BadResponse));
         assert_eq!(parse_token_response(502, b"<html>"), Err(TokenError::BadResponse));
+        // A member of an unexpected type is ignored, not fatal: the rest still decides.
+        let odd = br#"{"token_type":"Bearer","expires_in":60,"access_token":"a","scope":5,"refresh_token":null}"#;
+        let t = parse_token_response(200, odd).unwrap();
+        assert_eq!((t.scope.as_str(), t.refresh_token.as_deref()), ("", None));
+        assert_eq!(parse_token_response(200, br#"{"token_type":"Bearer","expires_in":-1,"access_token":"a"}"#), Err(TokenError::BadResponse));
     }
 }
