@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use zeroize::Zeroize;
 
 use crate::core::date::{parse_expiry, Ymd};
+use crate::core::secret::is_guid_exact;
 
 /// The REST API version used for every request.
 pub const API_VERSION: &str = "2025-07-01";
@@ -254,8 +255,7 @@ pub fn derive_secret_name(app_name: &str, description: &str) -> String {
     // Only the client ID is known (a blade iframe cannot see the app's display name): the
     // description first, then the ID's first group, instead of a 36-character prefix.
     let app = app_name.trim();
-    let is_guid = app.len() == 36 && app.bytes().enumerate().all(|(i, b)| if matches!(i, 8 | 13 | 18 | 23) { b == b'-' } else { b.is_ascii_hexdigit() });
-    let (first, second) = if is_guid { (description, &app[..8]) } else { (app_name, description) };
+    let (first, second) = if is_guid_exact(app) { (description, &app[..8]) } else { (app_name, description) };
     let mut out = String::new();
     for c in first.chars().chain(std::iter::once(' ')).chain(second.chars()) {
         if c.is_ascii_alphanumeric() {

@@ -20,8 +20,8 @@
 
 use std::fmt;
 
-use crate::core::envfile::is_guid;
 use crate::core::keyvault::{Cloud, VaultUrl};
+use crate::core::secret::is_guid_exact;
 use crate::core::state::StoreKind;
 
 /// Storage key of [`Settings::default_store`].
@@ -308,7 +308,7 @@ pub fn parse_client_id(value: &str) -> Result<Option<String>, SettingError> {
         return Ok(None);
     }
     let v = v.trim_start_matches('{').trim_end_matches('}');
-    if is_guid(v) {
+    if is_guid_exact(v) {
         Ok(Some(v.to_ascii_lowercase()))
     } else {
         Err(SettingError::new(
@@ -325,7 +325,7 @@ pub fn parse_tenant(value: &str) -> Result<Option<String>, SettingError> {
         return Ok(None);
     }
     let v = v.to_ascii_lowercase();
-    if is_guid(&v) || is_domain(&v) {
+    if is_guid_exact(&v) || is_domain(&v) {
         Ok(Some(v))
     } else {
         Err(SettingError::new(KEY_KEYVAULT_TENANT, "The tenant is a GUID (Directory (tenant) ID) or a domain such as contoso.onmicrosoft.com."))

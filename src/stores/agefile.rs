@@ -17,6 +17,7 @@ use zeroize::Zeroizing;
 
 use super::{SaveRequest, StoreError};
 use crate::core::envfile::{self, EnvFileError, EnvFileInput};
+use crate::core::secret::is_guid_exact;
 
 /// scrypt work factor (N = 2^`SCRYPT_LOG_N`) for passphrase-encrypted files.
 ///
@@ -188,8 +189,8 @@ pub fn build_plaintext(req: &SaveRequest, created: &str) -> Result<Zeroizing<Vec
     const NIL: &str = "00000000-0000-0000-0000-000000000000";
     let client = req.client_id.as_deref().map(str::trim).unwrap_or("");
     let tenant = req.tenant_id.as_deref().map(str::trim).unwrap_or("");
-    let client_ok = envfile::is_guid(client);
-    let tenant_ok = envfile::is_guid(tenant);
+    let client_ok = is_guid_exact(client);
+    let tenant_ok = is_guid_exact(tenant);
     let input = EnvFileInput {
         app_name: &req.app_name,
         description: &req.description,
