@@ -18,6 +18,10 @@ pub mod layout;
 pub mod pkce;
 /// What the save prompt says about a detection.
 pub mod prompt;
+/// The age recipient validator (age's own parser, clear messages). Not in the content module:
+/// only code that links age (background, extension pages, native tests) has it.
+#[cfg(any(feature = "background", feature = "pages", not(target_arch = "wasm32")))]
+pub mod recipient;
 /// Host classification and portal hash-route parsing.
 pub mod route;
 /// Secret format, checksum and search.
