@@ -18,6 +18,8 @@
 
 use std::fmt;
 
+use crate::core::secret::is_guid_exact;
+
 /// Longest text kept in a comment line, in characters.
 pub const MAX_COMMENT_CHARS: usize = 200;
 /// Longest secret value accepted, in bytes.
@@ -82,16 +84,6 @@ impl fmt::Display for EnvFileError {
     }
 }
 
-/// Whether `s` is a GUID in the 8-4-4-4-12 hex form.
-pub fn is_guid(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, &c)| match i {
-            8 | 13 | 18 | 23 => c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
-}
-
 /// Whether `s` is a plausible client secret value: the characters Entra ID uses
 /// (`A-Z a-z 0-9 . - _ ~`), not starting with `~` (a shell would expand it).
 pub fn is_safe_secret(s: &str) -> bool {
@@ -131,10 +123,10 @@ fn is_invisible_format(c: char) -> bool {
 /// The buffer is allocated once at its final size so no partial copy of the
 /// secret is left behind by a reallocation; the caller zeroizes it after use.
 pub fn build_env_file(input: &EnvFileInput<'_>) -> Result<Vec<u8>, EnvFileError> {
-    if !is_guid(input.client_id) {
+    if !is_guid_exact(input.client_id) {
         return Err(EnvFileError::BadClientId);
     }
-    if !is_guid(input.tenant_id) {
+    if !is_guid_exact(input.tenant_id) {
         return Err(EnvFileError::BadTenantId);
     }
     if !is_safe_secret(input.secret) {

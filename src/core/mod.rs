@@ -10,18 +10,20 @@ pub mod envfile;
 pub mod grid;
 /// Per-tab navigation guard state kept by the background.
 pub mod guard;
-/// Small JSON escaper and reader (no serde).
-pub mod json;
-/// Azure Key Vault request building and response mapping.
+/// Azure Key Vault request building and response mapping (JSON bodies through serde_json).
 pub mod keyvault;
 /// Where prompts go in a frame: never over a secret's row, reminders stacked.
 pub mod layout;
 /// Messages to the background: typed, checked, and who may send each.
 pub mod message;
-/// OAuth authorization code + PKCE, with SHA-256 and base64url.
+/// OAuth authorization code + PKCE (SHA-256, base64url and percent-encoding from crates).
 pub mod pkce;
 /// What the save prompt says about a detection.
 pub mod prompt;
+/// The age recipient validator (age's own parser, clear messages). Not in the content module:
+/// only code that links age (background, extension pages, native tests) has it.
+#[cfg(any(feature = "background", feature = "pages", not(target_arch = "wasm32")))]
+pub mod recipient;
 /// Host classification and portal hash-route parsing.
 pub mod route;
 /// Secret format, checksum and search.

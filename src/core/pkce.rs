@@ -3,143 +3,55 @@
 //! random bytes, runs `identity.launchWebAuthFlow` and the token fetch.
 //!
 //! MSAL.js does not run in an MV3 service worker, hence this small, own
-//! implementation (with its own SHA-256 and base64url, to add no crates).
+//! implementation (SHA-256, base64url and percent-encoding come from the `sha2`, `base64`
+//! and `percent-encoding` crates).
 
 use std::fmt;
 
-use crate::core::json::{self, Value};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use zeroize::{Zeroize, Zeroizing};
+
 use crate::core::keyvault::{ct_eq, Cloud};
 
 /// Public cloud scopes: delegated Key Vault access plus a refresh token.
 pub const DEFAULT_SCOPE: &str = "https://vault.azure.net/user_impersonation offline_access";
 
-// ---------- SHA-256 (FIPS 180-4) ----------
-
-const K: [u32; 64] = [
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74,
-    0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d,
-    0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e,
-    0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5,
-    0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-];
-
-fn compress(h: &mut [u32; 8], block: &[u8]) {
-    let mut w = [0u32; 64];
-    for (i, c) in block.chunks_exact(4).enumerate() {
-        w[i] = u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
-    }
-    for i in 16..64 {
-        let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
-        let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16].wrapping_add(s0).wrapping_add(w[i - 7]).wrapping_add(s1);
-    }
-    let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut hh] = *h;
-    for i in 0..64 {
-        let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
-        let ch = (e & f) ^ (!e & g);
-        let t1 = hh.wrapping_add(s1).wrapping_add(ch).wrapping_add(K[i]).wrapping_add(w[i]);
-        let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
-        let maj = (a & b) ^ (a & c) ^ (b & c);
-        let t2 = s0.wrapping_add(maj);
-        hh = g;
-        g = f;
-        f = e;
-        e = d.wrapping_add(t1);
-        d = c;
-        c = b;
-        b = a;
-        a = t1.wrapping_add(t2);
-    }
-    for (x, y) in h.iter_mut().zip([a, b, c, d, e, f, g, hh]) {
-        *x = x.wrapping_add(y);
-    }
-}
+// ---------- SHA-256, base64url and percent-encoding (thin wrappers over the crates) ----------
 
 /// SHA-256 digest of `data`.
 pub fn sha256(data: &[u8]) -> [u8; 32] {
-    let mut h: [u32; 8] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
-    let mut chunks = data.chunks_exact(64);
-    for block in &mut chunks {
-        compress(&mut h, block);
-    }
-    let rest = chunks.remainder();
-    let mut tail = [0u8; 128];
-    tail[..rest.len()].copy_from_slice(rest);
-    tail[rest.len()] = 0x80;
-    let tail_len = if rest.len() < 56 { 64 } else { 128 };
-    let bits = (data.len() as u64).wrapping_mul(8);
-    tail[tail_len - 8..tail_len].copy_from_slice(&bits.to_be_bytes());
-    for block in tail[..tail_len].chunks_exact(64) {
-        compress(&mut h, block);
-    }
-    let mut out = [0u8; 32];
-    for (o, x) in out.chunks_exact_mut(4).zip(h) {
-        o.copy_from_slice(&x.to_be_bytes());
-    }
-    out
+    Sha256::digest(data).into()
 }
 
-// ---------- base64url (RFC 4648 §5), no padding ----------
-
-/// base64url without padding.
+/// base64url without padding (RFC 4648 §5).
 pub fn base64url(data: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for c in data.chunks(3) {
-        let n = (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
-        let chars = c.len() + 1;
-        for i in 0..chars {
-            out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
-        }
-    }
-    out
+    URL_SAFE_NO_PAD.encode(data)
 }
 
-// ---------- percent-encoding ----------
+/// Everything but RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`) is encoded, so the
+/// output is safe both in a query string and in an `application/x-www-form-urlencoded` body.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
-/// Percent-encodes everything but RFC 3986 unreserved characters; safe both
-/// in a query string and in an `application/x-www-form-urlencoded` body.
+/// Percent-encodes everything but RFC 3986 unreserved characters.
 pub fn percent_encode(s: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(HEX[(b >> 4) as usize] as char);
-            out.push(HEX[(b & 15) as usize] as char);
-        }
-    }
-    out
+    utf8_percent_encode(s, COMPONENT).to_string()
 }
 
 /// Decodes a query/form component (`+` is a space); `None` if malformed or not UTF-8.
 pub fn percent_decode(s: &str) -> Option<String> {
+    // The crate keeps a malformed `%` escape as is; a form value with one is refused here.
     let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' => {
-                let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
-                if !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
-                    return None;
-                }
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
+    let well_formed = b.iter().enumerate().all(|(i, &c)| c != b'%' || b.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)));
+    if !well_formed {
+        return None;
     }
-    String::from_utf8(out).ok()
+    let plus_as_space = Zeroizing::new(s.replace('+', " "));
+    percent_decode_str(&plus_as_space).decode_utf8().ok().map(|c| c.into_owned())
 }
 
 // ---------- PKCE ----------
@@ -423,63 +335,94 @@ pub enum TokenError {
     BadResponse,
 }
 
-/// Parses the token endpoint's response (status and JSON body). Wipes its copy of the tree.
-pub fn parse_token_response(status: u16, body: &[u8]) -> Result<TokenResponse, TokenError> {
-    let mut tree = json::parse(body).map_err(|_| TokenError::BadResponse)?;
-    let result = token_from_tree(status, &tree);
-    tree.wipe();
-    result
+// The tokens are wiped when the response is dropped (a Drop impl: the fields stay plain
+// `String`s for the callers).
+impl Drop for TokenResponse {
+    fn drop(&mut self) {
+        self.access_token.zeroize();
+        self.refresh_token.zeroize();
+    }
 }
 
-fn token_from_tree(status: u16, tree: &Value) -> Result<TokenResponse, TokenError> {
-    let s = |k: &str| tree.get(k).and_then(Value::as_str);
-    if let Some(error) = s("error") {
-        let description = clean(s("error_description").unwrap_or(""), 500);
+/// The token endpoint's JSON, success and error members alike. Members of an unexpected type
+/// are ignored (as if absent) rather than failing the whole body.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawToken {
+    error: Option<Field>,
+    error_description: Option<Field>,
+    token_type: Option<Field>,
+    access_token: Option<Field>,
+    refresh_token: Option<Field>,
+    expires_in: Option<Field>,
+    scope: Option<Field>,
+}
+
+/// A string, a number (`expires_in` comes as either), or anything else (ignored).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Field {
+    Str(String),
+    Num(u64),
+    Other(IgnoredAny),
+}
+
+impl Field {
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Field::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+// Tokens pass through here: wipe every string the parse produced.
+impl Drop for Field {
+    fn drop(&mut self) {
+        if let Field::Str(s) = self {
+            s.zeroize();
+        }
+    }
+}
+
+/// Parses the token endpoint's response (status and JSON body). Wipes its copies of the tokens.
+pub fn parse_token_response(status: u16, body: &[u8]) -> Result<TokenResponse, TokenError> {
+    let raw: RawToken = serde_json::from_slice(body).map_err(|_| TokenError::BadResponse)?;
+    token_from_raw(status, &raw)
+}
+
+fn token_from_raw(status: u16, raw: &RawToken) -> Result<TokenResponse, TokenError> {
+    fn s(f: &Option<Field>) -> Option<&str> {
+        f.as_ref().and_then(Field::as_str)
+    }
+    if let Some(error) = s(&raw.error) {
+        let description = clean(s(&raw.error_description).unwrap_or(""), 500);
         return Err(match error {
             "invalid_grant" | "interaction_required" | "login_required" | "consent_required" => TokenError::NeedsInteractiveSignIn(description),
             _ => TokenError::Rejected { error: clean(error, 64), description },
         });
     }
-    if status != 200 || !s("token_type").is_some_and(|t| t.eq_ignore_ascii_case("bearer")) {
+    if status != 200 || !s(&raw.token_type).is_some_and(|t| t.eq_ignore_ascii_case("bearer")) {
         return Err(TokenError::BadResponse);
     }
-    let access_token = s("access_token").filter(|t| !t.is_empty()).ok_or(TokenError::BadResponse)?;
-    let expires_in = match tree.get("expires_in") {
-        Some(Value::Number(n)) => n.parse().ok(),
-        Some(Value::String(n)) => n.parse().ok(),
+    let access_token = s(&raw.access_token).filter(|t| !t.is_empty()).ok_or(TokenError::BadResponse)?;
+    let expires_in = match &raw.expires_in {
+        Some(Field::Num(n)) => Some(*n),
+        Some(Field::Str(n)) => n.parse().ok(),
         _ => None,
     }
     .ok_or(TokenError::BadResponse)?;
     Ok(TokenResponse {
         access_token: access_token.to_owned(),
-        refresh_token: s("refresh_token").filter(|t| !t.is_empty()).map(str::to_owned),
+        refresh_token: s(&raw.refresh_token).filter(|t| !t.is_empty()).map(str::to_owned),
         expires_in,
-        scope: s("scope").unwrap_or("").to_owned(),
+        scope: s(&raw.scope).unwrap_or("").to_owned(),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(b: &[u8]) -> String {
-        b.iter().map(|x| format!("{x:02x}")).collect()
-    }
-
-    #[test]
-    fn sha256_vectors() {
-        assert_eq!(hex(&sha256(b"abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-        assert_eq!(hex(&sha256(b"")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-        assert_eq!(
-            hex(&sha256(b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")),
-            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
-        );
-        assert_eq!(hex(&sha256(&vec![b'a'; 1_000_000])), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-        // Padding edges: 55, 56, 63, 64 bytes.
-        assert_eq!(hex(&sha256(&[b'a'; 55])), "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318");
-        assert_eq!(hex(&sha256(&[b'a'; 56])), "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a");
-        assert_eq!(hex(&sha256(&[b'a'; 64])), "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
-    }
 
     #[test]
     fn base64url_vectors() {
@@ -607,5 +550,10 @@ mod tests {
         assert_eq!(parse_token_response(200, br#"{"token_type":"Bearer","expires_in":1}"#), Err(TokenError::BadResponse));
         assert_eq!(parse_token_response(200, br#"{"token_type":"pop","expires_in":1,"access_token":"a"}"#), Err(TokenError::BadResponse));
         assert_eq!(parse_token_response(502, b"<html>"), Err(TokenError::BadResponse));
+        // A member of an unexpected type is ignored, not fatal: the rest still decides.
+        let odd = br#"{"token_type":"Bearer","expires_in":60,"access_token":"a","scope":5,"refresh_token":null}"#;
+        let t = parse_token_response(200, odd).unwrap();
+        assert_eq!((t.scope.as_str(), t.refresh_token.as_deref()), ("", None));
+        assert_eq!(parse_token_response(200, br#"{"token_type":"Bearer","expires_in":-1,"access_token":"a"}"#), Err(TokenError::BadResponse));
     }
 }

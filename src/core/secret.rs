@@ -195,7 +195,14 @@ fn is_guid_bytes(b: &[u8]) -> bool {
 
 /// True when the trimmed text is exactly a GUID (`8-4-4-4-12` hex digits).
 pub fn is_guid(s: &str) -> bool {
-    is_guid_bytes(trim(s).as_bytes())
+    is_guid_exact(trim(s))
+}
+
+/// True when `s` itself, untrimmed, is a GUID (`8-4-4-4-12` hex digits): for values written
+/// as they are (the `.env` file, settings, Key Vault tags), where surrounding space is an error.
+/// The one GUID check of the crate; every other module calls this or [`is_guid`].
+pub fn is_guid_exact(s: &str) -> bool {
+    is_guid_bytes(s.as_bytes())
 }
 
 /// Finds the first GUID token in text (not glued to letters, digits or `-`).
@@ -221,9 +228,10 @@ pub fn hint(s: &str) -> &str {
     }
 }
 
-// Test support (not cfg(test): the end-to-end replica server uses these too;
-// unused in the extension, so the linker drops them).
+// Test support for the unit tests here and in core::grid (the integration tests have their own,
+// independent generator in tests/support/checksum.rs).
 
+#[cfg(test)]
 fn assemble(prefix3: &[u8; 3], marker: &[u8; 3], body31: &[u8; 31]) -> Vec<u8> {
     let mut v = Vec::with_capacity(CURRENT_LEN);
     v.extend_from_slice(prefix3);
@@ -233,12 +241,14 @@ fn assemble(prefix3: &[u8; 3], marker: &[u8; 3], body31: &[u8; 31]) -> Vec<u8> {
     v
 }
 
+#[cfg(test)]
 fn into_string(v: Vec<u8>) -> String {
     String::from_utf8(v).expect("ascii")
 }
 
 /// Test support: a valid `8Q~` secret from its 3-char prefix and 31-char body
 /// (bytes must be in the secret alphabet).
+#[cfg(test)]
 pub fn make_current(prefix3: &[u8; 3], body31: &[u8; 31]) -> String {
     let mut v = assemble(prefix3, b"8Q~", body31);
     let c = checksum_suffix(&v);
@@ -247,6 +257,7 @@ pub fn make_current(prefix3: &[u8; 3], body31: &[u8; 31]) -> String {
 }
 
 /// Test support: like [`make_current`] but every checksum character is wrong.
+#[cfg(test)]
 pub fn make_bad_checksum(prefix3: &[u8; 3], body31: &[u8; 31]) -> String {
     let mut v = assemble(prefix3, b"8Q~", body31);
     for c in checksum_suffix(&v) {
@@ -257,11 +268,13 @@ pub fn make_bad_checksum(prefix3: &[u8; 3], body31: &[u8; 31]) -> String {
 }
 
 /// Test support: a legacy `7Q~` secret (37 chars).
+#[cfg(test)]
 pub fn make_legacy(prefix3: &[u8; 3], body31: &[u8; 31]) -> String {
     into_string(assemble(prefix3, b"7Q~", body31))
 }
 
 /// Test support: a pseudo-random valid `8Q~` secret, deterministic per seed.
+#[cfg(test)]
 pub fn sample_current(seed: u64) -> String {
     let mut x = (seed ^ 0x9E37_79B9_7F4A_7C15) | 1;
     let mut next = || {

@@ -23,7 +23,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 /// How often `downloads.search` is polled while waiting.
-const POLL_MS: i32 = 2_000;
+const POLL_MS: u32 = 2_000;
 /// Give up waiting after this long (a save-as dialog left open, a stalled download).
 const TIMEOUT_MS: f64 = 15.0 * 60.0 * 1000.0;
 
@@ -40,10 +40,6 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = ["chrome", "downloads", "onChanged"], js_name = removeListener, catch)]
     fn on_changed_remove_listener(listener: &Function) -> Result<(), JsValue>;
-
-    // Global in both a window and a service worker.
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &Function, ms: i32) -> JsValue;
 }
 
 /// Why the file was not saved.
@@ -328,9 +324,14 @@ async fn search(id: f64) -> Result<Option<JsValue>, ()> {
     Ok(if items.length() == 0 { None } else { Some(items.get(0)) })
 }
 
-fn sleep(ms: i32) -> Promise {
+// A Promise (not a Future) so it can race the onChanged promise; gloo's Timeout calls the
+// global setTimeout, which exists in both a window and a service worker.
+fn sleep(ms: u32) -> Promise {
     Promise::new(&mut |resolve, _reject| {
-        set_timeout(&resolve, ms);
+        gloo_timers::callback::Timeout::new(ms, move || {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        })
+        .forget();
     })
 }
 
@@ -353,17 +354,6 @@ fn delta_current(delta: &JsValue, key: &str) -> Option<String> {
 
 /// Standard base64 with padding (RFC 4648 §4), appended to `out`.
 pub fn base64_into(bytes: &[u8], out: &mut String) {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    out.reserve(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
-            if i <= chunk.len() {
-                out.push(ABC[(n >> shift) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode_string(bytes, out);
 }

@@ -96,3 +96,29 @@ pub fn is_valid_current(v: &str) -> bool {
     let b = v.as_bytes();
     b.len() == 40 && &b[3..6] == b"8Q~" && b.iter().all(|c| SECRET_CHARS.contains(c)) && checksum3(&b[..37]) == b[37..]
 }
+
+/// Like [`make_current`] but every checksum character is wrong.
+pub fn make_bad_checksum(prefix: &[u8; 3], body: &[u8; 31]) -> String {
+    let good = make_current(prefix, body);
+    let mut v = good.into_bytes();
+    for c in &mut v[37..] {
+        let i = BASE66.iter().position(|d| d == c).unwrap_or(0);
+        *c = BASE66[(i + 1) % BASE66.len()];
+    }
+    String::from_utf8(v).expect("secret characters are ASCII")
+}
+
+/// A pseudo-random valid `8Q~` secret, deterministic per seed.
+pub fn sample_current(seed: u64) -> String {
+    let mut x = (seed ^ 0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        SECRET_CHARS[(x % 66) as usize]
+    };
+    let prefix = [next(), next(), next()];
+    let mut body = [0u8; 31];
+    body.iter_mut().for_each(|b| *b = next());
+    make_current(&prefix, &body)
+}
