@@ -52,7 +52,7 @@ pub async fn background_main() {
 }
 
 async fn strict_setting() -> bool {
-    platform::sync_value("strict_guard").await.is_some_and(|x| x.as_bool() == Some(true) || x.as_string().as_deref() == Some("true"))
+    platform::settings().await.unwrap_or_default().strict_guard
 }
 
 async fn persist() {
@@ -164,6 +164,7 @@ async fn save(m: crate::core::message::SaveFields) -> JsValue {
         _ => return fail("ShownOnce: unknown store. The secret is NOT saved."),
     };
     let nonempty = |s: Option<String>| s.filter(|s| !s.is_empty());
+    let settings = platform::settings().await.unwrap_or_default();
     let client_id = nonempty(m.client_id);
     let req = SaveRequest {
         value: m.value,
@@ -174,9 +175,9 @@ async fn save(m: crate::core::message::SaveFields) -> JsValue {
         secret_id: m.secret_id.unwrap_or_default(),
         expires: nonempty(m.expires),
         passphrase: m.passphrase.filter(|p| !p.is_empty()),
-        age_recipient: platform::sync_string("age_recipient").await.filter(|r| !r.trim().is_empty()),
-        // The save-as dialog unless the user chose a fixed download folder in the options.
-        save_as: platform::sync_string("file_save_as").await.as_deref() != Some("false"),
+        age_recipient: settings.age_recipient,
+        // The save-as dialog unless the user chose the Downloads folder in the options.
+        save_as: settings.file_save_as,
         vault: nonempty(m.vault),
         secret_name: nonempty(m.secret_name),
         allow_new_version: m.allow_new_version == Some(true),
@@ -217,13 +218,9 @@ fn store_log() -> JsValue {
     obj(&[("runs", list.into())])
 }
 
-/// Default clipboard auto-clear delay; `clipboard_clear_secs` in `storage.sync` overrides it
-/// (0 = never).
-const DEFAULT_CLEAR_SECS: f64 = 30.0;
-
+/// The clipboard auto-clear delay the user chose (options; 0 = never).
 async fn clear_delay_secs() -> f64 {
-    let Some(raw) = platform::sync_value("clipboard_clear_secs").await else { return DEFAULT_CLEAR_SECS };
-    raw.as_f64().or_else(|| raw.as_string().and_then(|s| s.trim().parse::<u32>().ok().map(f64::from))).unwrap_or(DEFAULT_CLEAR_SECS)
+    f64::from(platform::settings().await.unwrap_or_default().clipboard_clear_secs)
 }
 
 /// The prompt copied a value: the extension, not the frame, owns the clear timer, so the

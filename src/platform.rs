@@ -90,9 +90,32 @@ async fn stored_value(get: fn(&JsValue) -> Result<js_sys::Promise, JsValue>, key
     js_sys::Reflect::get(&all, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined() && !v.is_null())
 }
 
-/// One setting from `storage.sync` (settings only, never values).
-pub async fn sync_value(key: &str) -> Option<JsValue> {
-    stored_value(sync_get, key).await
+/// The user's settings from `storage.sync`: the one place every module reads them, through
+/// the one model ([`Settings::from_pairs`]: lenient, a bad value reads as its default). Read
+/// at each use, so a change in the options page applies at once (no cache to invalidate).
+/// `Err` only when the storage API failed (callers that cannot show it use the defaults).
+///
+/// [`Settings::from_pairs`]: crate::core::settings::Settings::from_pairs
+pub async fn settings() -> Result<crate::core::settings::Settings, JsValue> {
+    use crate::core::settings::{Settings, KEYS};
+    let keys: js_sys::Array = KEYS.iter().map(|k| JsValue::from_str(k)).collect();
+    let stored = wasm_bindgen_futures::JsFuture::from(sync_get(&keys)?).await?;
+    let value = |k: &str| js_sys::Reflect::get(&stored, &JsValue::from_str(k)).ok().and_then(|v| storage_string(&v));
+    let pairs: Vec<(&str, String)> = KEYS.iter().filter_map(|&k| value(k).map(|v| (k, v))).collect();
+    Ok(Settings::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))))
+}
+
+/// A storage value as the string [`crate::core::settings::Settings::from_pairs`] reads (the
+/// tests, or an older version, may have written a boolean or a number).
+pub fn storage_string(v: &JsValue) -> Option<String> {
+    if let Some(s) = v.as_string() {
+        return Some(s);
+    }
+    if let Some(b) = v.as_bool() {
+        return Some(b.to_string());
+    }
+    let n = v.as_f64()?;
+    (n.is_finite() && n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n)).then(|| (n as u64).to_string())
 }
 
 /// One entry of `storage.session` (background state: guard fingerprints, sign-in tokens, a
@@ -106,11 +129,6 @@ pub async fn session_put(key: &str, value: JsValue) {
     if let Ok(p) = session_set(&obj(&[(key, value)])) {
         let _ = wasm_bindgen_futures::JsFuture::from(p).await;
     }
-}
-
-/// A string setting from `storage.sync` (see [`sync_value`]).
-pub async fn sync_string(key: &str) -> Option<String> {
-    sync_value(key).await?.as_string()
 }
 
 /// Builds a plain object from `(key, value)` pairs.

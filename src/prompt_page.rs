@@ -25,7 +25,8 @@ use web_sys::{Document, Element, HtmlElement, HtmlInputElement, HtmlSelectElemen
 use zeroize::Zeroizing;
 
 use crate::core::keyvault::{derive_secret_name, validate_secret_name};
-use crate::platform::{send_message, sync_get};
+use crate::core::state::StoreKind;
+use crate::platform::send_message;
 
 /// How often and how long the frame asks the background to confirm its token (the content
 /// script registers it in parallel; a background waking up may answer late).
@@ -181,22 +182,21 @@ async fn start(init: JsValue, port: MessagePort) -> Result<(), JsValue> {
     PAGE.with(|p| *p.borrow_mut() = Some(page.clone()));
     bind(&page)?;
     // The user's last store, and whether files go to an age key (settings only).
-    let settings = match sync_get(&js_sys::Array::of3(&"default_store".into(), &"age_recipient".into(), &"keyvault_vault".into())) {
-        Ok(p) => JsFuture::from(p).await.unwrap_or(JsValue::UNDEFINED),
-        Err(_) => JsValue::UNDEFINED,
+    let settings = crate::platform::settings().await.unwrap_or_default();
+    let store = match settings.default_store {
+        StoreKind::EncryptedFile | StoreKind::KeyVault => settings.default_store.as_str(),
+        _ => "clipboard",
     };
-    let store = get_s(&settings, "default_store").filter(|s| s == "file" || s == "keyvault").unwrap_or_else(|| "clipboard".into());
-    let recipient = get_s(&settings, "age_recipient").is_some_and(|r| !r.trim().is_empty());
-    if recipient {
+    if settings.age_recipient.is_some() {
         page.root.set_attribute("data-recipient", "")?;
     }
-    if let (Some(v), Some(i)) = (get_s(&settings, "keyvault_vault"), by_id::<HtmlInputElement>(&doc, "vault")) {
-        i.set_value(&v);
+    if let (Some(v), Some(i)) = (settings.keyvault_vault.as_deref(), by_id::<HtmlInputElement>(&doc, "vault")) {
+        i.set_value(v);
     }
     if let Some(s) = by_id::<HtmlSelectElement>(&doc, "store") {
-        s.set_value(&store);
+        s.set_value(store);
     }
-    show_store(&page, &store);
+    show_store(&page, store);
     if let Some(w) = by_id::<HtmlElement>(&doc, "wrap") {
         w.set_hidden(false);
     }

@@ -9,6 +9,7 @@
 //! | `clipboard_clear_secs` | `10`, `20`, `30`, `60`, `120` or `0` (never)          | `30`          |
 //! | `age_recipient`      | `age1…` X25519 public key, `""` = passphrase each time  | `""`          |
 //! | `strict_guard`       | `true` (guard until saved) / `false` (until copied)     | `false`       |
+//! | `file_save_as`       | `true` (ask where to save each file) / `false` (Downloads) | `true`     |
 //! | `keyvault_vault`     | `https://<name>.vault.azure.net` (normalized), or `""`  | `""`          |
 //! | `keyvault_client_id` | GUID (lowercase), or `""`                               | `""`          |
 //! | `keyvault_tenant`    | GUID or domain (lowercase), or `""`                     | `""`          |
@@ -32,6 +33,8 @@ pub const KEY_CLIPBOARD_CLEAR_SECS: &str = "clipboard_clear_secs";
 pub const KEY_AGE_RECIPIENT: &str = "age_recipient";
 /// Storage key of [`Settings::strict_guard`].
 pub const KEY_STRICT_GUARD: &str = "strict_guard";
+/// Storage key of [`Settings::file_save_as`].
+pub const KEY_FILE_SAVE_AS: &str = "file_save_as";
 /// Storage key of [`Settings::keyvault_vault`].
 pub const KEY_KEYVAULT_VAULT: &str = "keyvault_vault";
 /// Storage key of [`Settings::keyvault_client_id`].
@@ -40,8 +43,16 @@ pub const KEY_KEYVAULT_CLIENT_ID: &str = "keyvault_client_id";
 pub const KEY_KEYVAULT_TENANT: &str = "keyvault_tenant";
 
 /// Every storage key, in form order.
-pub const KEYS: [&str; 7] =
-    [KEY_DEFAULT_STORE, KEY_CLIPBOARD_CLEAR_SECS, KEY_AGE_RECIPIENT, KEY_STRICT_GUARD, KEY_KEYVAULT_VAULT, KEY_KEYVAULT_CLIENT_ID, KEY_KEYVAULT_TENANT];
+pub const KEYS: [&str; 8] = [
+    KEY_DEFAULT_STORE,
+    KEY_CLIPBOARD_CLEAR_SECS,
+    KEY_AGE_RECIPIENT,
+    KEY_FILE_SAVE_AS,
+    KEY_STRICT_GUARD,
+    KEY_KEYVAULT_VAULT,
+    KEY_KEYVAULT_CLIENT_ID,
+    KEY_KEYVAULT_TENANT,
+];
 
 /// Allowed clipboard auto-clear delays in seconds, in menu order; `0` means never.
 pub const CLEAR_DELAYS: [u32; 6] = [10, 20, 30, 60, 120, 0];
@@ -67,6 +78,9 @@ pub struct Settings {
     pub age_recipient: Option<String>,
     /// `false`: guard until copied; `true`: until saved (or confirmed by the user).
     pub strict_guard: bool,
+    /// `true`: the browser asks where to save each encrypted file; `false`: straight into the
+    /// Downloads folder.
+    pub file_save_as: bool,
     /// Key Vault, normalized to its base URL (`https://<name>.vault.azure.net`).
     pub keyvault_vault: Option<String>,
     /// Application (client) ID used to sign in to Key Vault, lowercase GUID.
@@ -82,6 +96,7 @@ impl Default for Settings {
             clipboard_clear_secs: 30,
             age_recipient: None,
             strict_guard: false,
+            file_save_as: true,
             keyvault_vault: None,
             keyvault_client_id: None,
             keyvault_tenant: None,
@@ -129,6 +144,7 @@ impl Settings {
             KEY_CLIPBOARD_CLEAR_SECS => self.clipboard_clear_secs.to_string(),
             KEY_AGE_RECIPIENT => opt(&self.age_recipient),
             KEY_STRICT_GUARD => self.strict_guard.to_string(),
+            KEY_FILE_SAVE_AS => self.file_save_as.to_string(),
             KEY_KEYVAULT_VAULT => opt(&self.keyvault_vault),
             KEY_KEYVAULT_CLIENT_ID => opt(&self.keyvault_client_id),
             KEY_KEYVAULT_TENANT => opt(&self.keyvault_tenant),
@@ -160,6 +176,7 @@ impl Settings {
             KEY_CLIPBOARD_CLEAR_SECS => self.clipboard_clear_secs = parse_clear_delay(value)?,
             KEY_AGE_RECIPIENT => self.age_recipient = parse_age_recipient(value)?,
             KEY_STRICT_GUARD => self.strict_guard = parse_bool(key, value)?,
+            KEY_FILE_SAVE_AS => self.file_save_as = parse_bool(key, value)?,
             KEY_KEYVAULT_VAULT => self.keyvault_vault = parse_vault(value)?,
             KEY_KEYVAULT_CLIENT_ID => self.keyvault_client_id = parse_client_id(value)?,
             KEY_KEYVAULT_TENANT => self.keyvault_tenant = parse_tenant(value)?,
@@ -347,7 +364,7 @@ mod tests {
     fn pairs_have_every_key_in_order() {
         let p = Settings::default().to_pairs();
         assert_eq!(p.iter().map(|(k, _)| *k).collect::<Vec<_>>(), KEYS.to_vec());
-        assert_eq!(p.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>(), ["clipboard", "30", "", "false", "", "", ""]);
+        assert_eq!(p.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>(), ["clipboard", "30", "", "true", "false", "", "", ""]);
         assert_eq!(Settings::default().value("nope"), None);
     }
 
@@ -358,6 +375,7 @@ mod tests {
             clipboard_clear_secs: 0,
             age_recipient: Some(R1.to_owned()),
             strict_guard: true,
+            file_save_as: false,
             keyvault_vault: Some("https://my-vault.vault.azure.cn".to_owned()),
             keyvault_client_id: Some("0a1b2c3d-0000-4000-8000-00000000abcd".to_owned()),
             keyvault_tenant: Some("contoso.onmicrosoft.com".to_owned()),

@@ -6,36 +6,14 @@ use std::rc::Rc;
 
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_timers::future::TimeoutFuture;
-use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{Document, Element, HtmlInputElement, HtmlOptionElement, HtmlSelectElement};
 
-use super::{by_id, call, create, document, error_text, get, keep, obj, set_hidden};
+use super::{by_id, call, create, document, error_text, keep, obj, set_hidden};
 use crate::core::settings::{clear_delay_label, Settings, CLEAR_DELAYS, KEYS, KEY_AGE_RECIPIENT, KEY_DEFAULT_STORE};
-use crate::platform::{identity_redirect_url, storage_on_changed, sync_get, sync_set};
-
-/// A storage value as the string [`Settings::from_pairs`] reads (the background or an older
-/// version may have written a boolean or a number).
-fn storage_string(v: &JsValue) -> Option<String> {
-    if let Some(s) = v.as_string() {
-        return Some(s);
-    }
-    if let Some(b) = v.as_bool() {
-        return Some(b.to_string());
-    }
-    let n = v.as_f64()?;
-    (n.is_finite() && n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n)).then(|| (n as u64).to_string())
-}
-
-/// Reads the settings from `storage.sync` (lenient: bad values read as defaults).
-async fn load_settings() -> Result<Settings, JsValue> {
-    let keys: Array = KEYS.iter().map(|k| JsValue::from_str(k)).collect();
-    let stored = call(sync_get(&keys)).await?;
-    let pairs: Vec<(&str, String)> = KEYS.iter().filter_map(|&k| storage_string(&get(&stored, k)).map(|v| (k, v))).collect();
-    Ok(Settings::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))))
-}
+use crate::platform::{identity_redirect_url, storage_on_changed, sync_set};
 
 struct Options {
     doc: Document,
@@ -186,7 +164,7 @@ impl Options {
 
     /// Settings changed elsewhere (another window, the prompt remembering a store choice).
     async fn reload(self: Rc<Self>) {
-        if let Ok(s) = load_settings().await {
+        if let Ok(s) = crate::platform::settings().await {
             *self.settings.borrow_mut() = s;
             self.fill();
             self.show_warnings();
@@ -207,7 +185,7 @@ pub async fn options_main() -> Result<(), JsValue> {
     }
     let page =
         Rc::new(Options { doc: doc.clone(), settings: RefCell::new(Settings::default()), status_seq: Cell::new(0), invalid: RefCell::new(BTreeSet::new()) });
-    match load_settings().await {
+    match crate::platform::settings().await {
         Ok(s) => *page.settings.borrow_mut() = s,
         Err(e) => page.status(&format!("Could not read the settings ({}); showing the defaults.", error_text(&e)), true, false),
     }

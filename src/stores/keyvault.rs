@@ -127,22 +127,19 @@ fn random_u32() -> u32 {
     u32::from_le_bytes(b)
 }
 
-async fn setting(key: &str) -> Option<String> {
-    platform::sync_string(key).await.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
-}
-
 impl Store for KeyVaultStore {
     fn kind(&self) -> StoreKind {
         StoreKind::KeyVault
     }
 
     async fn save(&self, req: SaveRequest) -> Result<Receipt, StoreError> {
+        let settings = platform::settings().await.unwrap_or_default();
         let vault_text = match req.vault.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
             Some(v) => v.to_owned(),
-            None => setting("keyvault_vault").await.ok_or_else(|| StoreError::Failed("no vault chosen: enter one in the prompt or in the options".into()))?,
+            None => settings.keyvault_vault.ok_or_else(|| StoreError::Failed("no vault chosen: enter one in the prompt or in the options".into()))?,
         };
         let vault = VaultUrl::parse(&vault_text, Cloud::Public).map_err(|e| StoreError::Failed(e.to_string()))?;
-        let client_id = setting("keyvault_client_id").await.ok_or_else(|| {
+        let client_id = settings.keyvault_client_id.ok_or_else(|| {
             StoreError::Failed(
                 "Key Vault sign-in is not set up: enter the Application (client) ID in the ShownOnce options (the README explains how to register it)".into(),
             )
@@ -151,7 +148,7 @@ impl Store for KeyVaultStore {
         let name = req.secret_name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| derive_secret_name(&req.app_name, description));
         let name = name.trim().to_owned();
         validate_secret_name(&name).map_err(|e| StoreError::Failed(e.to_string()))?;
-        let tenant = match setting("keyvault_tenant").await {
+        let tenant = match settings.keyvault_tenant {
             Some(t) => t,
             None => known_tenant(&vault).await.unwrap_or_else(|| "organizations".into()),
         };
