@@ -18,8 +18,8 @@ pub mod dom;
 #[cfg(target_arch = "wasm32")]
 pub mod platform;
 
-/// Safe stores (encrypted file; Key Vault etc. later). The background module links it; native
-/// builds (tests) always have it, so the age CLI tests need no feature flag.
+/// Safe stores (encrypted file, Azure Key Vault). Only the background module links them;
+/// native builds (tests) always have them, so the age CLI tests need no feature flag.
 #[cfg(any(feature = "background", not(target_arch = "wasm32")))]
 pub mod stores;
 

@@ -2,8 +2,8 @@
 //!
 //! The background calls [`save`] (or a store's [`Store::save`]) with a [`SaveRequest`]
 //! and reports the outcome's kind ([`StoreError::codes`]) to the frame, which turns it into a
-//! lifecycle event with `core::state::StoreOutcome`. Key Vault,
-//! HashiCorp Vault/OpenBao and KeePassXC slot in as `stores/<name>.rs` + one match arm.
+//! lifecycle event with `core::state::StoreOutcome`. HashiCorp Vault/OpenBao and KeePassXC
+//! slot in as `stores/<name>.rs` + one match arm.
 //!
 //! - [`agefile`]: Store 2, the age-encrypted `.env` file (pure parts compile natively).
 //! - [`download`] (wasm32 + `background`): saving bytes through the downloads API.

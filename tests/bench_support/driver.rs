@@ -46,26 +46,22 @@ pub async fn poll(s: &Session, script: &str, timeout: Duration, every: Duration,
     }
 }
 
-pub async fn click(s: &Session, testid: &str) -> Result<(), String> {
-    let el = s
-        .driver
+/// The element with `data-testid=<testid>`, waiting up to 10 s for it.
+async fn by_testid(s: &Session, testid: &str) -> Result<thirtyfour::WebElement, String> {
+    s.driver
         .query(By::Css(format!("[data-testid={testid}]")))
         .wait(Duration::from_secs(10), Duration::from_millis(25))
         .first()
         .await
-        .map_err(|e| format!("no [data-testid={testid}]: {e}"))?;
-    el.click().await.map_err(|e| format!("click {testid}: {e}"))
+        .map_err(|e| format!("no [data-testid={testid}]: {e}"))
+}
+
+pub async fn click(s: &Session, testid: &str) -> Result<(), String> {
+    by_testid(s, testid).await?.click().await.map_err(|e| format!("click {testid}: {e}"))
 }
 
 pub async fn type_into(s: &Session, testid: &str, text: &str) -> Result<(), String> {
-    let el = s
-        .driver
-        .query(By::Css(format!("[data-testid={testid}]")))
-        .wait(Duration::from_secs(10), Duration::from_millis(25))
-        .first()
-        .await
-        .map_err(|e| format!("no [data-testid={testid}]: {e}"))?;
-    el.send_keys(text).await.map_err(|e| format!("type into {testid}: {e}"))
+    by_testid(s, testid).await?.send_keys(text).await.map_err(|e| format!("type into {testid}: {e}"))
 }
 
 pub async fn goto(s: &Session, url: &str) -> Result<(), String> {

@@ -30,16 +30,16 @@ pub enum Detector {
 }
 
 pub const READ_SHOWNONCE: &str = r#"
-pub const h = document.documentElement;
-pub const n = document.querySelectorAll("iframe[src$='/prompt.html']").length;
+const h = document.documentElement;
+const n = document.querySelectorAll("iframe[src$='/prompt.html']").length;
 return { ins: parseFloat(h.dataset.replicaValueInsertedAt || 'NaN') || null, n, det: null };"#;
 /// Read inside ShownOnce's prompt frame (its own document): the content script's detection
 /// time, which it hands to the frame, and the hint.
 pub const READ_PROMPT_FRAME: &str = r#"
-pub const h = document.documentElement;
+const h = document.documentElement;
 return h.dataset.ready === 'true' ? { det: parseFloat(h.dataset.detectedAt), ready: parseFloat(h.dataset.readyAt || 'NaN') || null, hint: h.dataset.hint } : null;"#;
 pub const READ_NAIVE: &str = r#"
-pub const h = document.documentElement;
+const h = document.documentElement;
 return { ins: parseFloat(h.dataset.replicaValueInsertedAt || 'NaN') || null,
   det: parseFloat(h.getAttribute('data-naive-detected-at') || 'NaN') || null, n: 1, hint: null, role: null };"#;
 
