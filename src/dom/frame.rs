@@ -33,7 +33,9 @@ const MAX_QUEUE: usize = 512;
 const MAX_ROWS_PER_BATCH: usize = 200;
 const BATCH_BUDGET_MS: f64 = 8.0;
 /// Changed nodes read at once in a microtask (more wait for a task: see `Frame::schedule`).
-const QUICK_NODES: usize = 32;
+/// The portal re-renders a few dozen nodes when it adds a secret; a storm replaces hundreds
+/// at a time. The batch's own budget (8 ms) bounds the microtask either way.
+const QUICK_NODES: usize = 256;
 /// How long a blade iframe waits for the tab's route before reading rows without it.
 const ROUTE_WAIT_MS: u32 = 3000;
 /// How often a frame with prompts looks whether the page covers one.
