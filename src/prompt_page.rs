@@ -184,9 +184,32 @@ async fn start(init: JsValue, port: MessagePort) -> Result<(), JsValue> {
     // The user's last store, and whether files go to an age key (settings only).
     let settings = crate::platform::settings().await.unwrap_or_default();
     let store = match settings.default_store {
-        StoreKind::EncryptedFile | StoreKind::KeyVault => settings.default_store.as_str(),
+        StoreKind::EncryptedFile | StoreKind::KeyVault | StoreKind::HashiCorpVault => settings.default_store.as_str(),
         _ => "clipboard",
     };
+    // Vault / OpenBao: where it goes (the path from the options' template, editable).
+    let (client_id, tenant_id, secret_id) =
+        (get_s(&init, "clientId").unwrap_or_default(), get_s(&init, "tenantId").unwrap_or_default(), get_s(&init, "secretId").unwrap_or_default());
+    let ctx =
+        crate::core::openbao::PathContext { app_name: &app, client_id: &client_id, tenant_id: &tenant_id, secret_id: &secret_id, description: &description };
+    if let (Ok(path), Some(i)) = (crate::core::openbao::render_path(&settings.hcvault_path, &ctx), by_id::<HtmlInputElement>(&doc, "hcpath")) {
+        i.set_value(&path);
+    }
+    if let Some(m) = doc.get_element_by_id("hcmount") {
+        m.set_text_content(Some(&settings.hcvault_mount));
+    }
+    if let Some(addr) = settings.hcvault_addr.as_deref().and_then(|a| crate::core::openbao::BaoAddr::parse(a).ok()) {
+        if let Some(a) = doc.get_element_by_id("hcaddr") {
+            a.set_text_content(Some(addr.origin()));
+        }
+        page.root.set_attribute("data-hc-origin", &addr.permission_pattern())?;
+    }
+    if settings.hcvault_auth == crate::core::settings::BaoAuth::Userpass {
+        page.root.set_attribute("data-hc-userpass", "")?;
+        if let (Some(u), Some(i)) = (settings.hcvault_username.as_deref(), by_id::<HtmlInputElement>(&doc, "hcuser")) {
+            i.set_value(u);
+        }
+    }
     if settings.age_recipient.is_some() {
         page.root.set_attribute("data-recipient", "")?;
     }
@@ -265,6 +288,39 @@ fn primary(page: &Page) {
             let pass = pass.as_deref().map(String::as_str).unwrap_or("");
             post(page, &obj(&[("t", "save".into()), ("store", "file".into()), ("pass", JsValue::from_str(pass))]));
         }
+        "hcvault" => {
+            let read = |id: &str| by_id::<HtmlInputElement>(&page.doc, id).map(|i| i.value().trim().to_owned()).unwrap_or_default();
+            // The password leaves the field at once, like the file passphrase.
+            let password = by_id::<HtmlInputElement>(&page.doc, "hcpass").map(|i| {
+                let v = Zeroizing::new(i.value());
+                i.set_value("");
+                v
+            });
+            let new_version = page.root.get_attribute("data-confirm").as_deref() == Some("version");
+            let msg = obj(&[
+                ("t", "save".into()),
+                ("store", "hcvault".into()),
+                ("path", JsValue::from_str(&read("hcpath"))),
+                ("user", JsValue::from_str(&read("hcuser"))),
+                ("password", JsValue::from_str(password.as_deref().map(String::as_str).unwrap_or(""))),
+                ("newVersion", new_version.into()),
+            ]);
+            // The server's origin is an optional host permission: asked here, inside the
+            // click (a user gesture), if the options did not get it yet; granted earlier, the
+            // browser answers at once without a dialog.
+            let pattern = page.root.get_attribute("data-hc-origin");
+            match pattern.as_deref().map(|p| crate::platform::permissions_request(&crate::platform::origins(p))) {
+                Some(Ok(promise)) => {
+                    let port = page.port.clone();
+                    spawn_local(async move {
+                        let _ = JsFuture::from(promise).await;
+                        // Granted or not, the background checks and says what is missing.
+                        let _ = port.post_message(&msg);
+                    });
+                }
+                _ => post(page, &msg),
+            }
+        }
         "keyvault" => {
             let read = |id: &str| by_id::<HtmlInputElement>(&page.doc, id).map(|i| i.value().trim().to_owned()).unwrap_or_default();
             let new_version = page.root.get_attribute("data-confirm").as_deref() == Some("version");
@@ -299,7 +355,7 @@ fn collapse(page: &Page, yes: bool, tell: bool) {
 /// the options), Key Vault fields.
 fn show_store(page: &Page, store: &str) {
     let store = match store {
-        "file" | "keyvault" => store,
+        "file" | "keyvault" | "hcvault" => store,
         _ => "clipboard",
     };
     let _ = page.root.set_attribute("data-store", store);
@@ -308,8 +364,18 @@ fn show_store(page: &Page, store: &str) {
         b.set_text_content(Some(match store {
             "file" => "Save encrypted file",
             "keyvault" => "Save to Key Vault",
+            "hcvault" => "Save to Vault",
             _ => "Copy secret",
         }));
+    }
+    let userpass = page.root.has_attribute("data-hc-userpass");
+    if let Ok(rows) = page.doc.query_selector_all(".hcv") {
+        for i in 0..rows.length() {
+            if let Some(r) = rows.item(i).and_then(|n| n.dyn_into::<HtmlElement>().ok()) {
+                let up_only = r.class_list().contains("hcv-up");
+                r.set_hidden(store != "hcvault" || (up_only && !userpass));
+            }
+        }
     }
     let need_pass = store == "file" && !page.root.has_attribute("data-recipient");
     if let Some(r) = by_id::<HtmlElement>(&page.doc, "pass-row") {
@@ -447,7 +513,7 @@ fn bind(page: &Rc<Page>) -> Result<(), JsValue> {
         let s = store_of(&p);
         show_store(&p, &s);
     }));
-    for id in ["pass", "vault", "kvname"] {
+    for id in ["pass", "vault", "kvname", "hcpath", "hcuser", "hcpass"] {
         let p = page.clone();
         keep.push(trusted(el(id)?.as_ref(), "keydown", move |e| {
             if e.unchecked_ref::<KeyboardEvent>().key() == "Enter" {
@@ -456,14 +522,14 @@ fn bind(page: &Rc<Page>) -> Result<(), JsValue> {
             }
         }));
     }
-    for id in ["vault", "kvname"] {
+    for id in ["vault", "kvname", "hcpath"] {
         let p = page.clone();
         // Any edit takes back a pending "add a new version?" question.
         keep.push(trusted(el(id)?.as_ref(), "input", move |e| {
             if p.root.has_attribute("data-confirm") {
                 let _ = p.root.remove_attribute("data-confirm");
                 if let Some(b) = p.doc.get_element_by_id("primary") {
-                    b.set_text_content(Some("Save to Key Vault"));
+                    b.set_text_content(Some(if store_of(&p) == "hcvault" { "Save to Vault" } else { "Save to Key Vault" }));
                 }
             }
             if let Some(i) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) {

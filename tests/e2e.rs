@@ -145,7 +145,8 @@ const PROMPT_STATE: &str = "const h = document.documentElement, d = document.get
     return {hint: h.dataset.hint, id: h.dataset.secretId || null, kind: h.dataset.kind, state: h.dataset.state, store: h.dataset.store, \
       busy: h.dataset.busy || null, confirm: h.dataset.confirm || null, outcome: h.dataset.outcome || null, runs: h.dataset.runs || null, \
       collapsed: h.dataset.collapsed, role: d.getAttribute('role'), name: d.getAttribute('aria-label'), desc: d.getAttribute('aria-description'), \
-      focus: a, detectedAt: h.dataset.detectedAt || null};";
+      focus: a, detectedAt: h.dataset.detectedAt || null, status: (document.getElementById('status') || {}).textContent || null, \
+      path: (document.getElementById('hcpath') || {}).value || null};";
 
 /// Where the value (`arguments[0]`) is in the current document: `rows` counts it in the markup
 /// of the portal's secret rows and of open shadow roots inside them, `rowFields` in those rows'
@@ -424,6 +425,12 @@ impl Ctx<'_> {
             assert!(std::time::Instant::now() < deadline, "our leave confirmation did not come up with the focus on Stay: {state}");
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+    }
+
+    /// [`Ctx::in_prompt_frame`] after entering the blade's frame.
+    async fn in_prompt_frame_of(&self, iframe: bool, script: &str) -> serde_json::Value {
+        self.s.enter_blade(iframe).await;
+        self.in_prompt_frame(script).await
     }
 
     /// Runs `script` inside the (first) prompt frame of the current document.
@@ -1144,6 +1151,158 @@ impl Ctx<'_> {
         println!("{tag} ... ok");
     }
 
+    /// Issue 13: HashiCorp Vault / OpenBao against a real `bao server -dev -dev-tls`. Access to
+    /// the server is an optional host permission, asked from the options page's "Allow and
+    /// test"; the token is pasted there. Saves are create-only (`cas: 0`); an existing path is
+    /// asked about first; a token without `create`, a sealed server and a stopped server end
+    /// unsaved with the guard armed; `userpass` signs in with the password typed in the
+    /// prompt. After every save the `bao` CLI itself reads the secret and its metadata back.
+    async fn vault_store(&self, iframe: bool) {
+        use support::openbao::{BaoServer, BAO_PASSWORD, BAO_USER};
+        let tag = self.tag(iframe, "HashiCorp Vault / OpenBao store (real bao server)");
+        let mut bao = BaoServer::start();
+        self.set_setting("default_store", json!("hcvault")).await;
+        self.set_setting("hcvault_auth", json!("token")).await;
+        self.set_setting("hcvault_addr", json!(bao.addr())).await;
+        // 0. The user allows the server (Chrome: in the extension's site access; Firefox:
+        // answering the browser's question), pastes a token, and tests the connection.
+        self.s.grant_host(&format!("https://{}/*", support::openbao::BAO_HOST)).await;
+        let result = self.bao_options(Some(&bao.token), true).await;
+        assert!(result.contains("can create"), "{tag}: Allow and test: {result}");
+
+        // 1. Save with the token: the CLI reads back exactly what the portal showed.
+        let app = fresh_app();
+        self.armed_blade_for(iframe, "", &app, "ci bao one").await;
+        self.s.enter_blade(iframe).await;
+        let p = self.wait_prompts("Vault preselected", 5, |v| v[0]["store"] == "hcvault").await;
+        let path = p[0]["path"].as_str().unwrap_or_default().to_owned();
+        let app_seg = if iframe { app.clone() } else { "contoso-billing-api".to_owned() };
+        assert_eq!(path, format!("azure/{app_seg}/ci-bao-one"), "{tag}: the path the template gives");
+        let p = self.prompt_enter(iframe, 30).await;
+        assert_eq!(p["state"], "saved", "{tag}: not saved with a token: {p}");
+        self.guard_is("off", 10).await;
+        let issued = self.server.issued().last().cloned().unwrap();
+        let got = bao.kv_get(&path).unwrap_or_else(|| panic!("{tag}: bao kv get {path}: nothing there"));
+        let data = &got["data"]["data"];
+        assert!(data["AZURE_CLIENT_SECRET"].as_str() == Some(issued.value.as_str()), "{tag}: bao holds another value");
+        assert_eq!(data["AZURE_CLIENT_ID"], json!(app), "{tag}: AZURE_CLIENT_ID");
+        let tenant = data["AZURE_TENANT_ID"].as_str().unwrap_or_default();
+        assert!(tenant.is_empty() || tenant == self.server.tenant_id(), "{tag}: AZURE_TENANT_ID {tenant}");
+        assert_eq!(got["data"]["metadata"]["version"], json!(1), "{tag}: first version");
+        let meta = bao.kv_metadata(&path).unwrap_or_else(|| panic!("{tag}: no metadata at {path}"));
+        let custom = &meta["data"]["custom_metadata"];
+        assert_eq!(custom["source"], json!("ShownOnce"), "{tag}: custom_metadata {custom}");
+        assert_eq!(custom["description"], json!("ci bao one"), "{tag}: custom_metadata {custom}");
+        assert_eq!(custom["secretId"].as_str().map(str::to_ascii_lowercase), Some(issued.key_id.to_ascii_lowercase()), "{tag}: custom_metadata {custom}");
+        assert_eq!(custom["expires"], json!(issued.end_date), "{tag}: custom_metadata {custom}");
+
+        // 2. The same path again: asked first, then written as version 2 (check-and-set 1).
+        self.armed_blade_for(iframe, "", &app, "ci bao one").await;
+        let p = self.prompt_enter(iframe, 30).await;
+        assert_eq!((p["state"].as_str(), p["confirm"].as_str()), (Some("shown"), Some("version")), "{tag}: an existing path must be asked about: {p}");
+        assert_eq!(bao.kv_metadata(&path).unwrap()["data"]["current_version"], json!(1), "{tag}: written before the user agreed");
+        let p = self.prompt_enter(iframe, 30).await;
+        assert_eq!(p["state"], "saved", "{tag}: not saved as a new version: {p}");
+        let v2 = self.server.issued().last().cloned().unwrap();
+        let got = bao.kv_get(&path).unwrap();
+        assert_eq!(got["data"]["metadata"]["version"], json!(2), "{tag}: second version");
+        assert!(got["data"]["data"]["AZURE_CLIENT_SECRET"].as_str() == Some(v2.value.as_str()), "{tag}: version 2 holds another value");
+        assert!(bao.kv_get_version(&path, 1)["data"]["data"]["AZURE_CLIENT_SECRET"].as_str() == Some(issued.value.as_str()), "{tag}: version 1 was changed");
+
+        // 3. A token whose policy lacks `create`: 403, the message names the capability.
+        self.bao_options(Some(&bao.readonly_token), false).await;
+        self.armed_blade_for(iframe, "", &app, "ci bao denied").await;
+        let p = self.prompt_enter(iframe, 30).await;
+        assert_eq!((p["state"].as_str(), p["outcome"].as_str()), (Some("shown"), Some("failed")), "{tag}: 403: {p}");
+        assert!(p["status"].as_str().unwrap_or_default().contains("create"), "{tag}: the 403 message must name the capability: {p}");
+        self.guard_is("armed", 2).await;
+        assert!(bao.kv_get(&format!("azure/{app_seg}/ci-bao-denied")).is_none(), "{tag}: written despite the 403");
+
+        // 4. userpass: no token stored; the password is typed in the prompt (then the login's
+        // token serves this browser session).
+        self.set_setting("hcvault_auth", json!("userpass")).await;
+        self.set_setting("hcvault_username", json!(BAO_USER)).await;
+        self.bao_options(None, false).await;
+        self.armed_blade_for(iframe, "", &app, "ci bao userpass").await;
+        // Without the password: a clear message, nothing sent.
+        let p = self.prompt_enter(iframe, 30).await;
+        assert_eq!((p["state"].as_str(), p["outcome"].as_str()), (Some("shown"), Some("failed")), "{tag}: userpass without a password: {p}");
+        assert!(p["status"].as_str().unwrap_or_default().contains("password"), "{tag}: the message must ask for the password: {p}");
+        // Shift+Tab from the Save button: the password field.
+        self.retype_prompt_field(iframe, 1, BAO_PASSWORD).await;
+        let p = self.prompt_enter(iframe, 30).await;
+        assert_eq!(p["state"], "saved", "{tag}: not saved with userpass: {p}");
+        let up = self.server.issued().last().cloned().unwrap();
+        let got = bao.kv_get(&format!("azure/{app_seg}/ci-bao-userpass")).unwrap_or_else(|| panic!("{tag}: nothing at the userpass path"));
+        assert!(got["data"]["data"]["AZURE_CLIENT_SECRET"].as_str() == Some(up.value.as_str()), "{tag}: userpass save holds another value");
+        let pw = self.in_prompt_frame_of(iframe, "return document.getElementById('hcpass').value;").await;
+        assert_eq!(pw, json!(""), "{tag}: the password stayed in the prompt's field");
+
+        // 5. A sealed server (503): unsaved, armed, and the message says so.
+        bao.seal();
+        self.armed_blade_for(iframe, "", &app, "ci bao sealed").await;
+        let p = self.prompt_enter(iframe, 30).await;
+        assert_eq!((p["state"].as_str(), p["outcome"].as_str()), (Some("shown"), Some("failed")), "{tag}: sealed: {p}");
+        assert!(p["status"].as_str().unwrap_or_default().contains("sealed"), "{tag}: the message must say the server is sealed: {p}");
+        self.guard_is("armed", 2).await;
+        bao.unseal();
+
+        // 6. The server is gone (connection refused): bounded retries, unsaved, armed.
+        bao.stop();
+        let p = self.prompt_enter(iframe, 60).await;
+        assert_eq!((p["state"].as_str(), p["outcome"].as_str()), (Some("shown"), Some("failed")), "{tag}: server stopped: {p}");
+        assert!(p["status"].as_str().unwrap_or_default().contains("could not reach"), "{tag}: the message must say the server is unreachable: {p}");
+        self.guard_is("armed", 2).await;
+
+        // Nothing of the values, the password or the tokens reached synced or local storage.
+        self.no_value_in_storage(&tag).await;
+        let dump = self
+            .in_options_tab("return Promise.all([chrome.storage.sync.get(null), chrome.storage.local.get(null)]).then(a => JSON.stringify(a));", vec![])
+            .await;
+        let dump = dump.as_str().unwrap_or_default().to_owned();
+        for (what, v) in [("password", BAO_PASSWORD), ("token", bao.token.as_str()), ("read-only token", bao.readonly_token.as_str())] {
+            assert!(!dump.contains(v), "{tag}: the {what} is in synced or local storage");
+        }
+        self.set_setting("default_store", json!("clipboard")).await;
+        self.set_setting("hcvault_auth", json!("token")).await;
+        println!("{tag} ... ok");
+    }
+
+    /// In the options page: pastes `token` into the token field (None: forgets this session's
+    /// token), then, if `test`, presses "Allow and test" and returns what it reports.
+    async fn bao_options(&self, token: Option<&str>, test: bool) -> String {
+        let portal = self.s.driver.window().await.unwrap();
+        let tab = self.s.driver.new_tab().await.unwrap();
+        self.s.driver.switch_to_window(tab).await.unwrap();
+        let url = self.s.extension_url("options.html").await;
+        self.s.goto_leaving(&url).await;
+        self.s.wait_js("the options page is ready", "return document.getElementById('settings').getAttribute('aria-busy');", 10, |v| v == "false").await;
+        let result = "return document.getElementById('hcvault_test_result').textContent;";
+        match token {
+            Some(t) => {
+                let field = self.s.driver.find(thirtyfour::By::Id("hcvault_token")).await.unwrap();
+                field.send_keys(format!("{t}{}", thirtyfour::Key::Enter.value())).await.unwrap();
+                self.s.wait_js("the token is stored", result, 10, |v| v.as_str().is_some_and(|r| r.contains("Token stored"))).await;
+                let left = self.s.js("return document.getElementById('hcvault_token').value;", vec![]).await;
+                assert_eq!(left, json!(""), "the token must not stay in the field");
+            }
+            None => {
+                self.s.js("return chrome.storage.session.get(null).then(all => chrome.storage.session.remove(Object.keys(all).filter(k => k.startsWith('hcvault_token|'))));", vec![]).await;
+            }
+        }
+        let mut out = String::new();
+        if test {
+            self.s.js("document.getElementById('hcvault_test_result').textContent = '';", vec![]).await;
+            self.s.driver.find(thirtyfour::By::Id("hcvault_test")).await.unwrap().click().await.unwrap();
+            let v = self.s.wait_js("Allow and test", result, 30, |v| v.as_str().is_some_and(|r| !r.is_empty() && r != "Testing…")).await;
+            out = v.as_str().unwrap_or_default().to_owned();
+        }
+        self.s.driver.close_window().await.unwrap();
+        self.s.driver.switch_to_window(portal).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        out
+    }
+
     /// Stalls the vault, starts a save with Enter in the prompt, and returns once the save's
     /// request waits at the vault (the caller then acts mid-save and ends the stall).
     async fn save_into_stalled_vault(&self, iframe: bool, tag: &str) {
@@ -1782,7 +1941,7 @@ async fn run(browser: Browser, csp: Csp) {
     let ctx = Ctx { s: &s, server: &server, csp };
     // SO_E2E_ONLY=<group> runs one group while developing; CI runs them all.
     let only = std::env::var("SO_E2E_ONLY").unwrap_or_default();
-    const GROUPS: [&str; 7] = ["frames", "detect", "guard", "copy", "file", "keyvault", "ux"];
+    const GROUPS: [&str; 8] = ["frames", "detect", "guard", "copy", "file", "keyvault", "vault", "ux"];
     for o in only.split(',').filter(|o| !o.is_empty()) {
         assert!(GROUPS.contains(&o), "SO_E2E_ONLY: unknown group {o:?} (groups: {GROUPS:?})");
     }
@@ -1818,6 +1977,11 @@ async fn run(browser: Browser, csp: Csp) {
         // (the scenario counts requests and sign-ins from a fresh browser).
         if want("keyvault") && iframe {
             ctx.key_vault(iframe).await;
+        }
+        // HashiCorp Vault / OpenBao: a real server per session; the iframe model only (the
+        // store runs in the background, the same for both frame models).
+        if want("vault") && iframe {
+            ctx.vault_store(iframe).await;
         }
         // What the user sees around the prompt (toolbar badge, popup, options page, strict
         // mode, keyboard paths): the iframe model only, to keep the suite's time down.

@@ -84,6 +84,8 @@ pub enum Request {
         /// The tab the popup belongs to.
         tab_id: Option<f64>,
     },
+    /// The options page's "Allow and test" (HashiCorp Vault / OpenBao).
+    TestVault {},
     /// The popup's "Show prompt".
     FocusPrompt {
         /// Tab of the secret.
@@ -101,7 +103,7 @@ pub enum Request {
 pub struct SaveFields {
     /// Fingerprint text of the secret.
     pub fp: Option<String>,
-    /// `file` or `keyvault`.
+    /// `file`, `keyvault` or `hcvault`.
     pub store: String,
     /// The secret value.
     pub value: Zeroizing<String>,
@@ -125,6 +127,10 @@ pub struct SaveFields {
     pub secret_name: Option<String>,
     /// The user confirmed a new version of an existing name.
     pub allow_new_version: Option<bool>,
+    /// Vault `userpass`: user name typed in the prompt.
+    pub username: Option<String>,
+    /// Vault `userpass`: password typed in the prompt (wiped when this is dropped).
+    pub password: Option<Zeroizing<String>>,
     /// The page's language tag: how its dates are written (`3/4/2027` differs by region).
     pub locale: Option<String>,
 }
@@ -156,7 +162,7 @@ impl Refusal {
 }
 
 /// Every `type` [`Request`] knows (an unknown one is reported as such, not as malformed).
-pub const TYPES: [&str; 16] = [
+pub const TYPES: [&str; 17] = [
     "tabUrl",
     "detected",
     "state",
@@ -172,6 +178,7 @@ pub const TYPES: [&str; 16] = [
     "clipboardCleared",
     "tabSecrets",
     "focusPrompt",
+    "testVault",
     // Sent by the background to the offscreen document; the background never takes it.
     "clearClipboardAfter",
 ];
@@ -197,7 +204,7 @@ impl Request {
             },
             Sender::ExtensionPage { tab } => match self {
                 ClaimPrompt { .. } => tab.is_some(),
-                StoreLog {} | ClipboardCleared { .. } | TabSecrets { .. } | FocusPrompt { .. } => true,
+                StoreLog {} | ClipboardCleared { .. } | TabSecrets { .. } | FocusPrompt { .. } | TestVault {} => true,
                 _ => false,
             },
         }
@@ -333,6 +340,9 @@ mod tests {
         assert!(!focus.allowed(content));
         assert!(!Request::TabSecrets { tab_id: Some(8.0) }.allowed(content));
         assert!(!Request::StoreLog {}.allowed(content));
+        // A portal frame cannot make the background call the user's Vault server.
+        assert!(!Request::TestVault {}.allowed(content));
+        assert!(Request::TestVault {}.allowed(popup));
         assert!(!Request::ClaimPrompt { token: "0".repeat(32) }.allowed(content));
         // A subframe is not a new top document.
         assert!(!Request::TopLoaded {}.allowed(content));

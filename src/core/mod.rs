@@ -16,6 +16,8 @@ pub mod keyvault;
 pub mod layout;
 /// Messages to the background: typed, checked, and who may send each.
 pub mod message;
+/// HashiCorp Vault / OpenBao (KV v2) request building and response mapping.
+pub mod openbao;
 /// OAuth authorization code + PKCE (SHA-256, base64url and percent-encoding from crates).
 pub mod pkce;
 /// What the save prompt says about a detection.

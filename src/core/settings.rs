@@ -13,6 +13,16 @@
 //! | `keyvault_vault`     | `https://<name>.vault.azure.net` (normalized), or `""`  | `""`          |
 //! | `keyvault_client_id` | GUID (lowercase), or `""`                               | `""`          |
 //! | `keyvault_tenant`    | GUID or domain (lowercase), or `""`                     | `""`          |
+//! | `hcvault_addr`       | Vault/OpenBao origin (`https://host[:port]`; http on loopback only), or `""` | `""` |
+//! | `hcvault_namespace`  | namespace (`team-a/dev`), or `""`                        | `""`          |
+//! | `hcvault_mount`      | KV v2 mount path                                         | `secret`      |
+//! | `hcvault_path`       | path template (`<app>`, `<description>`, `<client_id>`, `<secret_id>`, `<tenant_id>`) | `azure/<app>/<description>` |
+//! | `hcvault_auth`       | `token` (pasted in the options) or `userpass`           | `token`       |
+//! | `hcvault_username`   | userpass user name, or `""`                              | `""`          |
+//! | `hcvault_delete_at_expiry` | `true`: the version is deleted when the secret expires (`delete_version_after`) | `false` |
+//!
+//! The Vault token is not a setting: it lives in `storage.session` (and `storage.local` only
+//! when the user ticks "remember on this device"), never in synced storage.
 //!
 //! Reading ([`Settings::from_pairs`]) is lenient: unknown keys are ignored and a bad value
 //! falls back to its default, so a stale or hand-edited storage never breaks the extension.
@@ -41,9 +51,23 @@ pub const KEY_KEYVAULT_VAULT: &str = "keyvault_vault";
 pub const KEY_KEYVAULT_CLIENT_ID: &str = "keyvault_client_id";
 /// Storage key of [`Settings::keyvault_tenant`].
 pub const KEY_KEYVAULT_TENANT: &str = "keyvault_tenant";
+/// Storage key of [`Settings::hcvault_addr`].
+pub const KEY_HCVAULT_ADDR: &str = "hcvault_addr";
+/// Storage key of [`Settings::hcvault_namespace`].
+pub const KEY_HCVAULT_NAMESPACE: &str = "hcvault_namespace";
+/// Storage key of [`Settings::hcvault_mount`].
+pub const KEY_HCVAULT_MOUNT: &str = "hcvault_mount";
+/// Storage key of [`Settings::hcvault_path`].
+pub const KEY_HCVAULT_PATH: &str = "hcvault_path";
+/// Storage key of [`Settings::hcvault_auth`].
+pub const KEY_HCVAULT_AUTH: &str = "hcvault_auth";
+/// Storage key of [`Settings::hcvault_username`].
+pub const KEY_HCVAULT_USERNAME: &str = "hcvault_username";
+/// Storage key of [`Settings::hcvault_delete_at_expiry`].
+pub const KEY_HCVAULT_DELETE_AT_EXPIRY: &str = "hcvault_delete_at_expiry";
 
 /// Every storage key, in form order.
-pub const KEYS: [&str; 8] = [
+pub const KEYS: [&str; 15] = [
     KEY_DEFAULT_STORE,
     KEY_CLIPBOARD_CLEAR_SECS,
     KEY_AGE_RECIPIENT,
@@ -52,13 +76,39 @@ pub const KEYS: [&str; 8] = [
     KEY_KEYVAULT_VAULT,
     KEY_KEYVAULT_CLIENT_ID,
     KEY_KEYVAULT_TENANT,
+    KEY_HCVAULT_ADDR,
+    KEY_HCVAULT_NAMESPACE,
+    KEY_HCVAULT_MOUNT,
+    KEY_HCVAULT_PATH,
+    KEY_HCVAULT_AUTH,
+    KEY_HCVAULT_USERNAME,
+    KEY_HCVAULT_DELETE_AT_EXPIRY,
 ];
 
 /// Allowed clipboard auto-clear delays in seconds, in menu order; `0` means never.
 pub const CLEAR_DELAYS: [u32; 6] = [10, 20, 30, 60, 120, 0];
 
 /// Stores the user can pick as the default.
-pub const SELECTABLE_STORES: [StoreKind; 3] = [StoreKind::Clipboard, StoreKind::EncryptedFile, StoreKind::KeyVault];
+pub const SELECTABLE_STORES: [StoreKind; 4] = [StoreKind::Clipboard, StoreKind::EncryptedFile, StoreKind::KeyVault, StoreKind::HashiCorpVault];
+
+/// How ShownOnce signs in to HashiCorp Vault / OpenBao.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BaoAuth {
+    /// A token the user pasted in the options.
+    Token,
+    /// `userpass`: user name in the options, password typed in the prompt each time it is needed.
+    Userpass,
+}
+
+impl BaoAuth {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaoAuth::Token => "token",
+            BaoAuth::Userpass => "userpass",
+        }
+    }
+}
 
 /// Length of an X25519 age recipient: `age1` + 52 data + 6 checksum characters.
 pub const AGE_RECIPIENT_LEN: usize = 62;
@@ -87,6 +137,20 @@ pub struct Settings {
     pub keyvault_client_id: Option<String>,
     /// Directory (tenant): lowercase GUID or domain.
     pub keyvault_tenant: Option<String>,
+    /// HashiCorp Vault / OpenBao server, normalized to its origin.
+    pub hcvault_addr: Option<String>,
+    /// Vault namespace (`X-Vault-Namespace`).
+    pub hcvault_namespace: Option<String>,
+    /// KV v2 mount path (no slashes at the ends).
+    pub hcvault_mount: String,
+    /// Path template under the mount.
+    pub hcvault_path: String,
+    /// How to sign in.
+    pub hcvault_auth: BaoAuth,
+    /// userpass user name.
+    pub hcvault_username: Option<String>,
+    /// Let the server delete the version when the secret expires.
+    pub hcvault_delete_at_expiry: bool,
 }
 
 impl Default for Settings {
@@ -100,9 +164,26 @@ impl Default for Settings {
             keyvault_vault: None,
             keyvault_client_id: None,
             keyvault_tenant: None,
+            hcvault_addr: None,
+            hcvault_namespace: None,
+            hcvault_mount: DEFAULT_MOUNT.to_owned(),
+            hcvault_path: crate::core::openbao::DEFAULT_PATH_TEMPLATE.to_owned(),
+            hcvault_auth: BaoAuth::Token,
+            hcvault_username: None,
+            hcvault_delete_at_expiry: false,
         }
     }
 }
+
+/// Where the Vault token for the server at `origin` is kept (`storage.session`, and
+/// `storage.local` only when the user asked to remember it): one per server, so a token is
+/// never sent to another server after the address changed.
+pub fn bao_token_key(origin: &str) -> String {
+    ["hcvault_token|", origin].concat()
+}
+
+/// The KV v2 mount `bao server -dev` (and most setups) have.
+pub const DEFAULT_MOUNT: &str = "secret";
 
 /// A rejected value: which key, and a message for the options page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,6 +229,13 @@ impl Settings {
             KEY_KEYVAULT_VAULT => opt(&self.keyvault_vault),
             KEY_KEYVAULT_CLIENT_ID => opt(&self.keyvault_client_id),
             KEY_KEYVAULT_TENANT => opt(&self.keyvault_tenant),
+            KEY_HCVAULT_ADDR => opt(&self.hcvault_addr),
+            KEY_HCVAULT_NAMESPACE => opt(&self.hcvault_namespace),
+            KEY_HCVAULT_MOUNT => self.hcvault_mount.clone(),
+            KEY_HCVAULT_PATH => self.hcvault_path.clone(),
+            KEY_HCVAULT_AUTH => self.hcvault_auth.as_str().to_owned(),
+            KEY_HCVAULT_USERNAME => opt(&self.hcvault_username),
+            KEY_HCVAULT_DELETE_AT_EXPIRY => self.hcvault_delete_at_expiry.to_string(),
             _ => return None,
         })
     }
@@ -180,6 +268,13 @@ impl Settings {
             KEY_KEYVAULT_VAULT => self.keyvault_vault = parse_vault(value)?,
             KEY_KEYVAULT_CLIENT_ID => self.keyvault_client_id = parse_client_id(value)?,
             KEY_KEYVAULT_TENANT => self.keyvault_tenant = parse_tenant(value)?,
+            KEY_HCVAULT_ADDR => self.hcvault_addr = parse_bao_addr(value)?,
+            KEY_HCVAULT_NAMESPACE => self.hcvault_namespace = parse_bao_namespace(value)?,
+            KEY_HCVAULT_MOUNT => self.hcvault_mount = parse_bao_mount(value)?,
+            KEY_HCVAULT_PATH => self.hcvault_path = parse_bao_path(value)?,
+            KEY_HCVAULT_AUTH => self.hcvault_auth = parse_bao_auth(value)?,
+            KEY_HCVAULT_USERNAME => self.hcvault_username = parse_bao_username(value)?,
+            KEY_HCVAULT_DELETE_AT_EXPIRY => self.hcvault_delete_at_expiry = parse_bool(key, value)?,
             _ => return Err(SettingError::new(key, "Unknown setting.")),
         }
         Ok(())
@@ -200,7 +295,101 @@ impl Settings {
                 ));
             }
         }
+        if self.default_store == StoreKind::HashiCorpVault && self.hcvault_addr.is_none() {
+            out.push(SettingError::new(KEY_HCVAULT_ADDR, "HashiCorp Vault / OpenBao is the default store: enter the server's address."));
+        }
+        if self.hcvault_auth == BaoAuth::Userpass && self.hcvault_username.is_none() {
+            out.push(SettingError::new(KEY_HCVAULT_USERNAME, "Sign-in with user name and password: enter the user name."));
+        }
         out
+    }
+}
+
+/// A Vault/OpenBao address, normalized to its origin; `""` = none.
+pub fn parse_bao_addr(value: &str) -> Result<Option<String>, SettingError> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    crate::core::openbao::BaoAddr::parse(value).map(|a| Some(a.origin().to_owned())).map_err(|e| SettingError::new(KEY_HCVAULT_ADDR, bao_text(&e)))
+}
+
+/// The sentence of a settings-time Vault error (its own words, no server to name).
+fn bao_text(e: &crate::core::openbao::BaoError) -> String {
+    use crate::core::openbao::BaoError as E;
+    match e {
+        E::BadAddress(m) | E::BadPath(m) | E::BadNamespace(m) | E::BadMount(m) => m.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// A namespace (`team-a/dev`); `""` = none (the root namespace).
+pub fn parse_bao_namespace(value: &str) -> Result<Option<String>, SettingError> {
+    let v = value.trim().trim_matches('/');
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let ok = v
+        .split('/')
+        .all(|seg| !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.') && seg != "." && seg != "..");
+    if ok {
+        Ok(Some(v.to_owned()))
+    } else {
+        Err(SettingError::new(KEY_HCVAULT_NAMESPACE, "A namespace is names of letters, digits, '-', '_' or '.', separated by '/' (team-a/dev)."))
+    }
+}
+
+/// A KV v2 mount path; `""` = the default `secret`.
+pub fn parse_bao_mount(value: &str) -> Result<String, SettingError> {
+    let v = value.trim().trim_matches('/');
+    if v.is_empty() {
+        return Ok(DEFAULT_MOUNT.to_owned());
+    }
+    let ok = v
+        .split('/')
+        .all(|seg| !seg.is_empty() && seg != "." && seg != ".." && seg.bytes().all(|b| b.is_ascii_graphic() && b != b'?' && b != b'#' && b != b'%'));
+    if ok {
+        Ok(v.to_owned())
+    } else {
+        Err(SettingError::new(KEY_HCVAULT_MOUNT, "The mount is the path the KV v2 engine is enabled at, such as secret or kv/team-a."))
+    }
+}
+
+/// A path template; `""` = the default. It must render to a valid path for a sample secret.
+pub fn parse_bao_path(value: &str) -> Result<String, SettingError> {
+    use crate::core::openbao::{render_path, validate_path, PathContext, DEFAULT_PATH_TEMPLATE};
+    let v = value.trim().trim_matches('/');
+    if v.is_empty() {
+        return Ok(DEFAULT_PATH_TEMPLATE.to_owned());
+    }
+    let sample = PathContext {
+        app_name: "Contoso API",
+        client_id: "11111111-2222-4333-8444-555555555555",
+        tenant_id: "66666666-7777-4888-9999-000000000000",
+        secret_id: "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee",
+        description: "ci",
+    };
+    render_path(v, &sample).and_then(|p| validate_path(&p)).map(|_| v.to_owned()).map_err(|e| SettingError::new(KEY_HCVAULT_PATH, bao_text(&e)))
+}
+
+/// `token` or `userpass`.
+pub fn parse_bao_auth(value: &str) -> Result<BaoAuth, SettingError> {
+    match value.trim() {
+        "" | "token" => Ok(BaoAuth::Token),
+        "userpass" => Ok(BaoAuth::Userpass),
+        _ => Err(SettingError::new(KEY_HCVAULT_AUTH, "Choose a token or a user name and password.")),
+    }
+}
+
+/// A userpass user name (one path segment); `""` = none.
+pub fn parse_bao_username(value: &str) -> Result<Option<String>, SettingError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    if v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic() && b != b'/' && b != b'?' && b != b'#' && b != b'%') {
+        Ok(Some(v.to_owned()))
+    } else {
+        Err(SettingError::new(KEY_HCVAULT_USERNAME, "A user name has no spaces or '/', '?', '#', '%'."))
     }
 }
 
@@ -209,7 +398,7 @@ pub fn parse_store(value: &str) -> Result<StoreKind, SettingError> {
     match StoreKind::parse(value.trim()) {
         Some(k) if SELECTABLE_STORES.contains(&k) => Ok(k),
         Some(_) => Err(SettingError::new(KEY_DEFAULT_STORE, "That store is not available yet.")),
-        None => Err(SettingError::new(KEY_DEFAULT_STORE, "Choose the clipboard, an encrypted file or Azure Key Vault.")),
+        None => Err(SettingError::new(KEY_DEFAULT_STORE, "Choose the clipboard, an encrypted file, Azure Key Vault or HashiCorp Vault / OpenBao.")),
     }
 }
 
@@ -364,8 +553,40 @@ mod tests {
     fn pairs_have_every_key_in_order() {
         let p = Settings::default().to_pairs();
         assert_eq!(p.iter().map(|(k, _)| *k).collect::<Vec<_>>(), KEYS.to_vec());
-        assert_eq!(p.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>(), ["clipboard", "30", "", "true", "false", "", "", ""]);
+        assert_eq!(
+            p.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>(),
+            ["clipboard", "30", "", "true", "false", "", "", "", "", "", "secret", "azure/<app>/<description>", "token", "", "false"]
+        );
         assert_eq!(Settings::default().value("nope"), None);
+    }
+
+    #[test]
+    fn vault_fields() {
+        let mut s = Settings::default();
+        assert_eq!((s.hcvault_mount.as_str(), s.hcvault_auth), (DEFAULT_MOUNT, BaoAuth::Token));
+        s.set(KEY_HCVAULT_ADDR, " HTTPS://Vault.Example.com:8200/ui/ ").unwrap();
+        assert_eq!(s.hcvault_addr.as_deref(), Some("https://vault.example.com:8200"));
+        // Plain http only for a server on this machine.
+        assert!(s.set(KEY_HCVAULT_ADDR, "http://vault.example.com").is_err());
+        s.set(KEY_HCVAULT_ADDR, "http://127.0.0.1:8200").unwrap();
+        s.set(KEY_HCVAULT_ADDR, "").unwrap();
+        assert_eq!(s.hcvault_addr, None);
+        s.set(KEY_HCVAULT_MOUNT, "/kv/team-a/").unwrap();
+        assert_eq!(s.hcvault_mount, "kv/team-a");
+        assert!(s.set(KEY_HCVAULT_MOUNT, "kv/../sys").is_err());
+        s.set(KEY_HCVAULT_MOUNT, "").unwrap();
+        assert_eq!(s.hcvault_mount, DEFAULT_MOUNT);
+        assert!(s.set(KEY_HCVAULT_NAMESPACE, "team a").is_err());
+        s.set(KEY_HCVAULT_PATH, "apps/<app>/<secret_id>").unwrap();
+        assert!(s.set(KEY_HCVAULT_PATH, "apps/../<app>").is_err(), "a template must render to a valid path");
+        assert!(s.set(KEY_HCVAULT_AUTH, "ldap").is_err());
+        s.set(KEY_HCVAULT_AUTH, "userpass").unwrap();
+        assert!(s.warnings().iter().any(|w| w.key == KEY_HCVAULT_USERNAME), "userpass without a user name warns");
+        assert!(s.set(KEY_HCVAULT_USERNAME, "al/ice").is_err());
+        s.set(KEY_DEFAULT_STORE, "hcvault").unwrap();
+        assert!(s.warnings().iter().any(|w| w.key == KEY_HCVAULT_ADDR), "Vault as default without an address warns");
+        // One token key per server: a token never goes to another server.
+        assert_ne!(bao_token_key("https://a.example"), bao_token_key("https://b.example"));
     }
 
     #[test]
@@ -379,6 +600,13 @@ mod tests {
             keyvault_vault: Some("https://my-vault.vault.azure.cn".to_owned()),
             keyvault_client_id: Some("0a1b2c3d-0000-4000-8000-00000000abcd".to_owned()),
             keyvault_tenant: Some("contoso.onmicrosoft.com".to_owned()),
+            hcvault_addr: Some("https://vault.example.com:8200".to_owned()),
+            hcvault_namespace: Some("team-a/dev".to_owned()),
+            hcvault_mount: "kv/team-a".to_owned(),
+            hcvault_path: "apps/<client_id>/<secret_id>".to_owned(),
+            hcvault_auth: BaoAuth::Userpass,
+            hcvault_username: Some("alice".to_owned()),
+            hcvault_delete_at_expiry: true,
         };
         let p = pairs(&s);
         let back = Settings::from_pairs(p.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -416,7 +644,7 @@ mod tests {
         ]);
         assert_eq!(s, Settings::default());
         // Stores that exist but cannot be chosen yet.
-        assert_eq!(read(&[(KEY_DEFAULT_STORE, "hcvault")]).default_store, StoreKind::Clipboard);
+        assert_eq!(read(&[(KEY_DEFAULT_STORE, "keepassxc")]).default_store, StoreKind::Clipboard);
         for v in ["", "-1", "30s", "4294967296", " ", "\u{0}", "３０"] {
             assert_eq!(read(&[(KEY_CLIPBOARD_CLEAR_SECS, v)]).clipboard_clear_secs, 30, "{v:?}");
         }

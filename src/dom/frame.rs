@@ -564,6 +564,7 @@ fn remember_store(store: &str) {
 enum StoreInput {
     File(Option<Zeroizing<String>>),
     KeyVault { vault: String, name: String, new_version: bool },
+    Vault { path: String, new_version: bool, username: String, password: Option<Zeroizing<String>> },
 }
 
 /// Sends the value to a store that runs in the background (the encrypted file: only the
@@ -573,10 +574,15 @@ async fn save_to(key: &str, input: StoreInput) {
     let store = match input {
         StoreInput::File(_) => StoreKind::EncryptedFile,
         StoreInput::KeyVault { .. } => StoreKind::KeyVault,
+        StoreInput::Vault { .. } => StoreKind::HashiCorpVault,
     };
-    let (pass, vault, name, new_version) = match &input {
-        StoreInput::File(p) => (p.as_deref().map(String::as_str), "", "", false),
-        StoreInput::KeyVault { vault, name, new_version } => (None, vault.as_str(), name.as_str(), *new_version),
+    // (passphrase, vault, secret name or path, new version, user name, password)
+    let (pass, vault, name, new_version, user, password) = match &input {
+        StoreInput::File(p) => (p.as_deref().map(String::as_str), "", "", false, "", None),
+        StoreInput::KeyVault { vault, name, new_version } => (None, vault.as_str(), name.as_str(), *new_version, "", None),
+        StoreInput::Vault { path, new_version, username, password } => {
+            (None, "", path.as_str(), *new_version, username.as_str(), password.as_deref().map(String::as_str))
+        }
     };
     let Some(msg) = with_frame(|f| {
         let h = f.held.iter().find(|h| h.key == key && !h.value.is_empty())?;
@@ -591,6 +597,8 @@ async fn save_to(key: &str, input: StoreInput) {
             ("allowNewVersion", new_version.into()),
             ("value", JsValue::from_str(&h.value)),
             ("passphrase", pass.map(JsValue::from_str).unwrap_or(JsValue::NULL)),
+            ("username", JsValue::from_str(user)),
+            ("password", password.map(JsValue::from_str).unwrap_or(JsValue::NULL)),
             ("appName", opt(&d.app_name)),
             ("clientId", opt(&d.app_id)),
             ("tenantId", opt(&d.tenant_id)),
@@ -603,6 +611,8 @@ async fn save_to(key: &str, input: StoreInput) {
             p.busy(true);
             let doing = if store == StoreKind::KeyVault {
                 "Saving to Key Vault… sign in if a window asks you to."
+            } else if store == StoreKind::HashiCorpVault {
+                "Saving to Vault…"
             } else {
                 "Encrypting and saving… choose the folder in the save dialog."
             };
@@ -661,6 +671,7 @@ async fn act(key: &str, action: Action) {
     match action {
         Action::SaveFile(pass) => save_to(key, StoreInput::File(pass)).await,
         Action::SaveKeyVault { vault, name, new_version } => save_to(key, StoreInput::KeyVault { vault, name, new_version }).await,
+        Action::SaveVault { path, new_version, username, password } => save_to(key, StoreInput::Vault { path, new_version, username, password }).await,
         // The frame writes the clipboard (the user's click gave it the activation): it gets
         // the value for that, and only then.
         Action::Copy => {

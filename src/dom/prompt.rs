@@ -43,6 +43,18 @@ pub enum Action {
         /// The user confirmed adding a new version to an existing name.
         new_version: bool,
     },
+    /// Save into HashiCorp Vault / OpenBao: the path, whether a new version was confirmed,
+    /// and the `userpass` user name and password typed in the frame (if any).
+    SaveVault {
+        /// Path under the KV v2 mount.
+        path: String,
+        /// The user confirmed adding a new version to an existing path.
+        new_version: bool,
+        /// userpass user name typed in the prompt.
+        username: String,
+        /// userpass password typed in the prompt (wiped once sent).
+        password: Option<Zeroizing<String>>,
+    },
     /// "I saved it elsewhere": an explicit, deliberate confirmation.
     SavedElsewhere,
     /// The user closed a prompt whose secret is saved (or confirmed saved elsewhere).
@@ -221,6 +233,8 @@ impl Prompt {
             ("secretId", opt(&d.secret_id)),
             ("app", d.app_name.as_deref().or(d.app_id.as_deref()).map(js_str).unwrap_or(JsValue::NULL)),
             ("description", opt(&d.description)),
+            ("clientId", opt(&d.app_id)),
+            ("tenantId", opt(&d.tenant_id)),
             ("dark", page_is_dark(doc).into()),
             ("at", at.into()),
         ]);
@@ -531,6 +545,12 @@ fn on_frame_message(
                 vault: get_str(data, "vault").unwrap_or_default().trim().to_owned(),
                 name: get_str(data, "name").unwrap_or_default().trim().to_owned(),
                 new_version: js_sys::Reflect::get(data, &"newVersion".into()).ok().and_then(|v| v.as_bool()) == Some(true),
+            }),
+            Some("hcvault") => on_action(Action::SaveVault {
+                path: get_str(data, "path").unwrap_or_default().trim().to_owned(),
+                new_version: js_sys::Reflect::get(data, &"newVersion".into()).ok().and_then(|v| v.as_bool()) == Some(true),
+                username: get_str(data, "user").unwrap_or_default().trim().to_owned(),
+                password: get_str(data, "password").filter(|p| !p.is_empty()).map(Zeroizing::new),
             }),
             _ => {}
         },

@@ -12,7 +12,8 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{Document, Element, HtmlInputElement, HtmlOptionElement, HtmlSelectElement};
 
 use super::{by_id, call, create, document, error_text, keep, obj, set_hidden};
-use crate::core::settings::{clear_delay_label, Settings, CLEAR_DELAYS, KEYS, KEY_AGE_RECIPIENT, KEY_DEFAULT_STORE};
+use crate::core::openbao::BaoAddr;
+use crate::core::settings::{bao_token_key, clear_delay_label, Settings, CLEAR_DELAYS, KEYS, KEY_AGE_RECIPIENT, KEY_DEFAULT_STORE, KEY_HCVAULT_ADDR};
 use crate::platform::{identity_redirect_url, storage_on_changed, sync_set};
 
 struct Options {
@@ -162,6 +163,87 @@ impl Options {
         }
     }
 
+    /// The Vault server the settings name, if any.
+    fn bao_addr(&self) -> Option<BaoAddr> {
+        self.settings.borrow().hcvault_addr.as_deref().and_then(|a| BaoAddr::parse(a).ok())
+    }
+
+    fn test_result(&self, text: &str, ok: bool) {
+        if let Some(el) = self.doc.get_element_by_id("hcvault_test_result") {
+            el.set_text_content(Some(text));
+            el.set_class_name(if ok { "status ok" } else { "status error" });
+        }
+    }
+
+    /// The token field: stored for this browser session (and on this device if asked), then
+    /// the field is emptied; the token is never shown again.
+    async fn token_changed(self: Rc<Self>, input: HtmlInputElement) {
+        let token = zeroize::Zeroizing::new(input.value().trim().to_owned());
+        input.set_value("");
+        let Some(addr) = self.bao_addr() else {
+            self.test_result("Enter the server address first: a token is kept for one server.", false);
+            return;
+        };
+        if token.is_empty() {
+            return;
+        }
+        let key = bao_token_key(addr.origin());
+        let item = obj(&[(key.as_str(), JsValue::from_str(&token))]);
+        let remember = self.doc.get_element_by_id("hcvault_remember").and_then(|e| e.dyn_into::<HtmlInputElement>().ok()).is_some_and(|c| c.checked());
+        let mut r = call(crate::platform::session_set(&item)).await;
+        if remember && r.is_ok() {
+            r = call(crate::platform::local_set(&item)).await;
+        }
+        match r {
+            Ok(_) if remember => self.test_result(&format!("Token stored for {} and remembered on this device.", addr.origin()), true),
+            Ok(_) => self.test_result(&format!("Token stored for {} until the browser closes.", addr.origin()), true),
+            Err(e) => self.test_result(&format!("Could not store the token: {}", error_text(&e)), false),
+        }
+    }
+
+    /// "Remember on this device" ticked or unticked: copy the session's token to local
+    /// storage, or remove it from there.
+    async fn remember_changed(self: Rc<Self>, on: bool) {
+        let Some(addr) = self.bao_addr() else { return };
+        let key = bao_token_key(addr.origin());
+        if !on {
+            let _ = call(crate::platform::local_remove(&JsValue::from_str(&key))).await;
+            self.test_result("The token is no longer kept on this device.", true);
+            return;
+        }
+        if let Some(t) = crate::platform::session_value(&key).await {
+            let _ = call(crate::platform::local_set(&obj(&[(key.as_str(), t)]))).await;
+            self.test_result("The token is remembered on this device.", true);
+        }
+    }
+
+    /// Asks the browser for access to the server (inside the user's gesture: call this from
+    /// the event handler itself, before any await) and returns the pending answer.
+    fn request_access(&self, addr: &BaoAddr) -> Option<js_sys::Promise> {
+        crate::platform::permissions_request(&crate::platform::origins(&addr.permission_pattern())).ok()
+    }
+
+    /// "Allow and test": access granted? Then the background checks token, mount and policy.
+    async fn test(self: Rc<Self>, asked: Option<js_sys::Promise>, addr: BaoAddr) {
+        self.test_result("Testing…", true);
+        let granted = match asked {
+            Some(p) => wasm_bindgen_futures::JsFuture::from(p).await.ok().and_then(|v| v.as_bool()) == Some(true),
+            None => false,
+        };
+        if !granted {
+            self.test_result(&format!("Access to {} was not granted: ShownOnce cannot save there until you allow it.", addr.origin()), false);
+            return;
+        }
+        match crate::platform::ask("testVault").await {
+            Ok(r) => {
+                let ok = super::get(&r, "ok").as_bool() == Some(true);
+                let text = super::get(&r, "message").as_string().unwrap_or_default();
+                self.test_result(&text, ok);
+            }
+            Err(e) => self.test_result(&format!("The test did not run: {}", error_text(&e)), false),
+        }
+    }
+
     /// Settings changed elsewhere (another window, the prompt remembering a store choice).
     async fn reload(self: Rc<Self>) {
         if let Ok(s) = crate::platform::settings().await {
@@ -199,10 +281,49 @@ pub async fn options_main() -> Result<(), JsValue> {
     let form = by_id(&doc, "settings")?;
     let p = Rc::clone(&page);
     keep(EventListener::new(&form, "change", move |ev| {
-        if let Some(t) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) {
-            spawn_local(Rc::clone(&p).changed(t));
+        let Some(t) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+        match t.id().as_str() {
+            "hcvault_token" => {
+                if let Ok(i) = t.dyn_into::<HtmlInputElement>() {
+                    spawn_local(Rc::clone(&p).token_changed(i));
+                }
+            }
+            "hcvault_remember" => {
+                let on = t.dyn_ref::<HtmlInputElement>().is_some_and(|c| c.checked());
+                spawn_local(Rc::clone(&p).remember_changed(on));
+            }
+            _ => {
+                // A new server address: ask for access to it now, while the user's gesture
+                // lasts (the browser may show its question). "Allow and test" asks again.
+                if t.get_attribute("name").as_deref() == Some(KEY_HCVAULT_ADDR) {
+                    if let Some(addr) = t.dyn_ref::<HtmlInputElement>().and_then(|i| BaoAddr::parse(&i.value()).ok()) {
+                        let _ = p.request_access(&addr);
+                    }
+                }
+                spawn_local(Rc::clone(&p).changed(t));
+            }
         }
     }));
+    let p = Rc::clone(&page);
+    let test_button: web_sys::EventTarget = by_id(&doc, "hcvault_test")?.into();
+    keep(EventListener::new(&test_button, "click", move |ev| {
+        if !ev.is_trusted() {
+            return;
+        }
+        let Some(addr) = p.bao_addr() else {
+            p.test_result("Enter the server address first.", false);
+            return;
+        };
+        let asked = p.request_access(&addr);
+        spawn_local(Rc::clone(&p).test(asked, addr));
+    }));
+    // Whether this server's token is remembered on this device.
+    if let (Some(addr), Ok(el)) = (page.bao_addr(), by_id(&doc, "hcvault_remember")) {
+        let on = crate::platform::local_value(&bao_token_key(addr.origin())).await.is_some();
+        if let Some(c) = el.dyn_ref::<HtmlInputElement>() {
+            c.set_checked(on);
+        }
+    }
     // Enter in a text field saves through "change"; the form itself never submits.
     keep(EventListener::new_with_options(&form, "submit", EventListenerOptions::enable_prevent_default(), |ev| {
         ev.prevent_default();
@@ -211,7 +332,7 @@ pub async fn options_main() -> Result<(), JsValue> {
     let p = Rc::clone(&page);
     keep(EventListener::new(&form, "input", move |ev| {
         if let Some(name) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|t| t.get_attribute("name")) {
-            if name == KEY_AGE_RECIPIENT || name.starts_with("keyvault_") {
+            if name == KEY_AGE_RECIPIENT || name.starts_with("keyvault_") || name.starts_with("hcvault_") {
                 p.show_error(&name, "");
             }
         }

@@ -9,6 +9,7 @@
 //! - [`download`] (wasm32 + `background`): saving bytes through the downloads API.
 //! - [`keyvault`] (wasm32 + `background`): Store 3, Azure Key Vault, with [`signin`] (the
 //!   OAuth code flow with PKCE through `identity.launchWebAuthFlow`) and [`http`] (fetch).
+//! - [`openbao`] (wasm32 + `background`): Store 4, HashiCorp Vault / OpenBao (KV v2).
 
 use std::fmt;
 
@@ -23,6 +24,8 @@ pub mod download;
 pub mod http;
 #[cfg(all(target_arch = "wasm32", feature = "background"))]
 pub mod keyvault;
+#[cfg(all(target_arch = "wasm32", feature = "background"))]
+pub mod openbao;
 #[cfg(all(target_arch = "wasm32", feature = "background"))]
 pub mod signin;
 
@@ -63,8 +66,13 @@ pub struct SaveRequest {
     pub vault: Option<String>,
     /// Key Vault: the secret name shown (and maybe edited) in the prompt.
     pub secret_name: Option<String>,
-    /// Key Vault: the user agreed to add a new version to an existing secret name.
+    /// Key Vault / Vault: the user agreed to add a new version to an existing secret name
+    /// (Vault: path).
     pub allow_new_version: bool,
+    /// Vault `userpass`: the user name typed in the prompt (else the options').
+    pub username: Option<String>,
+    /// Vault `userpass`: the password typed in the prompt.
+    pub password: Option<Zeroizing<String>>,
 }
 
 impl Default for SaveRequest {
@@ -84,6 +92,8 @@ impl Default for SaveRequest {
             vault: None,
             secret_name: None,
             allow_new_version: false,
+            username: None,
+            password: None,
         }
     }
 }
@@ -105,6 +115,8 @@ impl fmt::Debug for SaveRequest {
             .field("vault", &self.vault)
             .field("secret_name", &self.secret_name)
             .field("allow_new_version", &self.allow_new_version)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -183,6 +195,7 @@ pub async fn save(kind: StoreKind, req: SaveRequest) -> Result<Receipt, StoreErr
     match kind {
         StoreKind::EncryptedFile => EncryptedFileStore.save(req).await,
         StoreKind::KeyVault => keyvault::KeyVaultStore.save(req).await,
+        StoreKind::HashiCorpVault => openbao::BaoStore.save(req).await,
         other => Err(StoreError::Failed(format!("the {} store is not available in this version", other.as_str()))),
     }
 }
@@ -196,6 +209,7 @@ mod tests {
         let req = SaveRequest {
             value: Zeroizing::new("abc8Q~value".into()),
             passphrase: Some(Zeroizing::new("hunter2".into())),
+            password: Some(Zeroizing::new("pa55word-ci".into())),
             app_name: "app".into(),
             locale: Some("en-GB".into()),
             ..Default::default()
@@ -203,6 +217,9 @@ mod tests {
         assert!(req.save_as, "the default asks where to save");
         assert_eq!(SaveRequest::default().locale, None);
         let s = format!("{req:?}");
-        assert!(!s.contains("abc8Q~value") && !s.contains("hunter2") && s.contains("app") && s.contains("locale: Some(\"en-GB\")"), "{s}");
+        assert!(
+            !s.contains("abc8Q~value") && !s.contains("hunter2") && !s.contains("pa55word-ci") && s.contains("app") && s.contains("locale: Some(\"en-GB\")"),
+            "{s}"
+        );
     }
 }

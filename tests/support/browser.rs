@@ -230,6 +230,10 @@ impl Session {
                 // A fixed moz-extension:// UUID so tests can open the extension's own pages.
                 prefs.set("extensions.webextensions.uuids", format!("{{\"{FIREFOX_ADDON_ID}\":\"{FIREFOX_UUID}\"}}")).unwrap();
                 prefs.set("browser.shell.checkDefaultBrowser", false).unwrap();
+                // permissions.request (an optional host permission, asked from the options
+                // page or the prompt inside a click) is granted as if the user accepted the
+                // question: WebDriver cannot answer the browser's own dialog.
+                prefs.set("extensions.webextOptionalPermissionPrompts", false).unwrap();
                 prefs.set("datareporting.policy.dataSubmissionEnabled", false).unwrap();
                 caps.set_preferences(prefs).unwrap();
                 bidi_caps(&mut caps);
@@ -446,6 +450,33 @@ impl Session {
             Browser::Chrome => format!("chrome-extension://{}/{page}", chrome_unpacked_id(self.ext.as_deref().unwrap_or(&dist(Browser::Chrome)))),
             Browser::Firefox => format!("moz-extension://{FIREFOX_UUID}/{page}"),
         }
+    }
+
+    /// Grants the optional host permission `pattern` as the user would before it is asked.
+    /// Chrome: what the extension's details page does for "Site access → add a site"
+    /// (`developerPrivate.addHostPermission`, run in chrome://extensions, in a tab of its own),
+    /// since WebDriver cannot answer the question `permissions.request` shows. Firefox: the
+    /// profile answers that question itself (`extensions.webextOptionalPermissionPrompts`).
+    pub async fn grant_host(&self, pattern: &str) {
+        if self.browser != Browser::Chrome {
+            return;
+        }
+        let id = chrome_unpacked_id(self.ext.as_deref().unwrap_or(&dist(Browser::Chrome)));
+        let back = self.driver.window().await.unwrap();
+        let tab = self.driver.new_tab().await.unwrap();
+        self.driver.switch_to_window(tab).await.unwrap();
+        self.driver.goto("chrome://extensions").await.unwrap();
+        let r = self
+            .driver
+            .execute_async(
+                "const cb = arguments[arguments.length - 1]; chrome.developerPrivate.addHostPermission(arguments[0], arguments[1]).then(() => cb('ok'), (e) => cb(String(e)));",
+                vec![json!(id), json!(pattern)],
+            )
+            .await
+            .expect("developerPrivate.addHostPermission");
+        assert_eq!(r.json(), &json!("ok"), "granting {pattern} in chrome://extensions");
+        self.driver.close_window().await.unwrap();
+        self.driver.switch_to_window(back).await.unwrap();
     }
 
     /// Saves a PNG screenshot under target/e2e/.

@@ -3,4 +3,5 @@ pub mod age_pty;
 pub mod browser;
 pub mod checksum;
 pub mod keyvault;
+pub mod openbao;
 pub mod server;

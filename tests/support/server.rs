@@ -226,7 +226,11 @@ impl ReplicaServer {
 
     /// Chromium `--host-resolver-rules` value mapping every hostname to this server.
     pub fn chromium_host_rules(&self) -> String {
-        all_hosts().iter().map(|h| format!("MAP {h} 127.0.0.1:{}", self.port)).collect::<Vec<_>>().join(", ")
+        let mut rules: Vec<String> = all_hosts().iter().map(|h| format!("MAP {h} 127.0.0.1:{}", self.port)).collect();
+        // The OpenBao server (tests/support/openbao.rs): its own port, named in its URL.
+        // (openbao::BAO_HOST; this file is also compiled without that module.)
+        rules.push("MAP vault.contoso.test 127.0.0.1".to_owned());
+        rules.join(", ")
     }
 
     /// The self-signed certificate (PEM), for clients that want to trust it.

@@ -1,0 +1,395 @@
+//! Errors: the status and the `{"errors":[…]}` text mapped to a [`BaoError`], each with a
+//! sentence saying what to do.
+
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+
+use super::{BaoResponse, BaoTarget};
+
+/// Longest server message kept, in characters.
+const MAX_SERVER_MESSAGE_CHARS: usize = 300;
+
+/// Which call failed: a 403 means a different missing capability for each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BaoOp {
+    /// `sys/internal/ui/mounts/…`: which engine serves the path.
+    Mount,
+    /// Reading `{mount}/metadata/{path}`.
+    Metadata,
+    /// Writing `{mount}/data/{path}`.
+    Write,
+    /// Writing `{mount}/metadata/{path}`.
+    WriteMetadata,
+    /// Reading back `{mount}/data/{path}?version=N`.
+    ReadBack,
+    /// `auth/{mount}/login/{user}`.
+    Login,
+    /// `auth/token/lookup-self`.
+    Lookup,
+    /// `auth/token/renew-self`.
+    Renew,
+    /// `sys/capabilities-self`.
+    Capabilities,
+}
+
+/// A failed step. The secret stays unsaved; [`BaoError::user_message`] says what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaoError {
+    /// The server address was refused; the sentence says why.
+    BadAddress(String),
+    /// The secret path or template was refused; the sentence says why.
+    BadPath(String),
+    /// The namespace was refused; the sentence says why.
+    BadNamespace(String),
+    /// The mount (or auth mount) was refused, or is not where the engine is mounted.
+    BadMount(String),
+    /// The mount is KV version 1 (no versions, no check-and-set).
+    KvV1 {
+        /// The configured mount.
+        mount: String,
+    },
+    /// No KV engine at the mount (or, for the mount check, one the token may not see).
+    NoMount,
+    /// 403: the token's policy lacks the capability `op` needs.
+    PermissionDenied {
+        /// The call that was refused.
+        op: BaoOp,
+    },
+    /// 400 check-and-set mismatch: someone wrote to the path since we looked.
+    CasMismatch,
+    /// Sign-in refused: wrong username or password (or nothing entered).
+    BadCredentials,
+    /// The token is expired, revoked or invalid.
+    TokenExpired,
+    /// 503: the server is sealed.
+    Sealed,
+    /// A standby node that did not serve the request (503, or a 307 to the active node).
+    Standby,
+    /// 429: rate-limited.
+    Throttled,
+    /// Another status, with the server's message.
+    Server(u16, String),
+    /// A response we could not understand, with what was wrong.
+    Unexpected(String),
+    /// The fetch failed without a response: refused, DNS, TLS, CORS.
+    Network,
+    /// The read-back did not return what was written.
+    NotVerified,
+    /// The token lacks capabilities (`"create on secret/data/…"` items).
+    MissingCapabilities(Vec<String>),
+    /// The namespace does not exist.
+    WrongNamespace,
+}
+
+/// Vault's error body. Items that are not strings are skipped.
+#[derive(Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    errors: Option<Vec<Lenient>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Lenient {
+    Str(String),
+    Other(IgnoredAny),
+}
+
+/// The server's `errors`, one line each: Go's multi-error wrapping
+/// (`"1 error occurred:\n\t* permission denied\n\n"`) unwrapped, controls removed, joined
+/// with `; ` and capped at 300 characters. Empty when there is none.
+pub fn server_message(body: &[u8]) -> String {
+    let Ok(ErrorBody { errors: Some(errors) }) = serde_json::from_slice::<ErrorBody>(body) else {
+        return String::new();
+    };
+    let mut lines: Vec<String> = Vec::new();
+    for e in errors.iter().filter_map(|e| match e {
+        Lenient::Str(s) => Some(s),
+        Lenient::Other(_) => None,
+    }) {
+        for line in e.lines() {
+            let line = line.trim().trim_start_matches("* ").trim();
+            let is_header = line.ends_with("occurred:") && line.split(' ').next().is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
+            if !line.is_empty() && !is_header {
+                lines.push(line.chars().map(|c| if c.is_control() { ' ' } else { c }).collect());
+            }
+        }
+    }
+    let joined = lines.join("; ");
+    match joined.char_indices().nth(MAX_SERVER_MESSAGE_CHARS) {
+        Some((i, _)) => format!("{}…", &joined[..i]),
+        None => joined,
+    }
+}
+
+/// Maps a failed response (status 0: the fetch failed) to a [`BaoError`]. OpenBao and Vault
+/// use few statuses, so the message text decides between some: sealed or standby on 503,
+/// check-and-set and bad credentials on 400, a missing namespace or route on 404.
+pub fn map_error(r: &BaoResponse<'_>, op: BaoOp) -> BaoError {
+    let msg = server_message(r.body);
+    let lower = msg.to_ascii_lowercase();
+    let has = |s: &str| lower.contains(s);
+    match r.status {
+        0 => BaoError::Network,
+        200..=299 => BaoError::Unexpected(format!("HTTP {} without the expected data", r.status)),
+        // A standby node redirects to the active one; the store does not follow it.
+        307 | 308 => BaoError::Standby,
+        400 if has("check-and-set") => BaoError::CasMismatch,
+        400 if op == BaoOp::Login && (has("invalid username or password") || has("invalid credentials")) => BaoError::BadCredentials,
+        401 | 403 if has("invalid token") || has("token is expired") => BaoError::TokenExpired,
+        // lookup-self and renew-self are in every token's default policy: a denial is the token's.
+        403 if matches!(op, BaoOp::Lookup | BaoOp::Renew) => BaoError::TokenExpired,
+        // The mounts endpoint answers this both for no mount and for a mount the token's
+        // policies grant nothing under (so as not to reveal mounts); a bad token gets a
+        // plain "permission denied" there.
+        403 if op == BaoOp::Mount && has("preflight capability check") => BaoError::NoMount,
+        403 if op == BaoOp::Mount => BaoError::TokenExpired,
+        403 => BaoError::PermissionDenied { op },
+        404 if has("namespace not found") => BaoError::WrongNamespace,
+        404 if has("no handler for route") || has("unsupported path") => BaoError::NoMount,
+        404 if op == BaoOp::ReadBack => BaoError::NotVerified,
+        429 => BaoError::Throttled,
+        503 if has("sealed") => BaoError::Sealed,
+        503 if has("standby") || has("not active") => BaoError::Standby,
+        s => BaoError::Server(s, msg),
+    }
+}
+
+/// `"create" on "secret/data/x" and "read" on "secret/data/x"` from `create on secret/data/x` items.
+fn quote_capabilities(list: &[String]) -> String {
+    let quoted: Vec<String> = list
+        .iter()
+        .map(|c| match c.split_once(" on ") {
+            Some((cap, p)) => format!("\"{cap}\" on \"{p}\""),
+            None => format!("\"{c}\""),
+        })
+        .collect();
+    quoted.join(" and ")
+}
+
+impl BaoError {
+    /// A sentence for the prompt saying what to do. Never includes a token, password or
+    /// value; `path` is the secret path (policy paths are built from it and the mount).
+    pub fn user_message(&self, t: &BaoTarget, path: &str) -> String {
+        let origin = t.addr.origin();
+        let mount = &t.mount;
+        let ns = t.namespace.as_deref().map(|n| format!(" in namespace \"{n}\"")).unwrap_or_default();
+        let data = t.data_path(path);
+        let meta = t.metadata_path(path);
+        match self {
+            BaoError::BadAddress(m) | BaoError::BadPath(m) | BaoError::BadNamespace(m) | BaoError::BadMount(m) => m.clone(),
+            BaoError::KvV1 { mount } => format!(
+                "{mount}/ is a KV version 1 mount: ShownOnce writes to KV version 2 mounts only (bao secrets enable -version=2 kv, or kv enable-versioning)"
+            ),
+            BaoError::NoMount => format!(
+                "no secrets engine is mounted at {mount}/ on {origin}{ns}, or the token's policy grants nothing under it (check the mount in the ShownOnce options)"
+            ),
+            BaoError::PermissionDenied { op } => match op {
+                BaoOp::Write => {
+                    format!("the token's policy lacks \"create\" (and \"update\" to add a version) on \"{data}\"{ns}; add it, or use another path")
+                }
+                BaoOp::ReadBack => format!(
+                    "the token's policy lacks \"read\" on \"{data}\"{ns}, so the saved value could not be checked; add it (ShownOnce reads back what it writes before calling it saved)"
+                ),
+                BaoOp::WriteMetadata => format!("the token's policy lacks \"update\" (or \"create\") on \"{meta}\"{ns}; add it, or use another path"),
+                BaoOp::Metadata => format!(
+                    "the token's policy lacks \"read\" on \"{meta}\"{ns} (needed to see whether the path already holds versions); add it, or use another path"
+                ),
+                BaoOp::Mount => format!("the token's policy grants nothing under {mount}/{ns}; add a policy for the path, or use another mount"),
+                BaoOp::Login => format!(
+                    "the server at {origin}{ns} refused the sign-in: is the userpass auth method enabled at the auth mount set in the ShownOnce options?"
+                ),
+                BaoOp::Lookup => format!("the token's policy lacks \"read\" on \"auth/token/lookup-self\"{ns} (part of the default policy); add it"),
+                BaoOp::Renew => format!("the token's policy lacks \"update\" on \"auth/token/renew-self\"{ns} (part of the default policy); add it"),
+                BaoOp::Capabilities => {
+                    format!("the token's policy lacks \"update\" on \"sys/capabilities-self\"{ns} (part of the default policy); add it")
+                }
+            },
+            BaoError::CasMismatch => format!("someone wrote to {path} meanwhile: save again to add a new version"),
+            BaoError::BadCredentials => "wrong username or password".to_owned(),
+            BaoError::TokenExpired => "the Vault token has expired or was revoked: paste a new one in the options (or sign in again)".to_owned(),
+            BaoError::Sealed => format!("the server at {origin} is sealed: unseal it (bao operator unseal) and save again"),
+            BaoError::Standby => format!(
+                "the server at {origin} is a standby node that did not serve the request: save again in a moment, or use the active node's address"
+            ),
+            BaoError::Throttled => "the server is rate-limiting requests (429): wait a moment and save again".to_owned(),
+            BaoError::Server(status, m) if m.is_empty() => format!("the server at {origin} answered HTTP {status}: save again, or check the server's log"),
+            BaoError::Server(status, m) => format!("the server at {origin} answered HTTP {status}: {m}"),
+            BaoError::Unexpected(m) => {
+                format!("the server at {origin} sent a response ShownOnce does not understand ({m}): check that the address is an OpenBao or Vault server")
+            }
+            BaoError::Network => format!(
+                "could not reach {origin}: the server is not running or not reachable, or the browser does not trust its TLS certificate (a self-signed CA must be imported into the browser's certificate settings)"
+            ),
+            BaoError::NotVerified => format!(
+                "the secret read back from \"{data}\"{ns} does not match what was written: it is not marked as saved; save again, or save it elsewhere"
+            ),
+            BaoError::MissingCapabilities(list) => {
+                let them = if list.len() > 1 { "them" } else { "it" };
+                format!("the token's policy lacks {}{ns}; add {them}, or use another path", quote_capabilities(list))
+            }
+            BaoError::WrongNamespace => format!(
+                "namespace {} does not exist on {origin} (check the namespace in the options)",
+                t.namespace.as_deref().unwrap_or("(root)")
+            ),
+        }
+    }
+
+    /// The sentence when there is no target or path yet (settings, planning): a refused
+    /// address, path, namespace or mount in its own words; other errors in general terms.
+    pub fn user_message_plain(&self) -> String {
+        match self {
+            BaoError::BadAddress(m) | BaoError::BadPath(m) | BaoError::BadNamespace(m) | BaoError::BadMount(m) => m.clone(),
+            BaoError::KvV1 { mount } => format!("{mount}/ is a KV version 1 mount: ShownOnce writes to KV version 2 mounts only"),
+            BaoError::NoMount => "no KV secrets engine is mounted at the configured mount (check the mount in the ShownOnce options)".to_owned(),
+            BaoError::PermissionDenied { .. } => "the token's policy does not allow this: check its policies".to_owned(),
+            BaoError::CasMismatch => "someone wrote to the path meanwhile: save again to add a new version".to_owned(),
+            BaoError::BadCredentials => "wrong username or password".to_owned(),
+            BaoError::TokenExpired => "the Vault token has expired or was revoked: paste a new one in the options (or sign in again)".to_owned(),
+            BaoError::Sealed => "the server is sealed: unseal it (bao operator unseal) and save again".to_owned(),
+            BaoError::Standby => "the server is a standby node that did not serve the request: save again in a moment".to_owned(),
+            BaoError::Throttled => "the server is rate-limiting requests (429): wait a moment and save again".to_owned(),
+            BaoError::Server(status, m) if m.is_empty() => format!("the server answered HTTP {status}"),
+            BaoError::Server(status, m) => format!("the server answered HTTP {status}: {m}"),
+            BaoError::Unexpected(m) => format!("the server sent a response ShownOnce does not understand ({m})"),
+            BaoError::Network => "could not reach the server: it is not running or not reachable, or the browser does not trust its TLS certificate".to_owned(),
+            BaoError::NotVerified => "the secret read back does not match what was written: it is not marked as saved".to_owned(),
+            BaoError::MissingCapabilities(list) => format!("the token's policy lacks {}", quote_capabilities(list)),
+            BaoError::WrongNamespace => "the namespace does not exist on the server (check the namespace in the options)".to_owned(),
+        }
+    }
+
+    /// A short stable code for logs and tests. No data.
+    pub fn code(&self) -> &'static str {
+        match self {
+            BaoError::BadAddress(_) => "address",
+            BaoError::BadPath(_) => "path",
+            BaoError::BadNamespace(_) => "namespace",
+            BaoError::BadMount(_) => "mount",
+            BaoError::KvV1 { .. } => "kvv1",
+            BaoError::NoMount => "nomount",
+            BaoError::PermissionDenied { .. } => "forbidden",
+            BaoError::CasMismatch => "cas",
+            BaoError::BadCredentials => "credentials",
+            BaoError::TokenExpired => "token",
+            BaoError::Sealed => "sealed",
+            BaoError::Standby => "standby",
+            BaoError::Throttled => "throttled",
+            BaoError::Server(..) => "server",
+            BaoError::Unexpected(_) => "unexpected",
+            BaoError::Network => "network",
+            BaoError::NotVerified => "notverified",
+            BaoError::MissingCapabilities(_) => "capabilities",
+            BaoError::WrongNamespace => "wrongnamespace",
+        }
+    }
+
+    /// Whether sending the same request again later may help: rate limiting, a standby or
+    /// unavailable node, a gateway error, a network failure, and 412 (a performance standby
+    /// not yet holding our last write). The store retries these a bounded number of times.
+    pub fn retryable(&self) -> bool {
+        matches!(self, BaoError::Throttled | BaoError::Standby | BaoError::Network | BaoError::Server(412 | 502 | 503 | 504, _))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::openbao::test_support::*;
+    use crate::core::openbao::*;
+
+    #[test]
+    fn server_messages() {
+        assert_eq!(server_message(DENIED_403.as_bytes()), "permission denied");
+        assert_eq!(server_message(br#"{"errors":["2 errors occurred:\n\t* a\n\t* b\u0007c\n\n", 5, "d"]}"#), "a; b c; d");
+        assert_eq!(server_message(NOT_FOUND_404.as_bytes()), "");
+        assert_eq!(server_message(b"<html>502 Bad Gateway</html>"), "");
+        assert_eq!(server_message(br#"{"errors":null}"#), "");
+        let long = format!(r#"{{"errors":["{}"]}}"#, "é".repeat(400));
+        assert_eq!(server_message(long.as_bytes()).chars().count(), 301);
+    }
+
+    #[test]
+    fn error_mapping() {
+        use BaoOp::*;
+        let map = |status, body: &str, op| map_error(&resp(status, body), op);
+        assert_eq!(map(0, "", Write), BaoError::Network);
+        assert_eq!(map(400, CAS_400, Write), BaoError::CasMismatch);
+        assert_eq!(map(400, r#"{"errors":["invalid username or password"]}"#, Login), BaoError::BadCredentials);
+        assert_eq!(map(400, r#"{"errors":["invalid username or password"]}"#, Write), BaoError::Server(400, "invalid username or password".into()));
+        assert_eq!(map(400, r#"{"errors":["lease is not renewable"]}"#, Renew), BaoError::Server(400, "lease is not renewable".into()));
+        for op in [Metadata, Write, WriteMetadata, ReadBack, Capabilities, Login] {
+            assert_eq!(map(403, DENIED_403, op), BaoError::PermissionDenied { op }, "{op:?}");
+        }
+        assert_eq!(map(403, DENIED_BAD_TOKEN_403, Lookup), BaoError::TokenExpired);
+        assert_eq!(map(403, DENIED_BAD_TOKEN_403, Renew), BaoError::TokenExpired);
+        assert_eq!(map(403, DENIED_BAD_TOKEN_403, Mount), BaoError::TokenExpired);
+        assert_eq!(map(403, r#"{"errors":["permission denied","invalid token"]}"#, Write), BaoError::TokenExpired);
+        assert_eq!(map(403, MOUNT_PREFLIGHT_403, Mount), BaoError::NoMount);
+        assert_eq!(map(404, NAMESPACE_404, Login), BaoError::WrongNamespace);
+        assert_eq!(map(404, NAMESPACE_404, Metadata), BaoError::WrongNamespace);
+        assert_eq!(map(404, NO_ROUTE_404, Write), BaoError::NoMount);
+        assert_eq!(map(404, NOT_FOUND_404, ReadBack), BaoError::NotVerified);
+        assert_eq!(map(404, NOT_FOUND_404, Write), BaoError::Server(404, String::new()));
+        assert_eq!(map(429, r#"{"errors":["request path \"secret/data/x\": rate limit quota exceeded"]}"#, Write), BaoError::Throttled);
+        assert_eq!(map(503, SEALED_503, Mount), BaoError::Sealed);
+        assert_eq!(map(503, r#"{"errors":["Vault is in standby mode"]}"#, Write), BaoError::Standby);
+        assert_eq!(map(503, r#"{"errors":["node not active but active cluster node not found"]}"#, Write), BaoError::Standby);
+        assert_eq!(map(503, "Service Unavailable", Write), BaoError::Server(503, String::new()));
+        assert_eq!(map(307, "", Write), BaoError::Standby);
+        assert_eq!(map(502, "<html>", Write), BaoError::Server(502, String::new()));
+        assert_eq!(map(500, r#"{"errors":["internal error"]}"#, Write), BaoError::Server(500, "internal error".into()));
+        assert_eq!(map(200, "{}", Write), BaoError::Unexpected("HTTP 200 without the expected data".into()));
+    }
+
+    #[test]
+    fn retry_and_codes() {
+        let retry = [BaoError::Throttled, BaoError::Standby, BaoError::Network, BaoError::Server(502, String::new()), BaoError::Server(503, String::new())];
+        assert!(retry.iter().all(BaoError::retryable));
+        let no = [BaoError::Sealed, BaoError::CasMismatch, BaoError::TokenExpired, BaoError::Server(500, String::new()), BaoError::NotVerified];
+        assert!(!no.iter().any(BaoError::retryable));
+        assert_eq!(BaoError::Network.code(), "network");
+        assert_eq!(BaoError::PermissionDenied { op: BaoOp::Write }.code(), "forbidden");
+        assert_eq!(BaoError::CasMismatch.code(), "cas");
+        assert_eq!(BaoError::KvV1 { mount: "kv1".into() }.code(), "kvv1");
+    }
+
+    #[test]
+    fn user_messages() {
+        let t = target();
+        let p = "azure/app/x";
+        let msg = |e: BaoError| e.user_message(&t, p);
+        assert_eq!(
+            msg(BaoError::PermissionDenied { op: BaoOp::Write }),
+            r#"the token's policy lacks "create" (and "update" to add a version) on "secret/data/azure/app/x"; add it, or use another path"#
+        );
+        assert!(msg(BaoError::PermissionDenied { op: BaoOp::ReadBack }).contains(r#"lacks "read" on "secret/data/azure/app/x""#));
+        assert!(msg(BaoError::PermissionDenied { op: BaoOp::WriteMetadata }).contains(r#""update" (or "create") on "secret/metadata/azure/app/x""#));
+        assert_eq!(msg(BaoError::CasMismatch), "someone wrote to azure/app/x meanwhile: save again to add a new version");
+        assert_eq!(msg(BaoError::Sealed), "the server at https://vault.example.com:8200 is sealed: unseal it (bao operator unseal) and save again");
+        assert!(msg(BaoError::Network).starts_with("could not reach https://vault.example.com:8200: the server is not running"));
+        assert!(msg(BaoError::NoMount).starts_with("no secrets engine is mounted at secret/ on https://vault.example.com:8200"));
+        assert!(msg(BaoError::KvV1 { mount: "kv1".into() }).starts_with("kv1/ is a KV version 1 mount"));
+        assert_eq!(msg(BaoError::Throttled), "the server is rate-limiting requests (429): wait a moment and save again");
+        assert!(msg(BaoError::TokenExpired).starts_with("the Vault token has expired or was revoked"));
+        assert_eq!(msg(BaoError::BadCredentials), "wrong username or password");
+        assert_eq!(msg(BaoError::BadPath("enter a secret path".into())), "enter a secret path");
+        assert_eq!(
+            msg(BaoError::MissingCapabilities(vec!["create on secret/data/azure/app/x".into(), "read on secret/data/azure/app/x".into()])),
+            r#"the token's policy lacks "create" on "secret/data/azure/app/x" and "read" on "secret/data/azure/app/x"; add them, or use another path"#
+        );
+        let ns = BaoTarget::new(t.addr.clone(), Some("nosuch"), None).unwrap();
+        assert_eq!(
+            BaoError::WrongNamespace.user_message(&ns, p),
+            "namespace nosuch does not exist on https://vault.example.com:8200 (check the namespace in the options)"
+        );
+        assert!(BaoError::PermissionDenied { op: BaoOp::Write }.user_message(&ns, p).contains(r#"on "secret/data/azure/app/x" in namespace "nosuch""#));
+        assert!(msg(BaoError::Server(500, "internal error".into())).ends_with("answered HTTP 500: internal error"));
+        assert_eq!(
+            BaoError::BadAddress("the server address must start with https://".into()).user_message_plain(),
+            "the server address must start with https://"
+        );
+        assert_eq!(BaoError::Sealed.user_message_plain(), "the server is sealed: unseal it (bao operator unseal) and save again");
+        assert!(BaoError::MissingCapabilities(vec!["read on secret/data/x".into()]).user_message_plain().ends_with(r#"lacks "read" on "secret/data/x""#));
+    }
+}
