@@ -1210,7 +1210,8 @@ impl Ctx<'_> {
         assert!(bao.kv_get_version(&path, 1)["data"]["data"]["AZURE_CLIENT_SECRET"].as_str() == Some(issued.value.as_str()), "{tag}: version 1 was changed");
 
         // 3. A token whose policy lacks `create`: 403, the message names the capability.
-        self.bao_options(Some(&bao.readonly_token), false).await;
+        let result = self.bao_options(Some(&bao.readonly_token), true).await;
+        assert!(result.contains("lacks \"create\"") && result.contains("secret/data/azure/"), "{tag}: Allow and test with a read-only token: {result}");
         self.armed_blade_for(iframe, "", &app, "ci bao denied").await;
         let p = self.prompt_enter(iframe, 30).await;
         assert_eq!((p["state"].as_str(), p["outcome"].as_str()), (Some("shown"), Some("failed")), "{tag}: 403: {p}");

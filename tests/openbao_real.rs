@@ -126,6 +126,14 @@ fn refusals_are_named() {
         other => panic!("a read-only token must lack create: {other:?}"),
     }
 
+    // A short-lived renewable token: lookup says so, renew-self extends it.
+    let short = bao.new_token("shownonce", "5m");
+    let resp = call(&bao, &lookup_self_request(&t), Some(&short));
+    let info = interpret_lookup_self(&BaoResponse { status: resp.0, body: &resp.1 }).unwrap();
+    assert!(info.renewable && info.ttl_secs <= 300, "{info:?}");
+    let resp = call(&bao, &shownonce::core::openbao::renew_self_request(&t), Some(&short));
+    shownonce::core::openbao::interpret_renew(&BaoResponse { status: resp.0, body: &resp.1 }).expect("renew-self");
+
     // A revoked token.
     let gone = bao.new_token("shownonce", "1h");
     bao.revoke(&gone);

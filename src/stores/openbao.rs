@@ -30,6 +30,8 @@ pub struct BaoStore;
 
 /// Attempts per request when the failure may pass (429, standby, network).
 const ATTEMPTS: u32 = 3;
+/// Pause before retry n: n × this.
+const RETRY_PAUSE_MS: u32 = 500;
 /// Renew a renewable token that has less than this left.
 const RENEW_BELOW_SECS: u64 = 600;
 
@@ -61,7 +63,9 @@ async fn send(req: &BaoRequest, token: Option<&str>, op: BaoOp) -> Result<http::
         if !error.retryable() || attempt >= ATTEMPTS {
             return Err(error);
         }
-        TimeoutFuture::new(1000 * attempt).await;
+        // Short pauses: a background idle that long may be suspended (Firefox's event page
+        // idles out after 30 s by default; the e2e profiles use 2 s) and the save with it.
+        TimeoutFuture::new(RETRY_PAUSE_MS * attempt).await;
     }
 }
 
