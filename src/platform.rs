@@ -162,13 +162,23 @@ pub async fn wait(p: Result<js_sys::Promise, JsValue>) -> Result<JsValue, JsValu
 
 /// `{origins: [pattern]}` for the permissions API.
 pub fn origins(pattern: &str) -> JsValue {
-    let list = js_sys::Array::of1(&JsValue::from_str(pattern));
+    origins_of(&[pattern])
+}
+
+/// `{origins: [patterns…]}` for the permissions API (one question for all of them).
+pub fn origins_of(patterns: &[&str]) -> JsValue {
+    let list: js_sys::Array = patterns.iter().map(|p| JsValue::from_str(p)).collect();
     obj(&[("origins", list.into())])
 }
 
 /// Whether the host permission `pattern` (an optional one) is granted now.
 pub async fn has_origin(pattern: &str) -> bool {
-    match permissions_contains(&origins(pattern)) {
+    has_origins(&[pattern]).await
+}
+
+/// Whether every one of `patterns` is granted now.
+pub async fn has_origins(patterns: &[&str]) -> bool {
+    match permissions_contains(&origins_of(patterns)) {
         Ok(p) => wasm_bindgen_futures::JsFuture::from(p).await.ok().and_then(|v| v.as_bool()) == Some(true),
         Err(_) => false,
     }

@@ -275,6 +275,24 @@ fn focus(el: Option<HtmlElement>) {
     }
 }
 
+/// Asks the browser for the optional host permissions `patterns` (call it inside the user's
+/// click or key press: the browser refuses the question otherwise), then sends `msg` to the
+/// content script. Granted earlier, the browser answers at once without a dialog; refused,
+/// the background says what is missing and nothing is sent to the server.
+fn ask_then_post(page: &Page, patterns: Vec<String>, msg: JsValue) {
+    let refs: Vec<&str> = patterns.iter().map(String::as_str).collect();
+    match (!refs.is_empty()).then(|| crate::platform::permissions_request(&crate::platform::origins_of(&refs))) {
+        Some(Ok(promise)) => {
+            let port = page.port.clone();
+            spawn_local(async move {
+                let _ = JsFuture::from(promise).await;
+                let _ = port.post_message(&msg);
+            });
+        }
+        _ => post(page, &msg),
+    }
+}
+
 /// Runs the primary button's action for the chosen store.
 fn primary(page: &Page) {
     match store_of(page).as_str() {
@@ -306,34 +324,23 @@ fn primary(page: &Page) {
                 ("newVersion", new_version.into()),
             ]);
             // The server's origin is an optional host permission: asked here, inside the
-            // click (a user gesture), if the options did not get it yet; granted earlier, the
-            // browser answers at once without a dialog.
-            let pattern = page.root.get_attribute("data-hc-origin");
-            match pattern.as_deref().map(|p| crate::platform::permissions_request(&crate::platform::origins(p))) {
-                Some(Ok(promise)) => {
-                    let port = page.port.clone();
-                    spawn_local(async move {
-                        let _ = JsFuture::from(promise).await;
-                        // Granted or not, the background checks and says what is missing.
-                        let _ = port.post_message(&msg);
-                    });
-                }
-                _ => post(page, &msg),
-            }
+            // click (a user gesture), if the options did not get it yet.
+            ask_then_post(page, page.root.get_attribute("data-hc-origin").into_iter().collect(), msg);
         }
         "keyvault" => {
             let read = |id: &str| by_id::<HtmlInputElement>(&page.doc, id).map(|i| i.value().trim().to_owned()).unwrap_or_default();
             let new_version = page.root.get_attribute("data-confirm").as_deref() == Some("version");
-            post(
-                page,
-                &obj(&[
-                    ("t", "save".into()),
-                    ("store", "keyvault".into()),
-                    ("vault", JsValue::from_str(&read("vault"))),
-                    ("name", JsValue::from_str(&read("kvname"))),
-                    ("newVersion", new_version.into()),
-                ]),
-            );
+            let msg = obj(&[
+                ("t", "save".into()),
+                ("store", "keyvault".into()),
+                ("vault", JsValue::from_str(&read("vault"))),
+                ("name", JsValue::from_str(&read("kvname"))),
+                ("newVersion", new_version.into()),
+            ]);
+            // The vault and its sign-in authority are optional host permissions: asked here,
+            // inside the user's click, for this vault only (answered at once when granted).
+            let vault = crate::core::keyvault::VaultUrl::parse(&read("vault"), crate::core::keyvault::Cloud::Public).ok();
+            ask_then_post(page, vault.map(|v| v.permission_patterns().to_vec()).unwrap_or_default(), msg);
         }
         _ => post(page, &obj(&[("t", "copy".into())])),
     }

@@ -13,7 +13,9 @@ use web_sys::{Document, Element, HtmlInputElement, HtmlOptionElement, HtmlSelect
 
 use super::{by_id, call, create, document, error_text, keep, obj, set_hidden};
 use crate::core::openbao::BaoAddr;
-use crate::core::settings::{bao_token_key, clear_delay_label, Settings, CLEAR_DELAYS, KEYS, KEY_AGE_RECIPIENT, KEY_DEFAULT_STORE, KEY_HCVAULT_ADDR};
+use crate::core::settings::{
+    bao_token_key, clear_delay_label, Settings, CLEAR_DELAYS, KEYS, KEY_AGE_RECIPIENT, KEY_DEFAULT_STORE, KEY_HCVAULT_ADDR, KEY_KEYVAULT_VAULT,
+};
 use crate::platform::{identity_redirect_url, storage_on_changed, sync_set};
 
 struct Options {
@@ -295,10 +297,21 @@ pub async fn options_main() -> Result<(), JsValue> {
             _ => {
                 // A new server address: ask for access to it now, while the user's gesture
                 // lasts (the browser may show its question). "Allow and test" asks again.
-                if t.get_attribute("name").as_deref() == Some(KEY_HCVAULT_ADDR) {
-                    if let Some(addr) = t.dyn_ref::<HtmlInputElement>().and_then(|i| BaoAddr::parse(&i.value()).ok()) {
-                        let _ = p.request_access(&addr);
+                let value = t.dyn_ref::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
+                match t.get_attribute("name").as_deref() {
+                    Some(KEY_HCVAULT_ADDR) => {
+                        if let Ok(addr) = BaoAddr::parse(&value) {
+                            let _ = p.request_access(&addr);
+                        }
                     }
+                    // A vault: that vault and its cloud's sign-in, nothing broader.
+                    Some(KEY_KEYVAULT_VAULT) => {
+                        if let Ok(v) = crate::core::keyvault::VaultUrl::parse(&value, crate::core::keyvault::Cloud::Public) {
+                            let patterns = v.permission_patterns();
+                            let _ = crate::platform::permissions_request(&crate::platform::origins_of(&[&patterns[0], &patterns[1]]));
+                        }
+                    }
+                    _ => {}
                 }
                 spawn_local(Rc::clone(&p).changed(t));
             }

@@ -139,6 +139,15 @@ impl Store for KeyVaultStore {
             None => settings.keyvault_vault.ok_or_else(|| StoreError::Failed("no vault chosen: enter one in the prompt or in the options".into()))?,
         };
         let vault = VaultUrl::parse(&vault_text, Cloud::Public).map_err(|e| StoreError::Failed(e.to_string()))?;
+        // Optional host permissions: asked by the prompt's Save click (or the options) for
+        // this vault and its sign-in authority only; without them nothing is sent.
+        let [vault_host, login_host] = vault.permission_patterns();
+        if !platform::has_origins(&[&vault_host, &login_host]).await {
+            return Err(StoreError::Failed(format!(
+                "ShownOnce may not connect to {} yet: enter the vault in the ShownOnce options and allow access when the browser asks (it asks for this vault and the Microsoft sign-in only)",
+                vault.host()
+            )));
+        }
         let client_id = settings.keyvault_client_id.ok_or_else(|| {
             StoreError::Failed(
                 "Key Vault sign-in is not set up: enter the Application (client) ID in the ShownOnce options (the README explains how to register it)".into(),

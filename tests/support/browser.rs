@@ -67,6 +67,10 @@ pub struct Session {
     probe: std::sync::Mutex<Option<String>>,
     /// The unpacked extension this browser runs (Chromium's extension id follows its path).
     ext: Option<PathBuf>,
+    /// Every console message of every browsing context (pages, their frames, the prompt
+    /// frames, extension pages in tabs), through BiDi `log.entryAdded`: the leak scan's
+    /// console channel.
+    pub console: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 /// WebDriver BiDi on, and leave-page prompts left open for the test to witness: classic
@@ -256,7 +260,21 @@ impl Session {
             assert!(tries < 50, "WebDriver BiDi did not connect: {e}");
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        Session { driver, browser, driver_process, profile, probe: std::sync::Mutex::new(None), ext: ext.map(Path::to_path_buf) }
+        let console = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let bidi = driver.bidi().await.expect("BiDi connection");
+        bidi.session().subscribe("log.entryAdded").await.expect("subscribe to log.entryAdded");
+        let mut events = bidi.subscribe_raw();
+        let sink = console.clone();
+        tokio::spawn(async move {
+            use futures_util::StreamExt;
+            while let Some(ev) = events.next().await {
+                if ev.method == "log.entryAdded" {
+                    // The text and every argument as the browser serialised it.
+                    sink.lock().unwrap().push(ev.params.to_string());
+                }
+            }
+        });
+        Session { driver, browser, driver_process, profile, probe: std::sync::Mutex::new(None), ext: ext.map(Path::to_path_buf), console }
     }
 
     /// Ends the browser and its driver.

@@ -20,7 +20,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::{Bytes, Incoming};
+use hyper::body::Bytes;
+/// A request whose body the server already read (it records every request: the e2e leak scan).
+type ReqBody = http_body_util::Full<Bytes>;
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HOST};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
@@ -148,6 +150,38 @@ struct State {
     apps: Mutex<HashMap<String, App>>,
     rng: Mutex<u64>,
     kv: KvState,
+    /// Every request received (all hosts): what the browser sent, for the leak scan.
+    received: Mutex<Vec<Received>>,
+}
+
+/// One request as received: host, method, target (path and query), headers and body.
+#[derive(Clone, Debug)]
+pub struct Received {
+    /// `Host` without the port.
+    pub host: String,
+    /// Method.
+    pub method: String,
+    /// Path and query.
+    pub target: String,
+    /// Every header, `name: value` per line.
+    pub headers: String,
+    /// The body (lossy UTF-8).
+    pub body: String,
+}
+
+impl State {
+    fn record(&self, parts: &hyper::http::request::Parts, body: &[u8]) {
+        let host = parts.headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("").split(':').next().unwrap_or("").to_ascii_lowercase();
+        let headers = parts.headers.iter().map(|(k, v)| format!("{k}: {}", String::from_utf8_lossy(v.as_bytes()))).collect::<Vec<_>>().join("\n");
+        let r = Received {
+            host,
+            method: parts.method.to_string(),
+            target: parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default(),
+            headers,
+            body: String::from_utf8_lossy(body).into_owned(),
+        };
+        self.received.lock().unwrap().push(r);
+    }
 }
 
 /// The running replica server; stops when dropped.
@@ -192,6 +226,7 @@ impl ReplicaServer {
             issued: Mutex::new(Vec::new()),
             apps: Mutex::new(HashMap::new()),
             rng: Mutex::new(rng.0),
+            received: Mutex::new(Vec::new()),
         });
 
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -246,6 +281,12 @@ impl ReplicaServer {
     /// Directory (tenant) ID every replica app belongs to (shown on the Overview blade).
     pub fn tenant_id(&self) -> String {
         self.state.tenant_id.clone()
+    }
+
+    /// Every request the server received so far, from any host (the leak scan's network
+    /// channel: the browsers reach no other server).
+    pub fn received(&self) -> Vec<Received> {
+        self.state.received.lock().unwrap().clone()
     }
 
     /// Every secret the replica "Graph" API handed out so far (in order).
@@ -356,7 +397,16 @@ async fn accept_loop(listener: tokio::net::TcpListener, acceptor: tokio_rustls::
             let Ok(tls) = acceptor.accept(tcp).await else {
                 return;
             };
-            let svc = hyper::service::service_fn(move |req| handle(req, st.clone()));
+            let svc = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                let st = st.clone();
+                async move {
+                    // Read the body first and record the request as the browser sent it.
+                    let (parts, body) = req.into_parts();
+                    let bytes = Limited::new(body, 4 << 20).collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+                    st.record(&parts, &bytes);
+                    handle(Request::from_parts(parts, Full::new(bytes)), st).await
+                }
+            });
             let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tls), svc).await;
         });
     }
@@ -392,7 +442,7 @@ fn csp_header(csp: Csp, role: Role) -> String {
 }
 
 /// `Err` closes the connection without a response (an injected network failure).
-async fn handle(req: Request<Incoming>, st: Arc<State>) -> Result<Response<Full<Bytes>>, DropConnection> {
+async fn handle(req: Request<ReqBody>, st: Arc<State>) -> Result<Response<Full<Bytes>>, DropConnection> {
     let host =
         req.headers().get(HOST).and_then(|h| h.to_str().ok()).or_else(|| req.uri().host()).unwrap_or("").split(':').next().unwrap_or("").to_ascii_lowercase();
     // Key Vault and sign-in are APIs of their own: no portal pages, no portal CSP.
@@ -457,7 +507,7 @@ fn static_file(root: &Path, path: &str) -> Option<(&'static str, Vec<u8>)> {
     std::fs::read(full).ok().map(|b| (ctype, b))
 }
 
-async fn api(req: Request<Incoming>, path: &str, query: &str, host: &str, st: &State) -> (StatusCode, Value) {
+async fn api(req: Request<ReqBody>, path: &str, query: &str, host: &str, st: &State) -> (StatusCode, Value) {
     match (req.method().clone(), path) {
         (Method::POST, "/api/addPassword") => {
             let Ok(body) = Limited::new(req.into_body(), 64 * 1024).collect().await else {

@@ -169,6 +169,12 @@ impl VaultUrl {
     pub fn base(&self) -> String {
         format!("https://{}", self.host())
     }
+
+    /// The optional host permissions a save to this vault needs: the vault itself and its
+    /// cloud's sign-in authority (the token endpoint). Nothing else is asked for.
+    pub fn permission_patterns(&self) -> [String; 2] {
+        [format!("https://{}/*", self.host()), format!("https://{}/*", self.cloud.authority_host())]
+    }
 }
 
 impl fmt::Display for VaultUrl {
@@ -197,6 +203,8 @@ mod tests {
         }
         assert_eq!(VaultUrl::parse("kv1", Cloud::China).unwrap().base(), "https://kv1.vault.azure.cn");
         assert_eq!(Cloud::UsGovernment.authority_host(), "login.microsoftonline.us");
+        let v = VaultUrl::parse("https://my-vault.vault.azure.cn/", Cloud::Public).unwrap();
+        assert_eq!(v.permission_patterns(), ["https://my-vault.vault.azure.cn/*".to_owned(), "https://login.chinacloudapi.cn/*".to_owned()]);
         assert_eq!(Cloud::China.authority_host(), "login.chinacloudapi.cn");
         let bad = [
             ("", VaultUrlError::Empty),

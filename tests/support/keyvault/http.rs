@@ -4,13 +4,15 @@
 use std::borrow::Cow;
 
 use http_body_util::Full;
-use hyper::body::{Bytes, Incoming};
+use hyper::body::Bytes;
+/// A request whose body the server already read (it records every request: the e2e leak scan).
+type ReqBody = http_body_util::Full<Bytes>;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Request, Response, StatusCode};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::Value;
 
-pub(super) fn header(req: &Request<Incoming>, name: &str) -> Option<String> {
+pub(super) fn header(req: &Request<ReqBody>, name: &str) -> Option<String> {
     req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 

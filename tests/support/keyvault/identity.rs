@@ -2,7 +2,9 @@
 //! (authorization code flow with PKCE, refresh tokens of single-page applications).
 
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::{Bytes, Incoming};
+use hyper::body::Bytes;
+/// A request whose body the server already read (it records every request: the e2e leak scan).
+type ReqBody = http_body_util::Full<Bytes>;
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, LOCATION};
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
@@ -84,7 +86,7 @@ impl KvState {
     }
 }
 
-pub(super) async fn identity(req: Request<Incoming>, st: &KvState) -> Response<Full<Bytes>> {
+pub(super) async fn identity(req: Request<ReqBody>, st: &KvState) -> Response<Full<Bytes>> {
     let path = req.uri().path().to_owned();
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match segs.as_slice() {
@@ -154,7 +156,7 @@ fn back(error: &'static str, text: impl Into<String>) -> Refusal {
     Refusal { on_page: false, error, text: text.into() }
 }
 
-fn authorize(req: &Request<Incoming>, tenant: &str, st: &KvState) -> Response<Full<Bytes>> {
+fn authorize(req: &Request<ReqBody>, tenant: &str, st: &KvState) -> Response<Full<Bytes>> {
     let p = Params::parse(req.uri().query().unwrap_or(""));
     let param = |k: &str| p.get(k).map(str::to_owned);
     let mut log = AuthLogged {
@@ -274,7 +276,7 @@ fn redirect(redirect_uri: &str, fragment: bool, pairs: &[(&str, &str)]) -> Respo
     resp
 }
 
-async fn token(req: Request<Incoming>, tenant: &str, st: &KvState) -> Response<Full<Bytes>> {
+async fn token(req: Request<ReqBody>, tenant: &str, st: &KvState) -> Response<Full<Bytes>> {
     let origin = header(&req, "origin");
     if req.method() == Method::OPTIONS {
         // CORS preflight: the token endpoint serves single-page applications cross-origin.
