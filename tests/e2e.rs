@@ -1278,10 +1278,7 @@ impl Ctx<'_> {
 
         // Nothing of the values, the password or the tokens reached synced or local storage.
         self.no_value_in_storage(&tag).await;
-        let dump = self
-            .in_options_tab("return Promise.all([chrome.storage.sync.get(null), chrome.storage.local.get(null)]).then(a => JSON.stringify(a));", vec![])
-            .await;
-        let dump = dump.as_str().unwrap_or_default().to_owned();
+        let dump = self.storage_dump(&tag, &["sync", "local"]).await;
         for (what, v) in [("password", BAO_PASSWORD), ("token", bao.token.as_str()), ("read-only token", bao.readonly_token.as_str())] {
             assert!(!dump.contains(v), "{tag}: the {what} is in synced or local storage");
         }
@@ -1293,30 +1290,18 @@ impl Ctx<'_> {
     /// Types `text` into the options page's field `id` (replacing what is there) and presses
     /// Enter, as a user would; waits until the page saved it.
     async fn type_option(&self, id: &str, text: &str) {
-        let portal = self.s.driver.window().await.unwrap();
-        let tab = self.s.driver.new_tab().await.unwrap();
-        self.s.driver.switch_to_window(tab).await.unwrap();
-        let url = self.s.extension_url("options.html").await;
-        self.s.goto_leaving(&url).await;
-        self.s.wait_js("the options page is ready", "return document.getElementById('settings').getAttribute('aria-busy');", 10, |v| v == "false").await;
+        let portal = self.open_options_tab(true).await;
         let field = self.s.driver.find(thirtyfour::By::Id(id)).await.unwrap();
         field.clear().await.unwrap();
         field.send_keys(format!("{text}{}", thirtyfour::Key::Enter.value())).await.unwrap();
         self.s.wait_js("the option is saved", "return document.getElementById('status').textContent;", 10, |v| v.as_str() == Some("Saved")).await;
-        self.s.driver.close_window().await.unwrap();
-        self.s.driver.switch_to_window(portal).await.unwrap();
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        self.close_options_tab(portal).await;
     }
 
     /// In the options page: pastes `token` into the token field (None: forgets this session's
     /// token), then, if `test`, presses "Allow and test" and returns what it reports.
     async fn bao_options(&self, token: Option<&str>, test: bool) -> String {
-        let portal = self.s.driver.window().await.unwrap();
-        let tab = self.s.driver.new_tab().await.unwrap();
-        self.s.driver.switch_to_window(tab).await.unwrap();
-        let url = self.s.extension_url("options.html").await;
-        self.s.goto_leaving(&url).await;
-        self.s.wait_js("the options page is ready", "return document.getElementById('settings').getAttribute('aria-busy');", 10, |v| v == "false").await;
+        let portal = self.open_options_tab(true).await;
         let result = "return document.getElementById('hcvault_test_result').textContent;";
         match token {
             Some(t) => {
@@ -1337,9 +1322,7 @@ impl Ctx<'_> {
             let v = self.s.wait_js("Allow and test", result, 30, |v| v.as_str().is_some_and(|r| !r.is_empty() && r != "Testing…")).await;
             out = v.as_str().unwrap_or_default().to_owned();
         }
-        self.s.driver.close_window().await.unwrap();
-        self.s.driver.switch_to_window(portal).await.unwrap();
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        self.close_options_tab(portal).await;
         out
     }
 
@@ -1383,29 +1366,47 @@ impl Ctx<'_> {
     /// Runs `script` in the extension's own options page, opened in a second tab so the
     /// portal page and its unsaved secret stay where they are.
     async fn in_options_tab(&self, script: &str, args: Vec<serde_json::Value>) -> serde_json::Value {
+        let portal = self.open_options_tab(false).await;
+        let v = self.s.js(script, args).await;
+        self.close_options_tab(portal).await;
+        v
+    }
+
+    /// Opens the options page in a second tab (`ready`: waits until it has read the settings
+    /// and listens, for tests that type into it); returns the portal tab to come back to.
+    async fn open_options_tab(&self, ready: bool) -> thirtyfour::WindowHandle {
         let portal = self.s.driver.window().await.unwrap();
         let tab = self.s.driver.new_tab().await.unwrap();
         self.s.driver.switch_to_window(tab).await.unwrap();
         let url = self.s.extension_url("options.html").await;
         self.s.goto_leaving(&url).await;
-        let v = self.s.js(script, args).await;
+        if ready {
+            self.s.wait_js("the options page is ready", "return document.getElementById('settings').getAttribute('aria-busy');", 10, |v| v == "false").await;
+        }
+        portal
+    }
+
+    /// Closes the options tab and goes back to `portal`.
+    async fn close_options_tab(&self, portal: thirtyfour::WindowHandle) {
         self.s.driver.close_window().await.unwrap();
         self.s.driver.switch_to_window(portal).await.unwrap();
         // Let the portal tab get its focus back before the test types into it.
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        v
+    }
+
+    /// The extension's storage `areas` (`sync`, `local`, `session`) as one JSON text, read
+    /// from its own page; a failed read fails the test.
+    async fn storage_dump(&self, tag: &str, areas: &[&str]) -> String {
+        let gets: Vec<String> = areas.iter().map(|a| format!("chrome.storage.{a}.get(null)")).collect();
+        let script = format!("return Promise.all([{}]).then(a => JSON.stringify(a));", gets.join(", "));
+        let dump = self.in_options_tab(&script, vec![]).await;
+        dump.as_str().unwrap_or_else(|| panic!("{tag}: could not read extension storage: {dump}")).to_owned()
     }
 
     /// Every secret the replica issued so far is absent from all of the extension's storage
     /// areas (read from the extension's own page; a failed read fails the test).
     async fn no_value_in_storage(&self, tag: &str) {
-        let dump = self
-            .in_options_tab(
-                "return Promise.all([chrome.storage.sync.get(null), chrome.storage.local.get(null), chrome.storage.session.get(null)]).then(a => JSON.stringify(a));",
-                vec![],
-            )
-            .await;
-        let dump = dump.as_str().unwrap_or_else(|| panic!("{tag}: could not read extension storage: {dump}"));
+        let dump = self.storage_dump(tag, &["sync", "local", "session"]).await;
         // The session area holds the guard table (fingerprints) once anything was detected.
         assert!(dump.contains("guard"), "{tag}: the storage dump is not what it should be: {dump}");
         for i in self.server.issued() {
@@ -1431,13 +1432,7 @@ impl Ctx<'_> {
         }
         let hit = |text: &str| values.iter().any(|v| text.contains(v.as_str()));
         // Extension storage.
-        let dump = self
-            .in_options_tab(
-                "return Promise.all([chrome.storage.sync.get(null), chrome.storage.local.get(null), chrome.storage.session.get(null)]).then(a => JSON.stringify(a));",
-                vec![],
-            )
-            .await;
-        let dump = dump.as_str().unwrap_or_else(|| panic!("{tag}: leak scan: could not read extension storage: {dump}")).to_owned();
+        let dump = self.storage_dump(&format!("{tag}: leak scan"), &["sync", "local", "session"]).await;
         assert!(!hit(&dump), "{tag}: leak scan: a secret value is in extension storage");
         // Console.
         let console = self.s.console.lock().unwrap().clone();
