@@ -182,8 +182,8 @@ pub fn bao_token_key(origin: &str) -> String {
     ["hcvault_token|", origin].concat()
 }
 
-/// The KV v2 mount `bao server -dev` (and most setups) have.
-pub const DEFAULT_MOUNT: &str = "secret";
+/// The KV v2 mount `bao server -dev` (and most setups) have: the core's, one definition.
+pub use crate::core::openbao::DEFAULT_MOUNT;
 
 /// A rejected value: which key, and a message for the options page.
 #[derive(Debug, Clone, PartialEq, Eq)]
