@@ -161,7 +161,9 @@ impl Session {
         let _ = std::fs::remove_dir_all(&profile);
         std::fs::create_dir_all(profile.join("downloads")).unwrap();
         let (bin, args) = match browser {
-            Browser::Chrome => (which("chromedriver"), vec![format!("--port={port}")]),
+            // Chromium's own output (below: every console message of every context, the
+            // service worker's included) goes to this driver's output: the leak scanner reads it.
+            Browser::Chrome => (which("chromedriver"), vec![format!("--port={port}"), "--enable-chrome-logs".to_string()]),
             Browser::Firefox => (
                 which("geckodriver"),
                 // Its own BiDi port: the default 9222 may be taken by another Firefox.
@@ -175,7 +177,9 @@ impl Session {
             ),
         };
         // Its own process group: the browser it starts is killed with it, even after a panic.
-        let driver_process = Command::new(bin).process_group(0).args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start webdriver");
+        // The driver's output, with the browser's (see `browser_log`).
+        let log = std::fs::File::create(profile.join("browser.log")).unwrap();
+        let driver_process = Command::new(bin).process_group(0).args(args).stdout(log.try_clone().unwrap()).stderr(log).spawn().expect("start webdriver");
         wait_for_port(port).await;
         let url = format!("http://127.0.0.1:{port}");
         let driver = match browser {
@@ -202,6 +206,10 @@ impl Session {
                     format!("--user-data-dir={}", profile.display()),
                     format!("--host-resolver-rules={}", server.chromium_host_rules()),
                     "--ignore-certificate-errors".into(),
+                    // Console messages of pages, frames, extension pages and the service
+                    // worker, written to stderr (the leak scanner's console channel).
+                    "--enable-logging=stderr".into(),
+                    "--log-level=0".into(),
                 ]
                 .into_iter()
                 .chain(args)
@@ -239,6 +247,11 @@ impl Session {
                 // question: WebDriver cannot answer the browser's own dialog.
                 prefs.set("extensions.webextOptionalPermissionPrompts", false).unwrap();
                 prefs.set("datareporting.policy.dataSubmissionEnabled", false).unwrap();
+                // Every console message, of pages and of the extension's own contexts (its
+                // background page, pages and frames, which WebDriver BiDi does not report),
+                // written to stdout: the leak scanner's console channel.
+                prefs.set("devtools.console.stdout.content", true).unwrap();
+                prefs.set("devtools.console.stdout.chrome", true).unwrap();
                 caps.set_preferences(prefs).unwrap();
                 bidi_caps(&mut caps);
                 let driver = WebDriver::new(&url, caps).await.expect("start firefox");
@@ -438,10 +451,8 @@ impl Session {
                 cdp.send_raw("ServiceWorker.stopAllWorkers", json!({})).await.expect("stop the service worker");
             }
             Browser::Firefox => {
-                self.driver.handle().cmd(MozContext("chrome")).await.expect("chrome context");
                 let r = self
-                    .driver
-                    .execute_async(
+                    .firefox_chrome_js(
                         "const done = arguments[arguments.length - 1];\
                          const { ExtensionParent } = ChromeUtils.importESModule('resource://gre/modules/ExtensionParent.sys.mjs');\
                          const ext = ExtensionParent.GlobalManager.getExtension(arguments[0]);\
@@ -450,11 +461,77 @@ impl Session {
                         vec![json!(FIREFOX_ADDON_ID)],
                     )
                     .await;
-                self.driver.handle().cmd(MozContext("content")).await.expect("content context");
-                let r = r.expect("terminate the background");
-                assert_eq!(r.json(), &json!("ok"), "terminate the background");
+                assert_eq!(r, Ok(json!("ok")), "terminate the background");
             }
         }
+    }
+
+    /// Firefox: runs the async script `body` (it calls `arguments[arguments.length - 1]` with
+    /// its answer) in the browser's chrome (privileged) context, then returns to content.
+    pub async fn firefox_chrome_js(&self, body: &str, args: Vec<serde_json::Value>) -> Result<serde_json::Value, String> {
+        assert_eq!(self.browser, Browser::Firefox, "the chrome context is Firefox's");
+        self.driver.handle().cmd(MozContext("chrome")).await.map_err(|e| format!("chrome context: {e}"))?;
+        let r = self.driver.execute_async(body, args).await;
+        self.driver.handle().cmd(MozContext("content")).await.expect("content context");
+        r.map(|r| r.json().clone()).map_err(|e| e.to_string())
+    }
+
+    /// Moves the browser's focus into the current tab's page, as a user's click into it does.
+    ///
+    /// Firefox: a tab opened through WebDriver starts as about:blank, for which the browser
+    /// focuses its address bar; the WebDriver navigation that follows does not move the focus
+    /// into the page, while the page's own `document.hasFocus()` stays false (and a text field
+    /// fires no `change`). Two CI runs (11 and 17) and a local run failed on it; the browser's
+    /// focus manager named the focused element: `input#urlbar-input`. A click synthesized by
+    /// WebDriver inside the page does not move it either (it never reaches the browser's
+    /// chrome); the page's `<browser>` element is focused from the chrome context instead, what
+    /// a real click does. Chromium: nothing to do (headless, its pages fire `change` without it).
+    pub async fn focus_page(&self) {
+        if self.browser != Browser::Firefox {
+            return;
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.driver.execute("return document.hasFocus();", vec![]).await.map(|r| r.json().clone()).ok() != Some(json!(true)) {
+            if Instant::now() >= deadline {
+                panic!("the page never got the focus (focus manager: {})", self.firefox_focus_report().await);
+            }
+            let r = self.firefox_chrome_js("const done = arguments[arguments.length - 1]; gBrowser.selectedBrowser.focus(); done('ok');", vec![]).await;
+            assert_eq!(r, Ok(json!("ok")), "focusing the page's browser element");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Firefox: where the browser's focus is, as its focus manager says (for a focus bug's
+    /// report): each browser window (active or not, its selected tab) and the focused content.
+    pub async fn firefox_focus_report(&self) -> String {
+        let r = self
+            .firefox_chrome_js(
+                "const done = arguments[arguments.length - 1]; const out = [];\
+                 try {\
+                   for (const w of Services.wm.getEnumerator(null)) {\
+                     out.push({type: w.document.documentElement.getAttribute('windowtype'), active: Services.focus.activeWindow === w,\
+                       tabs: w.gBrowser ? w.gBrowser.tabs.length : null, selected: w.gBrowser ? w.gBrowser.selectedBrowser.currentURI.spec : null});\
+                   }\
+                   const bc = Services.focus.focusedContentBrowsingContext;\
+                   out.push({focusedContent: bc ? (bc.currentURI ? bc.currentURI.spec : String(bc.id)) : null,\
+                     activeContent: Services.focus.activeContentBrowsingContext ? String(Services.focus.activeContentBrowsingContext.currentURI && Services.focus.activeContentBrowsingContext.currentURI.spec) : null,\
+                     focusedElement: Services.focus.focusedElement ? (Services.focus.focusedElement.localName + '#' + Services.focus.focusedElement.id) : null,\
+                     focusedWindow: Services.focus.focusedWindow ? String(Services.focus.focusedWindow.location) : null});\
+                 } catch (e) { out.push({error: String(e)}); }\
+                 done(JSON.stringify(out));",
+                vec![],
+            )
+            .await;
+        match r {
+            Ok(v) => v.as_str().unwrap_or_default().to_string(),
+            Err(e) => e,
+        }
+    }
+
+    /// The browser's own output so far (with its driver's): every console message of every
+    /// context, the extension's background and pages included.
+    pub fn browser_log(&self) -> String {
+        String::from_utf8_lossy(&std::fs::read(self.profile.join("browser.log")).unwrap_or_default()).into_owned()
     }
 
     /// Where the browser saves downloads.
