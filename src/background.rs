@@ -295,6 +295,15 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
             let url = if tab.is_object() { get_str(&tab, "url") } else { None };
             Ok(obj(&[("url", url.map(JsValue::from).unwrap_or(JsValue::NULL))]))
         }
+        // A blade iframe asks for the app's display name: its tab's top frame reads it from
+        // the blade title (strings only pass; the iframe checks the client ID matches).
+        Request::AppName {} => {
+            let ask = obj(&[("type", "appName".into())]);
+            let p = platform::tabs_send_message(f64::from(tab), &ask, &obj(&[("frameId", 0.0.into())]))?;
+            let r = JsFuture::from(p).await.unwrap_or(JsValue::NULL);
+            let s = |k: &str| if r.is_object() { get_str(&r, k) } else { None }.map(JsValue::from).unwrap_or(JsValue::NULL);
+            Ok(obj(&[("name", s("name")), ("appId", s("appId"))]))
+        }
         Request::Detected { fp, label, at } => {
             let at_ms = at.max(0.0) as u64;
             let out = apply(GuardEvent::Detected { tab, frame, fingerprint: key(&fp)?, label, at_ms }).await;

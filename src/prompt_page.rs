@@ -41,6 +41,68 @@ struct Page {
     sent: RefCell<[f64; 4]>,
     _keep: RefCell<Vec<EventListener>>,
     _observer: RefCell<Option<web_sys::ResizeObserver>>,
+    /// What the secret's names in the stores are made of (the app's name may come later).
+    names: RefCell<Names>,
+}
+
+/// The parts of the Key Vault secret name and the Vault path the prompt proposes.
+#[derive(Default)]
+struct Names {
+    app: String,
+    description: String,
+    client_id: String,
+    tenant_id: String,
+    secret_id: String,
+    /// The options' Vault path template.
+    template: String,
+}
+
+impl Names {
+    /// The proposed Key Vault secret name and Vault path (`None`: the template does not fit).
+    fn proposed(&self) -> (String, Option<String>) {
+        let ctx = crate::core::openbao::PathContext {
+            app_name: &self.app,
+            client_id: &self.client_id,
+            tenant_id: &self.tenant_id,
+            secret_id: &self.secret_id,
+            description: &self.description,
+        };
+        (derive_secret_name(&self.app, &self.description), crate::core::openbao::render_path(&self.template, &ctx).ok())
+    }
+}
+
+/// Writes the dialog's texts from `{name, desc, meta, client}` (the init message, or a later
+/// `ctx` one once the app's name is known).
+fn set_texts(doc: &Document, data: &JsValue) {
+    if let Some(d) = doc.get_element_by_id("dialog") {
+        let _ = d.set_attribute("aria-label", &get_s(data, "name").unwrap_or_default());
+        let _ = d.set_attribute("aria-description", &get_s(data, "desc").unwrap_or_default());
+    }
+    for id in ["meta", "client"] {
+        if let Some(m) = by_id::<HtmlElement>(doc, id) {
+            let text = get_s(data, id).unwrap_or_default();
+            m.set_text_content(Some(&text));
+            m.set_hidden(text.is_empty());
+        }
+    }
+}
+
+/// The app's name became known after the prompt opened: the texts say it, and the proposed
+/// Key Vault name and Vault path follow it unless the user already edited them.
+fn on_context(page: &Page, data: &JsValue) {
+    set_texts(&page.doc, data);
+    let Some(app) = get_s(data, "app").filter(|a| !a.is_empty()) else { return };
+    let (old_name, old_path) = page.names.borrow().proposed();
+    page.names.borrow_mut().app = app;
+    let (new_name, new_path) = page.names.borrow().proposed();
+    if let Some(i) = by_id::<HtmlInputElement>(&page.doc, "kvname").filter(|i| i.value() == old_name) {
+        i.set_value(&new_name);
+    }
+    if let (Some(old), Some(new)) = (old_path, new_path) {
+        if let Some(i) = by_id::<HtmlInputElement>(&page.doc, "hcpath").filter(|i| i.value() == old) {
+            i.set_value(&new);
+        }
+    }
 }
 
 thread_local! {
@@ -149,15 +211,8 @@ async fn start(init: JsValue, port: MessagePort) -> Result<(), JsValue> {
     }
     root.set_attribute("data-state", "shown")?;
     root.set_attribute("data-collapsed", "false")?;
-    let dialog: Element = by_id(&doc, "dialog").ok_or("no #dialog")?;
-    dialog.set_attribute("aria-label", &get_s(&init, "name").unwrap_or_default())?;
-    dialog.set_attribute("aria-description", &get_s(&init, "desc").unwrap_or_default())?;
-    if let Some(meta) = get_s(&init, "meta").filter(|m| !m.is_empty()) {
-        if let Some(m) = by_id::<HtmlElement>(&doc, "meta") {
-            m.set_text_content(Some(&meta));
-            m.set_hidden(false);
-        }
-    }
+    by_id::<Element>(&doc, "dialog").ok_or("no #dialog")?;
+    set_texts(&doc, &init);
     let mut short = hint.clone();
     short.push('…');
     if let Some(h) = doc.get_element_by_id("hint") {
@@ -166,11 +221,6 @@ async fn start(init: JsValue, port: MessagePort) -> Result<(), JsValue> {
     if let Some(p) = doc.get_element_by_id("pill") {
         p.set_text_content(Some(&["Unsaved secret ", &short].concat()));
     }
-    let app = get_s(&init, "app").unwrap_or_default();
-    let description = get_s(&init, "description").unwrap_or_default();
-    if let Some(i) = by_id::<HtmlInputElement>(&doc, "kvname") {
-        i.set_value(&derive_secret_name(&app, &description));
-    }
     let page = Rc::new(Page {
         doc: doc.clone(),
         root,
@@ -178,6 +228,14 @@ async fn start(init: JsValue, port: MessagePort) -> Result<(), JsValue> {
         sent: RefCell::new([-1.0; 4]),
         _keep: RefCell::new(Vec::new()),
         _observer: RefCell::new(None),
+        names: RefCell::new(Names {
+            app: get_s(&init, "app").unwrap_or_default(),
+            description: get_s(&init, "description").unwrap_or_default(),
+            client_id: get_s(&init, "clientId").unwrap_or_default(),
+            tenant_id: get_s(&init, "tenantId").unwrap_or_default(),
+            secret_id: get_s(&init, "secretId").unwrap_or_default(),
+            template: String::new(),
+        }),
     });
     PAGE.with(|p| *p.borrow_mut() = Some(page.clone()));
     bind(&page)?;
@@ -187,12 +245,14 @@ async fn start(init: JsValue, port: MessagePort) -> Result<(), JsValue> {
         StoreKind::EncryptedFile | StoreKind::KeyVault | StoreKind::HashiCorpVault => settings.default_store.as_str(),
         _ => "clipboard",
     };
-    // Vault / OpenBao: where it goes (the path from the options' template, editable).
-    let (client_id, tenant_id, secret_id) =
-        (get_s(&init, "clientId").unwrap_or_default(), get_s(&init, "tenantId").unwrap_or_default(), get_s(&init, "secretId").unwrap_or_default());
-    let ctx =
-        crate::core::openbao::PathContext { app_name: &app, client_id: &client_id, tenant_id: &tenant_id, secret_id: &secret_id, description: &description };
-    if let (Ok(path), Some(i)) = (crate::core::openbao::render_path(&settings.hcvault_path, &ctx), by_id::<HtmlInputElement>(&doc, "hcpath")) {
+    // The proposed Key Vault name, and where it goes in Vault / OpenBao (the path from the
+    // options' template); both editable.
+    page.names.borrow_mut().template = settings.hcvault_path.clone();
+    let (kvname, hcpath) = page.names.borrow().proposed();
+    if let Some(i) = by_id::<HtmlInputElement>(&doc, "kvname") {
+        i.set_value(&kvname);
+    }
+    if let (Some(path), Some(i)) = (hcpath, by_id::<HtmlInputElement>(&doc, "hcpath")) {
         i.set_value(&path);
     }
     if let Some(m) = doc.get_element_by_id("hcmount") {
@@ -434,6 +494,7 @@ fn on_port(page: &Page, data: &JsValue) {
             }
         }
         Some("busy") => busy(page, get(data, "v").as_bool() == Some(true)),
+        Some("ctx") => on_context(page, data),
         Some("finished") => {
             let runs = page.root.get_attribute("data-runs").and_then(|r| r.parse::<u32>().ok()).unwrap_or(0);
             let _ = page.root.set_attribute("data-outcome", &get_s(data, "outcome").unwrap_or_default());

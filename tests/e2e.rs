@@ -146,7 +146,8 @@ const PROMPT_STATE: &str = "const h = document.documentElement, d = document.get
       busy: h.dataset.busy || null, confirm: h.dataset.confirm || null, outcome: h.dataset.outcome || null, runs: h.dataset.runs || null, \
       collapsed: h.dataset.collapsed, role: d.getAttribute('role'), name: d.getAttribute('aria-label'), desc: d.getAttribute('aria-description'), \
       focus: a, detectedAt: h.dataset.detectedAt || null, status: (document.getElementById('status') || {}).textContent || null, \
-      path: (document.getElementById('hcpath') || {}).value || null};";
+      path: (document.getElementById('hcpath') || {}).value || null, kvname: (document.getElementById('kvname') || {}).value || null, \
+      client: (document.getElementById('client') || {}).textContent || null};";
 
 /// Where the value (`arguments[0]`) is in the current document: `rows` counts it in the markup
 /// of the portal's secret rows and of open shadow roots inside them, `rowFields` in those rows'
@@ -261,10 +262,13 @@ impl Ctx<'_> {
         let desc_s = p["desc"].as_str().unwrap_or_default();
         assert!(desc_s.contains(&desc), "{tag}: description in {desc_s:?}");
         assert!(desc_s.contains(&issued.end_date), "{tag}: expiry {} in {desc_s:?}", issued.end_date);
-        // The app: its display name where the frame shows it (the shell's blade title), else
-        // its client id, which a blade iframe learns from the tab's route via the background.
-        let want_app = if iframe { app.clone() } else { "Contoso Billing API".to_string() };
-        assert!(name_s.contains(&want_app), "{tag}: app {want_app:?} in {name_s:?}");
+        // The app: its display name, with its client ID as secondary text. A blade iframe
+        // learns the client ID from the tab's route and the name from the tab's top frame
+        // (both through the background): first the ID alone, then the name.
+        if iframe {
+            assert!(name_s.ends_with(&format!(" of {app}")) || name_s.ends_with(" of Contoso Billing API"), "{tag}: app in {name_s:?}");
+        }
+        self.names_the_app(iframe, &app, &tag).await;
         // The value never reaches the page's DOM through us: outside the portal's own rows it
         // is in no markup, form field, open shadow root, title or URL (outerHTML shows neither
         // shadow roots nor fields' current values, hence the walk).
@@ -592,7 +596,23 @@ impl Ctx<'_> {
         self.add_secret(description).await;
         self.expect_prompts(1, "armed blade").await;
         self.guard_is("armed", 10).await;
+        self.names_the_app(iframe, &app, "armed blade").await;
         app
+    }
+
+    /// The prompt names the app by its display name (the replica's blade title says
+    /// "Contoso Billing API"), with its client ID `app` as secondary text. A blade iframe
+    /// cannot see that title: the name comes from the tab's top frame through the extension,
+    /// just after the prompt opened with the client ID; the scenarios start once it is there.
+    async fn names_the_app(&self, iframe: bool, app: &str, tag: &str) -> serde_json::Value {
+        self.s.enter_blade(iframe).await;
+        let p = self
+            .wait_prompts(&format!("{tag}: the prompt names the app"), 10, |v| {
+                v[0]["name"].as_str().is_some_and(|n| n.ends_with(" of Contoso Billing API"))
+                    && v[0]["client"].as_str().is_some_and(|c| c.eq_ignore_ascii_case(&format!("Client ID {app}")))
+            })
+            .await;
+        p[0].clone()
     }
 
     /// Issue 5: reload, another URL and an in-portal link are all stopped while unsaved.
@@ -1012,10 +1032,9 @@ impl Ctx<'_> {
         self.guard_is("off", 10).await;
         assert_eq!(puts(self.server), 3, "{tag}: expected the 403, the 429 and its retry");
         let issued = self.server.issued().last().cloned().unwrap();
-        // Only the client ID is known in the prompt: the description, then the ID's first group.
-        // The shell shows the app's name; a blade iframe knows only the client ID (then the
-        // description comes first, then the ID's first group).
-        let name = if iframe { format!("ci-kv-one-{}", &app[..8]) } else { "contoso-billing-api-ci-kv-one".to_string() };
+        // From the app's display name and the description, in both frame models (a blade
+        // iframe gets the name from the tab's top frame).
+        let name = "contoso-billing-api-ci-kv-one".to_string();
         let stored = self.server.kv_secrets();
         assert_eq!(stored.len(), 1, "{tag}: one version expected");
         let v = &stored[0];
@@ -1067,7 +1086,7 @@ impl Ctx<'_> {
         assert_eq!(authorizes(self.server), 2, "{tag}: a revoked access token must be renewed without a sign-in window");
 
         // 5. A soft-deleted secret holds the name (409): not saved, guard stays armed.
-        let deleted = if iframe { format!("ci-kv-deleted-{}", &app[..8]) } else { "contoso-billing-api-ci-kv-deleted".to_string() };
+        let deleted = "contoso-billing-api-ci-kv-deleted".to_string();
         self.server.kv_soft_delete(&deleted);
         self.armed_blade_for(iframe, "", &app, "ci kv deleted").await;
         let p = self.prompt_enter(iframe, 30).await;
@@ -1194,7 +1213,7 @@ impl Ctx<'_> {
         self.s.enter_blade(iframe).await;
         let p = self.wait_prompts("Vault preselected", 5, |v| v[0]["store"] == "hcvault").await;
         let path = p[0]["path"].as_str().unwrap_or_default().to_owned();
-        let app_seg = if iframe { app.clone() } else { "contoso-billing-api".to_owned() };
+        let app_seg = "contoso-billing-api";
         assert_eq!(path, format!("azure/{app_seg}/ci-bao-one"), "{tag}: the path the template gives");
         let p = self.prompt_enter(iframe, 30).await;
         assert_eq!(p["state"], "saved", "{tag}: not saved with a token: {p}");
@@ -1596,6 +1615,8 @@ impl Ctx<'_> {
         let items: Vec<String> = serde_json::from_str(&list).unwrap();
         assert_eq!(items.len(), 1, "{tag}: the popup lists {items:?}");
         assert!(items[0].contains("ux popup"), "{tag}: the popup does not name the secret: {items:?}");
+        // …by the app's display name (which a blade iframe got from the tab's top frame).
+        assert!(items[0].contains("Contoso Billing API"), "{tag}: the popup does not name the app: {items:?}");
         assert!(items[0].contains("Not copied"), "{tag}: the popup does not say it is not copied: {items:?}");
         // …and that leaving the page would warn first (the top frame's guard, asked by the popup).
         let warns =

@@ -133,6 +133,9 @@ pub struct Detection {
     pub tenant_id: Option<String>,
 }
 
+/// The longest app display name taken from another frame (Entra allows 256 characters).
+pub const MAX_APP_NAME_CHARS: usize = 256;
+
 fn owned(s: Option<&str>) -> Option<String> {
     s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
 }
@@ -151,6 +154,25 @@ impl Detection {
             app_name: owned(app_name),
             tenant_id: route.and_then(|r| r.directory.clone()),
         }
+    }
+
+    /// Takes the app's display name the portal's top frame read from its blade title, for a
+    /// detection made inside a blade iframe (which cannot see that title). Only if both sides
+    /// name the same app: the top frame's route must carry this detection's client ID (the
+    /// user may have moved on to another app meanwhile), and only a name fit for display
+    /// (non-empty, at most [`MAX_APP_NAME_CHARS`], no control or invisible format characters).
+    /// Returns whether the name was taken.
+    pub fn take_app_name(&mut self, top_app_id: Option<&str>, name: &str) -> bool {
+        let name = name.trim();
+        let same_app = matches!((self.app_id.as_deref(), top_app_id), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b.trim()));
+        let fit = !name.is_empty()
+            && name.chars().count() <= MAX_APP_NAME_CHARS
+            && !name.chars().any(|c| c.is_control() || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'));
+        if !same_app || !fit || self.app_name.is_some() {
+            return false;
+        }
+        self.app_name = Some(name.to_owned());
+        true
     }
 
     /// The deduplication key.
@@ -233,6 +255,31 @@ mod tests {
         assert!(detect_row(&row, Some(&Route::KeyVault), None).is_none());
         let (_, d) = detect_row(&row, None, None).unwrap();
         assert_eq!((d.label(), d.app_id, d.tenant_id), ("my app secret".to_string(), None, None));
+    }
+
+    /// A blade iframe's detection takes the app's name from the top frame only when the top
+    /// frame's route names the same client ID, and only a displayable name.
+    #[test]
+    fn app_name_from_the_top_frame() {
+        let cells = ["ci", "5/26/2027", SAMPLE, SID];
+        let row = RowSnapshot { cells: &cells, headers: &[], fresh: true };
+        let route = Route::Credentials(CredRoute { app_id: Some(APP.into()), directory: None });
+        let (_, fresh) = detect_row(&row, Some(&route), None).unwrap();
+        assert_eq!(fresh.label(), format!("{APP}: ci"));
+        let other = "99999999-2222-3333-4444-555555555555";
+        for (top, name) in [(None, "Billing"), (Some(other), "Billing"), (Some(APP), "  "), (Some(APP), "a\u{202E}b"), (Some(APP), "x\ny")] {
+            let mut d = fresh.clone();
+            assert!(!d.take_app_name(top, name), "{top:?} {name:?}");
+            assert_eq!(d.app_name, None);
+        }
+        let mut d = fresh.clone();
+        assert!(!d.take_app_name(Some(APP), &"n".repeat(MAX_APP_NAME_CHARS + 1)));
+        assert!(d.take_app_name(Some(&APP.to_ascii_uppercase()), " Contoso Billing "));
+        assert_eq!(d.label(), "Contoso Billing: ci");
+        assert!(!d.take_app_name(Some(APP), "Another"), "a name already known stays");
+        // No client ID in the iframe's own route: nothing to match, nothing taken.
+        let (_, mut blind) = detect_row(&row, None, None).unwrap();
+        assert!(!blind.take_app_name(Some(APP), "Billing"));
     }
 
     #[test]

@@ -237,10 +237,12 @@ impl GuardTable {
         let entries = self.tabs.entry(tab).or_default();
         if let Some(e) = entries.iter_mut().find(|e| e.fingerprint == fingerprint) {
             // Same secret seen again (re-render or a recycled frame): follow it, keep its state.
-            let changed = e.frame != frame || e.frame_gone || (e.label.is_empty() && !label.is_empty());
+            // A new label is a better one (a blade iframe learnt the app's display name).
+            let relabel = !label.is_empty() && e.label != label;
+            let changed = e.frame != frame || e.frame_gone || relabel;
             e.frame = frame;
             e.frame_gone = false;
-            if e.label.is_empty() {
+            if relabel {
                 e.label = label;
             }
             return changed;
@@ -556,6 +558,23 @@ mod tests {
         let l = &t.entries(1)[0].label;
         assert!(l.chars().count() <= MAX_LABEL_CHARS);
         assert!(!l.contains(['\n', '\t', '\u{2028}']));
+    }
+
+    /// A blade iframe first labels its secret with the client ID, then with the app's name
+    /// once the top frame gave it: the same secret, relabelled (the popup lists the name);
+    /// its state and detection time stay.
+    #[test]
+    fn a_better_label_replaces_the_first() {
+        let mut t = GuardTable::new(false);
+        t.apply(G::Detected { tab: 1, frame: 5, fingerprint: fp("a"), label: "0f67bade: ci".into(), at_ms: 10 });
+        t.apply(state(1, "a", S::Copied));
+        let o = t.apply(G::Detected { tab: 1, frame: 5, fingerprint: fp("a"), label: "Billing API: ci".into(), at_ms: 20 });
+        assert!(o.changed, "the new label is stored and published");
+        let e = &t.entries(1)[0];
+        assert_eq!((e.label.as_str(), e.state, e.detected_at_ms), ("Billing API: ci", S::Copied, 10));
+        assert!(!t.apply(G::Detected { tab: 1, frame: 5, fingerprint: fp("a"), label: "Billing API: ci".into(), at_ms: 30 }).changed);
+        assert!(!t.apply(G::Detected { tab: 1, frame: 5, fingerprint: fp("a"), label: String::new(), at_ms: 30 }).changed, "no label keeps the old");
+        assert_eq!(t.entries(1)[0].label, "Billing API: ci");
     }
 
     #[test]

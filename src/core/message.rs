@@ -29,6 +29,9 @@ pub enum Sender {
 pub enum Request {
     /// Content script (a blade iframe): the tab's URL, for the route it cannot see.
     TabUrl {},
+    /// Content script of a blade iframe: the app's display name, which only the tab's top
+    /// frame can read (its blade title), with the client ID of that frame's route.
+    AppName {},
     /// Content script: a secret is shown in this frame.
     Detected {
         /// Fingerprint text (`core::detect::Fingerprint::text`).
@@ -162,8 +165,9 @@ impl Refusal {
 }
 
 /// Every `type` [`Request`] knows (an unknown one is reported as such, not as malformed).
-pub const TYPES: [&str; 17] = [
+pub const TYPES: [&str; 18] = [
     "tabUrl",
+    "appName",
     "detected",
     "state",
     "topLoaded",
@@ -191,6 +195,8 @@ impl Request {
         match from {
             Sender::ContentScript { frame, .. } => match self {
                 TopLoaded {} => frame == 0,
+                // The top frame has the title itself.
+                AppName {} => frame != 0,
                 TabUrl {}
                 | Detected { .. }
                 | State { .. }
@@ -347,6 +353,10 @@ mod tests {
         // A subframe is not a new top document.
         assert!(!Request::TopLoaded {}.allowed(content));
         assert!(Request::TopLoaded {}.allowed(Sender::ContentScript { tab: 7, frame: 0 }));
+        // Only a blade iframe asks its own tab's top frame for the app's name; no page asks.
+        assert!(Request::AppName {}.allowed(content));
+        assert!(!Request::AppName {}.allowed(Sender::ContentScript { tab: 7, frame: 0 }));
+        assert!(!Request::AppName {}.allowed(popup));
         // Pages do not pose as content scripts.
         assert!(!Request::Detected { fp: "a".into(), label: String::new(), at: 0.0 }.allowed(popup));
         assert!(!Request::PromptToken { token: "0".repeat(32) }.allowed(prompt));

@@ -13,6 +13,9 @@ pub struct PromptTexts {
     pub desc: String,
     /// "app · description · expires …" on the card (empty when the page showed none of them).
     pub meta: String,
+    /// "Client ID <guid>" under it when the app is named by its display name (empty when the
+    /// client ID is unknown, or already stands in for the name).
+    pub client: String,
 }
 
 /// The expiry written out ("3 April 2027") when its text alone reads two ways in the page's
@@ -67,7 +70,11 @@ pub fn prompt_texts(d: &Detection, locale: &str) -> PromptTexts {
             meta.push(')');
         }
     }
-    PromptTexts { name, desc, meta }
+    let client = match (&d.app_name, &d.app_id) {
+        (Some(_), Some(id)) => format!("Client ID {id}"),
+        _ => String::new(),
+    };
+    PromptTexts { name, desc, meta, client }
 }
 
 #[cfg(test)]
@@ -94,6 +101,12 @@ mod tests {
         assert_eq!(t.name, "ShownOnce: save the new client secret of Contoso Billing API");
         assert_eq!(t.desc, "Description: ci. Expires: 5/26/2027. Value starting abc is shown only once and never again after you leave this page.");
         assert_eq!(t.meta, "Contoso Billing API · ci · expires 5/26/2027");
+        assert_eq!(t.client, "Client ID 11111111-2222-4333-8444-555555555555");
+        // Named by its client ID only (a blade iframe before the top frame answered): said once.
+        let mut by_id = detection("x");
+        by_id.app_name = None;
+        let t = prompt_texts(&by_id, "en-US");
+        assert!(t.meta.starts_with("11111111-2222-4333-8444-555555555555 · ci") && t.client.is_empty(), "{t:?}");
         let mut bare = detection("x");
         (bare.app_name, bare.app_id, bare.description, bare.expires) = (None, None, None, None);
         let t = prompt_texts(&bare, "en-US");

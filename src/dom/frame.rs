@@ -363,11 +363,41 @@ impl Frame {
         let value = Zeroizing::new(cells[finding.value_cell][finding.start..finding.end].to_owned());
         let at = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.time_origin() + p.now());
         let msg = obj(&[("type", "detected".into()), ("fp", JsValue::from_str(&key)), ("label", JsValue::from_str(&detection.label())), ("at", at.into())]);
+        // A blade iframe names the app by its client ID until the tab's top frame, which
+        // shows the blade title, gives the display name (through the extension: the frames
+        // are cross-origin).
+        let ask_name = !self.top && detection.app_name.is_none() && detection.app_id.is_some();
+        let named_key = key.clone();
         self.held.push(Held { key, detection, value, life: Lifecycle::new(), prompt: None, blocked: false });
         self.show_prompt(self.held.len() - 1, Some(row));
         self.rearm();
         wasm_bindgen_futures::spawn_local(async move {
             // The background arms the top frame; its answer is not needed here.
+            let _ = platform::send(&msg).await;
+            if ask_name {
+                if let Ok(r) = platform::send(&obj(&[("type", "appName".into())])).await {
+                    if let Some(name) = get_str(&r, "name") {
+                        with_frame(|f| f.named(&named_key, get_str(&r, "appId").as_deref(), &name, at));
+                    }
+                }
+            }
+        });
+    }
+
+    /// The tab's top frame named the app (`name`, for the client ID `top_app_id` of its
+    /// route): the secret's prompt and its line in the popup say it (and the stores use it),
+    /// if it is the same app.
+    fn named(&mut self, key: &str, top_app_id: Option<&str>, name: &str, at: f64) {
+        let locale = page_locale(&self.doc);
+        let Some(h) = self.held.iter_mut().find(|h| h.key == key) else { return };
+        if !h.detection.take_app_name(top_app_id, name) {
+            return;
+        }
+        if let Some(p) = &h.prompt {
+            p.set_context(&h.detection, &locale);
+        }
+        let msg = obj(&[("type", "detected".into()), ("fp", JsValue::from_str(key)), ("label", JsValue::from_str(&h.detection.label())), ("at", at.into())]);
+        wasm_bindgen_futures::spawn_local(async move {
             let _ = platform::send(&msg).await;
         });
     }
@@ -736,6 +766,15 @@ fn on_background_message(message: JsValue, _sender: JsValue) -> Option<JsValue> 
         // observer, and whether leaving warns. With `host`, only a frame of that host answers
         // (a message to every frame of a tab takes the first answer).
         Some("status") => return status(get_str(&message, "host").as_deref()),
+        // A blade iframe of this tab asks the top frame for the app's display name.
+        Some("appName") => {
+            return with_frame(|f| {
+                let app_id = f.route.as_ref().and_then(Route::app).and_then(|r| r.app_id.clone());
+                let opt = |v: Option<String>| v.map(JsValue::from).unwrap_or(JsValue::NULL);
+                f.top.then(|| obj(&[("name", opt(f.app_name())), ("appId", opt(app_id))]))
+            })
+            .flatten()
+        }
         Some("guard") => {
             apply_guard_message(&message);
             true

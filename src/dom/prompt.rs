@@ -228,6 +228,7 @@ impl Prompt {
             ("name", js_str(&texts.name)),
             ("desc", js_str(&texts.desc)),
             ("meta", js_str(&texts.meta)),
+            ("client", js_str(&texts.client)),
             ("hint", js_str(&d.hint)),
             ("kind", js_str(d.kind.as_str())),
             ("secretId", opt(&d.secret_id)),
@@ -351,6 +352,21 @@ impl Prompt {
 
     fn post(&self, msg: &JsValue) {
         let _ = self.port.post_message(msg);
+    }
+
+    /// The detection learnt the app's name (from the tab's top frame): the prompt says it,
+    /// now and when it is built again.
+    pub fn set_context(&self, d: &Detection, locale: &str) {
+        let texts = prompt_texts(d, locale);
+        let app = d.app_name.as_deref().or(d.app_id.as_deref()).unwrap_or_default();
+        let fields = [("name", texts.name), ("desc", texts.desc), ("meta", texts.meta), ("client", texts.client), ("app", app.to_owned())];
+        let msg = obj(&[("t", "ctx".into())]);
+        for (k, v) in fields {
+            let v = js_str(&v);
+            let _ = js_sys::Reflect::set(&self.init, &k.into(), &v);
+            let _ = js_sys::Reflect::set(&msg, &k.into(), &v);
+        }
+        self.post(&msg);
     }
 
     /// Shows the secret's state and a message in the prompt.
