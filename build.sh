@@ -4,6 +4,7 @@
 #   ./build.sh           build dist/chrome, dist/firefox and the two store zips
 #   ./build.sh test      build if stale, install browsers/drivers if missing, run every test
 #   ./build.sh bench     build if stale, run the benchmarks (figures only, never fails on timing)
+#   ./build.sh screenshots  build if stale, regenerate docs/screenshots/ from the e2e (Chromium)
 #   ./build.sh fuzz [N]  property-based fuzzing of every parser fed by the page or the network,
 #                        N cases per target (default 1,000,000); prints cases/s
 #
@@ -57,7 +58,7 @@ ensure_build_tools() {
   need_cmd_or_apt node nodejs npm
   need_cmd_or_apt npm npm
   need_cmd_or_apt python3 python3
-  if [ ! -x "$NODE_BIN/wasm-opt" ] || [ ! -x "$NODE_BIN/web-ext" ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  if [ ! -x "$NODE_BIN/wasm-opt" ] || [ ! -x "$NODE_BIN/web-ext" ] || [ ! -f node_modules/axe-core/axe.min.js ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --no-audit --no-fund
   fi
   step_end
@@ -248,9 +249,23 @@ case "${1:-build}" in
     export CHROMIUM_BIN="${CHROMIUM_BIN:-/usr/lib/chromium/chromium}"
     CARGO_TARGET_DIR="$CARGO_TARGET_DIR_BENCH" \
       cargo test --profile harness --test bench -- --ignored --test-threads=1 --nocapture ;;
+  screenshots)
+    # docs/screenshots/: what a user sees, taken by the e2e itself (Chromium, strict CSP),
+    # never edited by hand. The README shows them.
+    if dist_is_stale; then do_build; else ensure_build_tools; fi
+    ensure_test_tools
+    export CHROMIUM_BIN="${CHROMIUM_BIN:-/usr/lib/chromium/chromium}"
+    rm -f target/e2e/chrome-*.png
+    SO_E2E_ONLY=guard,copy,keyvault,ux SO_E2E_UX=options,passphrase,popup \
+      cargo test --profile harness --test e2e chrome_strict_csp -- --test-threads=1 --nocapture
+    mkdir -p docs/screenshots
+    for n in prompt-light prompt-dark passphrase kv-403 kv-new-version leave-confirm popup options-validation; do
+      cp "target/e2e/chrome-$n.png" "docs/screenshots/$n.png"
+    done
+    log "docs/screenshots/"; ls -l docs/screenshots ;;
   fuzz)
     export PATH="$HOME/.cargo/bin:$PATH"
     # Optimised (harness profile): the figures are cases per second of the real parsers.
     SO_FUZZ_CASES="${2:-1000000}" cargo test --profile harness --test fuzz -- --nocapture --test-threads=1 ;;
-  *) echo "usage: $0 [build|test|bench|fuzz [N]]"; exit 2 ;;
+  *) echo "usage: $0 [build|test|bench|screenshots|fuzz [N]]"; exit 2 ;;
 esac

@@ -155,8 +155,9 @@ fn guard_reply(tab: u32) -> JsValue {
     obj(&[("armed", armed.into()), ("count", (count as f64).into())])
 }
 
-async fn save(m: crate::core::message::SaveFields) -> JsValue {
-    use crate::stores::{save, SaveRequest};
+async fn save(m: crate::core::message::SaveFields, tab: u32, frame: u64) -> JsValue {
+    use crate::stores::{save, Progress, SaveRequest};
+    let progress = Progress { tab: Some(tab), frame, fp: m.fp.clone().unwrap_or_default() };
     let fail = |m: &str| obj(&[("ok", false.into()), ("outcome", "failed".into()), ("message", JsValue::from_str(m))]);
     let kind = match m.store.as_str() {
         "file" => crate::core::state::StoreKind::EncryptedFile,
@@ -185,6 +186,7 @@ async fn save(m: crate::core::message::SaveFields) -> JsValue {
         locale: nonempty(m.locale),
         username: nonempty(m.username),
         password: m.password.filter(|p| !p.is_empty()),
+        progress,
     };
     let result = save(kind, req).await;
     let (outcome, code) = match &result {
@@ -372,7 +374,7 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
         // and goes only into that store; nothing of it is kept here.
         Request::Save(fields) => {
             let fp = fields.fp.clone();
-            let reply = save(*fields).await;
+            let reply = save(*fields, tab, frame).await;
             // The store confirmed: record it here too, so the guard and badge are right even
             // if the frame that asked is gone by now (blade closed or re-rendered mid-save).
             let saved = js_sys::Reflect::get(&reply, &"ok".into()).ok().and_then(|v| v.as_bool()) == Some(true);

@@ -495,6 +495,13 @@ fn on_port(page: &Page, data: &JsValue) {
         }
         Some("busy") => busy(page, get(data, "v").as_bool() == Some(true)),
         Some("ctx") => on_context(page, data),
+        // A save under way says why it waits (a late one, after the run ended, is dropped).
+        Some("progress") if page.root.get_attribute("data-busy").as_deref() == Some("true") => {
+            if let Some(s) = page.doc.get_element_by_id("status") {
+                s.set_class_name("status");
+                s.set_text_content(get_s(data, "message").as_deref());
+            }
+        }
         Some("finished") => {
             let runs = page.root.get_attribute("data-runs").and_then(|r| r.parse::<u32>().ok()).unwrap_or(0);
             let _ = page.root.set_attribute("data-outcome", &get_s(data, "outcome").unwrap_or_default());

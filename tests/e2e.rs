@@ -629,6 +629,9 @@ impl Ctx<'_> {
         // A portal menu link is a same-document navigation: our own confirmation stops it.
         self.s.click_testid("nav-overview").await;
         self.confirm_up().await;
+        if self.csp == Csp::Strict && iframe {
+            self.s.screenshot("leave-confirm").await;
+        }
         let hash = self.s.js("return location.hash;", vec![]).await;
         assert!(hash.as_str().unwrap_or("").contains("/Credentials/"), "{tag}: the blade was left: {hash}");
         // "Stay and save" (Escape): nothing changes.
@@ -819,7 +822,12 @@ impl Ctx<'_> {
             self.s.screenshot(name).await;
         }
         let value = self.server.issued().last().unwrap().value.clone();
+        // Accessibility of the prompt as drawn: light in the iframe model, dark in the shell.
         self.s.enter_blade(iframe).await;
+        let frame = self.s.driver.find(thirtyfour::By::Css(PROMPT_FRAME)).await.expect("the prompt frame");
+        frame.enter_frame().await.expect("into the prompt frame");
+        self.axe_clean(&tag, if iframe { "the prompt (light)" } else { "the prompt (dark)" }).await;
+        self.s.driver.enter_parent_frame().await.expect("back from the prompt frame");
         self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
         self.wait_prompts("state copied", 5, |v| v[0]["state"] == "copied").await;
         assert_eq!(self.paste().await, value, "{tag}: the clipboard holds the value");
@@ -976,6 +984,29 @@ impl Ctx<'_> {
         self.prompts().await[0].clone()
     }
 
+    /// Like [`Ctx::prompt_enter`], and the prompt said `progress` while the save ran (read
+    /// from the prompt's own document, while it is busy).
+    async fn prompt_enter_watching(&self, iframe: bool, secs: u64, progress: &str) -> serde_json::Value {
+        self.s.enter_blade(iframe).await;
+        self.wait_prompts("the prompt has focus", 10, |v| v.as_array().is_some_and(|a| a.iter().any(|p| p["focus"].is_string()))).await;
+        let runs = self.prompts().await[0]["runs"].as_str().and_then(|r| r.parse::<u32>().ok()).unwrap_or(0);
+        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
+        let want = (runs + 1).to_string();
+        let (mut said, mut last) = (false, serde_json::Value::Null);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            let v = self.prompts().await.first().cloned().unwrap_or_default();
+            said |= v["busy"] == "true" && v["status"].as_str() == Some(progress);
+            if v["runs"].as_str() == Some(want.as_str()) && v["busy"] == "false" {
+                assert!(said, "the prompt never said {progress:?} while saving (now: {v})");
+                return v;
+            }
+            assert!(std::time::Instant::now() < deadline, "timed out after {secs}s waiting for the store run; last value: {last}");
+            last = v;
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// Issue 6: Azure Key Vault. Sign-in (auth code + PKCE through identity.launchWebAuthFlow)
     /// against the identity replica, then the vault replica (REST 2025-07-01): refused
     /// consent, RBAC denial, throttling with Retry-After, an existing name (ask first), a
@@ -1027,7 +1058,7 @@ impl Ctx<'_> {
 
         // 3. Throttled once (429 + Retry-After): retried, then saved and verified.
         self.server.kv_fault(KvFault { op: KvOp::Put, kind: KvFaultKind::Throttle { retry_after_secs: 1 } });
-        let p = self.prompt_enter(iframe, 30).await;
+        let p = self.prompt_enter_watching(iframe, 30, "Key Vault asked to slow down (429): trying again in 1 s…").await;
         assert_eq!(p["state"], "saved", "{tag}: not saved after a throttled PUT");
         self.guard_is("off", 10).await;
         assert_eq!(puts(self.server), 3, "{tag}: expected the 403, the 429 and its retry");
@@ -1533,6 +1564,48 @@ fn age_decrypt_with_passphrase(file: &std::path::Path, passphrase: &str) -> Resu
     text
 }
 
+/// axe-core (npm, pinned in package-lock.json), run against a document of ours; answers
+/// `{rules, bad}`: how many rules ran, and the serious or critical violations (rule, impact,
+/// first nodes). `axe.run` checks the rendered document: colour contrast, names and roles,
+/// ARIA, form labels, focusable content.
+fn axe_script() -> String {
+    static SRC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let src = SRC.get_or_init(|| {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/axe-core/axe.min.js");
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (./build.sh installs it with npm ci)", path.display()))
+    });
+    format!(
+        "{src}\n;window.axe.run(document, {{resultTypes: ['violations']}}).then(r => JSON.stringify({{\
+           rules: r.passes.length + r.violations.length + r.incomplete.length + r.inapplicable.length,\
+           bad: r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')\
+             .map(v => ({{id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}}))}}), e => 'axe failed: ' + e)"
+    )
+}
+
+impl Ctx<'_> {
+    /// axe-core in the current WebDriver frame (an extension document): no serious or
+    /// critical violation. Prints how many rules ran.
+    async fn axe_clean(&self, tag: &str, what: &str) {
+        let script = format!("const done = arguments[arguments.length - 1]; {}.then(done);", axe_script());
+        let r = self.s.driver.execute_async(&script, vec![]).await.unwrap_or_else(|e| panic!("{tag}: axe-core in {what}: {e}"));
+        self.axe_verdict(tag, what, r.json().as_str().unwrap_or_default());
+    }
+
+    /// axe-core in the browsing context `context` (BiDi; a background tab).
+    async fn axe_clean_in(&self, context: &str, tag: &str, what: &str) {
+        let r = self.s.eval_in_context(context, &axe_script()).await.unwrap_or_else(|| panic!("{tag}: axe-core in {what}: no answer"));
+        self.axe_verdict(tag, what, &r);
+    }
+
+    fn axe_verdict(&self, tag: &str, what: &str, r: &str) {
+        let v: serde_json::Value = serde_json::from_str(r).unwrap_or_else(|_| panic!("{tag}: axe-core in {what}: {r}"));
+        let rules = v["rules"].as_u64().unwrap_or(0);
+        assert!(rules > 20, "{tag}: axe-core ran only {rules} rules in {what}: {r}");
+        assert_eq!(v["bad"], json!([]), "{tag}: axe-core: serious or critical accessibility violations in {what}");
+        println!("{tag}: axe-core: {what}: {rules} rules, no serious or critical violation");
+    }
+}
+
 /// The prompt host's height in the current frame (the host is what the page can see; the
 /// collapsed reminder is a small pill, the expanded prompt a card): collapsed below 80 px.
 const HOST_HEIGHT: &str = "const p = document.querySelector(\"iframe[src$='/prompt.html']\"); return p ? p.getBoundingClientRect().height : null;";
@@ -1618,6 +1691,10 @@ impl Ctx<'_> {
         // …by the app's display name (which a blade iframe got from the tab's top frame).
         assert!(items[0].contains("Contoso Billing API"), "{tag}: the popup does not name the app: {items:?}");
         assert!(items[0].contains("Not copied"), "{tag}: the popup does not say it is not copied: {items:?}");
+        self.axe_clean_in(&popup, &tag, "the popup").await;
+        if self.csp == Csp::Strict {
+            self.s.screenshot_context(&popup, "popup").await;
+        }
         // …and that leaving the page would warn first (the top frame's guard, asked by the popup).
         let warns =
             self.s.wait_in_context(&popup, "the popup's leave-warning line", "String(!document.getElementById('guard').hidden)", 10, |v| v == "true").await;
@@ -1767,6 +1844,14 @@ impl Ctx<'_> {
 
         self.s.driver.enter_default_frame().await.ok();
         let portal = self.open_options_tab(true).await;
+        self.axe_clean(&tag, "the options page (light)").await;
+        if self.s.browser == Browser::Chrome {
+            // Its dark scheme too (Chromium emulates the system's preference).
+            let dark = json!({"features": [{"name": "prefers-color-scheme", "value": "dark"}]});
+            self.s.driver.cdp().send_raw("Emulation.setEmulatedMedia", dark).await.expect("emulate a dark system theme");
+            self.axe_clean(&tag, "the options page (dark)").await;
+            self.s.driver.cdp().send_raw("Emulation.setEmulatedMedia", json!({"features": []})).await.expect("back to the light theme");
+        }
         let sync = "return chrome.storage.sync.get(null).then(r => JSON.stringify(r));";
         let tab_key = thirtyfour::Key::Tab.value().to_string();
         let field_state = |id: &str| {
@@ -1783,6 +1868,9 @@ impl Ctx<'_> {
             let st: serde_json::Value = serde_json::from_str(st.as_str().unwrap()).unwrap();
             assert!(!st["error"].as_str().unwrap_or("").trim().is_empty(), "{tag}: {id}: no error text: {st}");
             assert!(st["status"].as_str().unwrap_or("").contains("Not saved"), "{tag}: {id}: status {st}");
+            if self.csp == Csp::Strict && id == "age_recipient" {
+                self.s.screenshot("options-validation").await;
+            }
             // Give a wrong write every chance to land before checking it did not.
             tokio::time::sleep(std::time::Duration::from_millis(700)).await;
             assert_eq!(self.s.js(sync, vec![]).await, before, "{tag}: {id}: storage.sync changed after an invalid value");
@@ -1988,6 +2076,10 @@ impl Ctx<'_> {
         self.prompt_focused(iframe).await;
         let passphrase = format!("ux pass {}", &fresh_app()[..8]);
         self.keys(&passphrase).await;
+        if self.csp == Csp::Strict {
+            self.s.screenshot("passphrase").await;
+            self.s.enter_blade(iframe).await;
+        }
         self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
         // scrypt (2^17) runs in the background: generous on a loaded machine.
         let p = self.wait_prompts("the store run ended", 120, |v| v[0]["runs"].is_string() && v[0]["busy"] == "false").await;

@@ -766,6 +766,18 @@ fn on_background_message(message: JsValue, _sender: JsValue) -> Option<JsValue> 
         // observer, and whether leaving warns. With `host`, only a frame of that host answers
         // (a message to every frame of a tab takes the first answer).
         Some("status") => return status(get_str(&message, "host").as_deref()),
+        // A save under way says how it goes (a retry's wait) in the secret's prompt.
+        Some("progress") => {
+            let (fp, text) = (get_str(&message, "fp").unwrap_or_default(), get_str(&message, "message").unwrap_or_default());
+            with_frame(|f| match f.held.iter().find(|h| h.key == fp).and_then(|h| h.prompt.as_ref()) {
+                Some(p) => {
+                    p.progress(&text);
+                    true
+                }
+                None => false,
+            })
+            .unwrap_or(false)
+        }
         // A blade iframe of this tab asks the top frame for the app's display name.
         Some("appName") => {
             return with_frame(|f| {

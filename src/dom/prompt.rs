@@ -369,6 +369,11 @@ impl Prompt {
         self.post(&msg);
     }
 
+    /// Says how a save under way goes (the prompt shows it only while busy).
+    pub fn progress(&self, message: &str) {
+        self.post(&obj(&[("t", "progress".into()), ("message", js_str(message))]));
+    }
+
     /// Shows the secret's state and a message in the prompt.
     pub fn set_state(&self, state: &str, message: &str, ok: bool) {
         self.post(&obj(&[("t", "state".into()), ("state", js_str(state)), ("message", js_str(message)), ("ok", ok.into())]));

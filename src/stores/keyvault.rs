@@ -37,6 +37,7 @@ struct Session {
     name: String,
     account: Account,
     policy: RetryPolicy,
+    progress: crate::stores::Progress,
 }
 
 impl Session {
@@ -93,7 +94,11 @@ impl Session {
                 return Err(failed(&error, &self.vault, &self.name));
             }
             match self.policy.next_delay(attempts, &error, random_u32()) {
-                Some(ms) => TimeoutFuture::new(ms.min(u64::from(u32::MAX)) as u32).await,
+                Some(ms) => {
+                    // The prompt says why it waits and for how long.
+                    self.progress.say(&error.retry_note(ms)).await;
+                    TimeoutFuture::new(ms.min(u64::from(u32::MAX)) as u32).await;
+                }
                 None => return Err(failed(&error, &self.vault, &self.name)),
             }
         }
@@ -161,8 +166,13 @@ impl Store for KeyVaultStore {
             Some(t) => t,
             None => known_tenant(&vault).await.unwrap_or_else(|| "organizations".into()),
         };
-        let mut s =
-            Session { vault: vault.clone(), name: name.clone(), account: Account { cloud: vault.cloud(), tenant, client_id }, policy: RetryPolicy::default() };
+        let mut s = Session {
+            vault: vault.clone(),
+            name: name.clone(),
+            account: Account { cloud: vault.cloud(), tenant, client_id },
+            policy: RetryPolicy::default(),
+            progress: req.progress.clone(),
+        };
         let bad_name = |e: crate::core::keyvault::SecretNameError| StoreError::Failed(e.to_string());
 
         // 1. Does the name exist? (Without a token yet, the vault's 401 names its tenant.)

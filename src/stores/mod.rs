@@ -73,6 +73,35 @@ pub struct SaveRequest {
     pub username: Option<String>,
     /// Vault `userpass`: the password typed in the prompt.
     pub password: Option<Zeroizing<String>>,
+    /// Where to say how a long save goes (a retry's wait): the prompt that asked.
+    pub progress: Progress,
+}
+
+/// The prompt of a save in progress: the tab and frame that asked, and the secret's
+/// fingerprint. Empty (`tab: None`): nobody to tell.
+#[derive(Clone, Debug, Default)]
+pub struct Progress {
+    /// The tab of the frame that asked.
+    pub tab: Option<u32>,
+    /// That frame.
+    pub frame: u64,
+    /// The secret's fingerprint text (the frame finds its prompt by it).
+    pub fp: String,
+}
+
+#[cfg(all(target_arch = "wasm32", feature = "background"))]
+impl Progress {
+    /// Shows `message` in the secret's prompt while the save goes on (best effort: a frame
+    /// gone meanwhile misses it; the save's outcome reaches whoever is left).
+    pub async fn say(&self, message: &str) {
+        use crate::platform::{obj, tabs_send_message};
+        use wasm_bindgen::JsValue;
+        let Some(tab) = self.tab else { return };
+        let msg = obj(&[("type", "progress".into()), ("fp", JsValue::from_str(&self.fp)), ("message", JsValue::from_str(message))]);
+        if let Ok(p) = tabs_send_message(f64::from(tab), &msg, &obj(&[("frameId", (self.frame as f64).into())])) {
+            let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+        }
+    }
 }
 
 impl Default for SaveRequest {
@@ -94,6 +123,7 @@ impl Default for SaveRequest {
             allow_new_version: false,
             username: None,
             password: None,
+            progress: Progress::default(),
         }
     }
 }

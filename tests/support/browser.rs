@@ -123,6 +123,21 @@ async fn wait_for_port(port: u16) {
 
 impl Drop for Session {
     fn drop(&mut self) {
+        // A failed scenario: whether the driver is still alive, and the end of its and the
+        // browser's output (crashes, refused connections), before the profile goes. The
+        // secret values in it, if any, are the replica's throw-away ones.
+        if std::thread::panicking() {
+            let alive = self.driver_process.try_wait().map(|s| match s {
+                None => "running".to_string(),
+                Some(status) => format!("exited: {status}"),
+            });
+            let log = self.browser_log();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            eprintln!("--- {} driver {alive:?}; the last {} lines of its output:", self.browser.name(), tail.len());
+            for l in tail.iter().rev() {
+                eprintln!("  {}", l.chars().take(300).collect::<String>());
+            }
+        }
         let group = format!("-{}", self.driver_process.id());
         let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
         let _ = self.driver_process.wait();
@@ -572,6 +587,20 @@ impl Session {
         assert_eq!(r.json(), &json!("ok"), "granting {pattern} in chrome://extensions");
         self.driver.close_window().await.unwrap();
         self.driver.switch_to_window(back).await.unwrap();
+    }
+
+    /// Saves a PNG screenshot of the browsing context `context` (e.g. a background tab,
+    /// through BiDi) under target/e2e/.
+    pub async fn screenshot_context(&self, context: &str, name: &str) -> PathBuf {
+        use base64::Engine;
+        let dir = root().join("target").join("e2e");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{}-{name}.png", self.browser.name()));
+        let bidi = self.driver.bidi().await.expect("BiDi connection");
+        let r = bidi.send_raw("browsingContext.captureScreenshot", json!({"context": context})).await.expect("browsingContext.captureScreenshot");
+        let data = r["data"].as_str().or_else(|| r["result"]["data"].as_str()).unwrap_or_else(|| panic!("no screenshot data in {r}"));
+        std::fs::write(&path, base64::engine::general_purpose::STANDARD.decode(data).expect("base64 PNG")).unwrap();
+        path
     }
 
     /// Saves a PNG screenshot under target/e2e/.

@@ -136,6 +136,18 @@ impl KvError {
         }
     }
 
+    /// What the prompt says while ShownOnce waits `delay_ms` before trying a retryable
+    /// failure again (the save is still under way; the secret stays unsaved until it ends).
+    pub fn retry_note(&self, delay_ms: u64) -> String {
+        let why = match self {
+            KvError::Throttled(_) => "Key Vault asked to slow down (429)".to_owned(),
+            KvError::ServerError(code, _) => format!("Key Vault answered {code}"),
+            KvError::Offline => "You are offline".to_owned(),
+            _ => "Key Vault could not be reached".to_owned(),
+        };
+        format!("{why}: trying again in {} s…", delay_ms.div_ceil(1000).max(1))
+    }
+
     /// Whether the user must sign in (again) before retrying.
     pub fn needs_sign_in(&self) -> bool {
         matches!(self, KvError::Unauthorized(_))
@@ -287,6 +299,15 @@ mod tests {
     use super::*;
     use crate::core::keyvault::test_support::*;
     use crate::core::keyvault::*;
+
+    /// While a retry waits, the prompt says why and for how long (whole seconds, at least 1).
+    #[test]
+    fn retry_notes() {
+        assert_eq!(KvError::Throttled(Some(1000)).retry_note(1000), "Key Vault asked to slow down (429): trying again in 1 s…");
+        assert_eq!(KvError::ServerError(503, None).retry_note(3200), "Key Vault answered 503: trying again in 4 s…");
+        assert_eq!(KvError::Unreachable.retry_note(10), "Key Vault could not be reached: trying again in 1 s…");
+        assert_eq!(KvError::Offline.retry_note(0), "You are offline: trying again in 1 s…");
+    }
 
     fn err_body(code: &str, inner: Option<&str>, msg: &str) -> String {
         match inner {
