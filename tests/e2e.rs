@@ -938,8 +938,9 @@ impl Ctx<'_> {
             .unwrap()
             .flatten()
             .map(|e| e.path())
-            .find(|p| !before.contains(p) && p.to_string_lossy().ends_with(".env.age"))
+            .find(|p| !before.contains(p) && is_env_age(p))
             .unwrap_or_else(|| panic!("{tag}: no .env.age in {}", self.s.downloads().display()));
+        println!("{tag}: saved as {}", file.file_name().unwrap_or_default().to_string_lossy());
         let out = std::process::Command::new("age").arg("-d").arg("-i").arg(&key).arg(&file).output().unwrap();
         assert!(out.status.success(), "{tag}: age -d failed: {}", String::from_utf8_lossy(&out.stderr));
         let env = String::from_utf8(out.stdout).unwrap();
@@ -1543,6 +1544,15 @@ impl Ctx<'_> {
 
 /// Decrypts a passphrase `.env.age` with the real `age -d`, typing the passphrase into the
 /// terminal it reads it from (tests/support/age_pty.rs). Returns the plaintext.
+/// A downloaded encrypted `.env`: `<app>-<description>-<date>.env.age`, or as Chromium names
+/// a second file of that name in the folder (`….env (1).age`: it numbers before the last
+/// extension). Since the blade iframe knows the app's name, the file group's shell and iframe
+/// runs save under the same name; a CI run failed looking for `.env.age` only.
+fn is_env_age(p: &std::path::Path) -> bool {
+    let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    name.ends_with(".age") && name.contains(".env")
+}
+
 /// The decrypted `.env` holds `value` as its `AZURE_CLIENT_SECRET`: single-quoted when it
 /// starts with `~` (see core::envfile), bare otherwise. (Azure's alphabet allows a leading `~`,
 /// about 1 value in 66: a CI run failed when one test expected the bare form only.)
@@ -2097,7 +2107,7 @@ impl Ctx<'_> {
             .unwrap()
             .flatten()
             .map(|e| e.path())
-            .find(|p| !before.contains(p) && p.to_string_lossy().ends_with(".env.age"))
+            .find(|p| !before.contains(p) && is_env_age(p))
             .unwrap_or_else(|| panic!("{tag}: no .env.age in {}", self.s.downloads().display()));
         let env = age_decrypt_with_passphrase(&file, &passphrase).unwrap_or_else(|e| panic!("{tag}: {e}"));
         env_has_secret(&tag, &env, &issued.value);
