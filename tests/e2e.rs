@@ -1544,9 +1544,9 @@ impl Ctx<'_> {
 
 /// Decrypts a passphrase `.env.age` with the real `age -d`, typing the passphrase into the
 /// terminal it reads it from (tests/support/age_pty.rs). Returns the plaintext.
-/// A downloaded encrypted `.env`: `<app>-<description>-<date>.env.age`, or as Chromium names
-/// a second file of that name in the folder (`….env (1).age`: it numbers before the last
-/// extension). Since the blade iframe knows the app's name, the file group's shell and iframe
+/// A downloaded encrypted `.env`: `<app>-<description>-<date>.env.age`, or as the browser names
+/// a second file of that name in the folder (Chromium `….env (1).age`, Firefox `….env(1).age`:
+/// both number before the last extension). Since the blade iframe knows the app's name, the file group's shell and iframe
 /// runs save under the same name; a CI run failed looking for `.env.age` only.
 fn is_env_age(p: &std::path::Path) -> bool {
     let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
