@@ -165,9 +165,8 @@ impl Detection {
     pub fn take_app_name(&mut self, top_app_id: Option<&str>, name: &str) -> bool {
         let name = name.trim();
         let same_app = matches!((self.app_id.as_deref(), top_app_id), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b.trim()));
-        let fit = !name.is_empty()
-            && name.chars().count() <= MAX_APP_NAME_CHARS
-            && !name.chars().any(|c| c.is_control() || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'));
+        let fit =
+            !name.is_empty() && name.chars().count() <= MAX_APP_NAME_CHARS && !name.chars().any(|c| c.is_control() || super::text::is_invisible_format(c));
         if !same_app || !fit || self.app_name.is_some() {
             return false;
         }

@@ -96,7 +96,7 @@ pub fn comment_text(s: &str) -> String {
     let mut out = String::new();
     let mut last_space = true;
     for c in s.chars() {
-        let c = if c.is_control() || is_invisible_format(c) { ' ' } else { c };
+        let c = if c.is_control() || crate::core::text::is_invisible_format(c) { ' ' } else { c };
         if c.is_whitespace() {
             if !last_space {
                 out.push(' ');
@@ -111,11 +111,6 @@ pub fn comment_text(s: &str) -> String {
         }
     }
     out.trim_end().to_owned()
-}
-
-// Line/paragraph separators, bidi controls and zero-width characters (Trojan Source style tricks).
-fn is_invisible_format(c: char) -> bool {
-    matches!(c, '\u{2028}' | '\u{2029}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// Builds the plaintext `.env` file.
@@ -190,7 +185,7 @@ fn name_part(s: &str, max: usize) -> String {
     let mut out = String::new();
     for c in s.chars() {
         let keep = c.is_alphanumeric() || c == '_' || c == '.';
-        if keep && !is_invisible_format(c) {
+        if keep && !crate::core::text::is_invisible_format(c) {
             if out.len() + c.len_utf8() > max {
                 break;
             }

@@ -7,6 +7,12 @@ pub fn is_space(c: char) -> bool {
     c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}' | '\u{202A}'..='\u{202E}')
 }
 
+/// Line/paragraph separators, bidi controls and zero-width characters (Trojan Source style
+/// tricks): never written into a file or shown as a name.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
 /// Trims [`is_space`] characters from both ends.
 pub fn trim(s: &str) -> &str {
     s.trim_matches(is_space)

@@ -362,7 +362,7 @@ impl Frame {
         }
         let value = Zeroizing::new(cells[finding.value_cell][finding.start..finding.end].to_owned());
         let at = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.time_origin() + p.now());
-        let msg = obj(&[("type", "detected".into()), ("fp", JsValue::from_str(&key)), ("label", JsValue::from_str(&detection.label())), ("at", at.into())]);
+        let msg = detected_msg(&key, &detection, at);
         // A blade iframe names the app by its client ID until the tab's top frame, which
         // shows the blade title, gives the display name (through the extension: the frames
         // are cross-origin).
@@ -388,15 +388,14 @@ impl Frame {
     /// route): the secret's prompt and its line in the popup say it (and the stores use it),
     /// if it is the same app.
     fn named(&mut self, key: &str, top_app_id: Option<&str>, name: &str, at: f64) {
-        let locale = page_locale(&self.doc);
         let Some(h) = self.held.iter_mut().find(|h| h.key == key) else { return };
         if !h.detection.take_app_name(top_app_id, name) {
             return;
         }
         if let Some(p) = &h.prompt {
-            p.set_context(&h.detection, &locale);
+            p.set_context(&h.detection, &page_locale(&self.doc));
         }
-        let msg = obj(&[("type", "detected".into()), ("fp", JsValue::from_str(key)), ("label", JsValue::from_str(&h.detection.label())), ("at", at.into())]);
+        let msg = detected_msg(key, &h.detection, at);
         wasm_bindgen_futures::spawn_local(async move {
             let _ = platform::send(&msg).await;
         });
@@ -746,6 +745,13 @@ async fn act(key: &str, action: Action) {
             });
         }
     }
+}
+
+/// The `detected` message for the background: the secret's fingerprint key, its label for
+/// the popup, and when it was first seen (sent again, with a better label, once a blade iframe
+/// learnt the app's name).
+fn detected_msg(key: &str, detection: &Detection, at: f64) -> JsValue {
+    obj(&[("type", "detected".into()), ("fp", JsValue::from_str(key)), ("label", JsValue::from_str(&detection.label())), ("at", at.into())])
 }
 
 /// Applies `{armed, count}` from the background to the top frame's guard.
