@@ -146,7 +146,7 @@ const PROMPT_STATE: &str = "const h = document.documentElement, d = document.get
       busy: h.dataset.busy || null, confirm: h.dataset.confirm || null, outcome: h.dataset.outcome || null, runs: h.dataset.runs || null, \
       collapsed: h.dataset.collapsed, role: d.getAttribute('role'), name: d.getAttribute('aria-label'), desc: d.getAttribute('aria-description'), \
       focus: a, detectedAt: h.dataset.detectedAt || null, status: (document.getElementById('status') || {}).textContent || null, \
-      path: (document.getElementById('hcpath') || {}).value || null, kvname: (document.getElementById('kvname') || {}).value || null, \
+      path: (document.getElementById('hcpath') || {}).value || null, \
       client: (document.getElementById('client') || {}).textContent || null};";
 
 /// Where the value (`arguments[0]`) is in the current document: `rows` counts it in the markup
@@ -604,15 +604,13 @@ impl Ctx<'_> {
     /// "Contoso Billing API"), with its client ID `app` as secondary text. A blade iframe
     /// cannot see that title: the name comes from the tab's top frame through the extension,
     /// just after the prompt opened with the client ID; the scenarios start once it is there.
-    async fn names_the_app(&self, iframe: bool, app: &str, tag: &str) -> serde_json::Value {
+    async fn names_the_app(&self, iframe: bool, app: &str, tag: &str) {
         self.s.enter_blade(iframe).await;
-        let p = self
-            .wait_prompts(&format!("{tag}: the prompt names the app"), 10, |v| {
-                v[0]["name"].as_str().is_some_and(|n| n.ends_with(" of Contoso Billing API"))
-                    && v[0]["client"].as_str().is_some_and(|c| c.eq_ignore_ascii_case(&format!("Client ID {app}")))
-            })
-            .await;
-        p[0].clone()
+        self.wait_prompts(&format!("{tag}: the prompt names the app"), 10, |v| {
+            v[0]["name"].as_str().is_some_and(|n| n.ends_with(" of Contoso Billing API"))
+                && v[0]["client"].as_str().is_some_and(|c| c.eq_ignore_ascii_case(&format!("Client ID {app}")))
+        })
+        .await;
     }
 
     /// Issue 5: reload, another URL and an in-portal link are all stopped while unsaved.
@@ -976,28 +974,22 @@ impl Ctx<'_> {
     /// Presses Enter where the prompt has focus (its main button, or a field just typed in)
     /// and waits until that store run ended; returns the prompt's state attributes.
     async fn prompt_enter(&self, iframe: bool, secs: u64) -> serde_json::Value {
-        self.s.enter_blade(iframe).await;
-        self.wait_prompts("the prompt has focus", 10, |v| v.as_array().is_some_and(|a| a.iter().any(|p| p["focus"].is_string()))).await;
-        let runs = self.prompts().await[0]["runs"].as_str().and_then(|r| r.parse::<u32>().ok()).unwrap_or(0);
-        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
-        let want = (runs + 1).to_string();
-        self.wait_prompts("the store run ended", secs, |v| v[0]["runs"].as_str() == Some(want.as_str()) && v[0]["busy"] == "false").await;
-        self.prompts().await[0].clone()
+        self.prompt_enter_watching(iframe, secs, None).await
     }
 
-    /// Like [`Ctx::prompt_enter`], and the prompt said `progress` while the save ran (read
-    /// from the prompt's own document, while it is busy).
-    async fn prompt_enter_watching(&self, iframe: bool, secs: u64, progress: &str) -> serde_json::Value {
+    /// Like [`Ctx::prompt_enter`], and, with `progress`, the prompt said it while the save ran
+    /// (read from the prompt's own document, while it is busy).
+    async fn prompt_enter_watching(&self, iframe: bool, secs: u64, progress: Option<&str>) -> serde_json::Value {
         self.s.enter_blade(iframe).await;
         self.wait_prompts("the prompt has focus", 10, |v| v.as_array().is_some_and(|a| a.iter().any(|p| p["focus"].is_string()))).await;
         let runs = self.prompts().await[0]["runs"].as_str().and_then(|r| r.parse::<u32>().ok()).unwrap_or(0);
         self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
         let want = (runs + 1).to_string();
-        let (mut said, mut last) = (false, serde_json::Value::Null);
+        let (mut said, mut last) = (progress.is_none(), serde_json::Value::Null);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
         loop {
             let v = self.prompts().await.first().cloned().unwrap_or_default();
-            said |= v["busy"] == "true" && v["status"].as_str() == Some(progress);
+            said |= v["busy"] == "true" && progress.is_some() && v["status"].as_str() == progress;
             if v["runs"].as_str() == Some(want.as_str()) && v["busy"] == "false" {
                 assert!(said, "the prompt never said {progress:?} while saving (now: {v})");
                 return v;
@@ -1059,7 +1051,7 @@ impl Ctx<'_> {
 
         // 3. Throttled once (429 + Retry-After): retried, then saved and verified.
         self.server.kv_fault(KvFault { op: KvOp::Put, kind: KvFaultKind::Throttle { retry_after_secs: 1 } });
-        let p = self.prompt_enter_watching(iframe, 30, "Key Vault asked to slow down (429): trying again in 1 s…").await;
+        let p = self.prompt_enter_watching(iframe, 30, Some("Key Vault asked to slow down (429): trying again in 1 s…")).await;
         assert_eq!(p["state"], "saved", "{tag}: not saved after a throttled PUT");
         self.guard_is("off", 10).await;
         assert_eq!(puts(self.server), 3, "{tag}: expected the 403, the 429 and its retry");
