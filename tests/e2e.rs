@@ -152,13 +152,21 @@ const PROMPT_STATE: &str = "const h = document.documentElement, d = document.get
 /// Where the value (`arguments[0]`) is in the current document: `rows` counts it in the markup
 /// of the portal's secret rows and of open shadow roots inside them, `rowFields` in those rows'
 /// text boxes, `outside` anywhere else (markup, open shadow roots, form fields, title, URL).
-const VALUE_PLACES: &str = "const v = arguments[0]; const count = (s) => s.split(v).length - 1; \
+/// `places(v)`: where the value `v` appears in this document: in the portal's own secret rows
+/// (`rows`, `rowFields`) or anywhere else (`outside`: markup with attributes, open shadow
+/// roots, form fields' current values, title, URL). outerHTML shows neither shadow roots nor
+/// fields' current values, hence the walk.
+const PLACES_FN: &str = "const places = (v) => { const count = (s) => s.split(v).length - 1; \
     const walk = (root, acc, inRow) => { for (const e of root.querySelectorAll('*')) { const r = inRow || !!e.closest('[data-testid=secret-row]'); \
       if ((e.tagName === 'INPUT' || e.tagName === 'TEXTAREA') && e.value.includes(v)) acc[r ? 'rowFields' : 'outside'] += 1; \
       if (e.shadowRoot) { acc[r ? 'rows' : 'outside'] += count(e.shadowRoot.innerHTML); walk(e.shadowRoot, acc, r); } } return acc; }; \
     const acc = walk(document, { rows: 0, rowFields: 0, outside: 0 }, false); \
     const rows = Array.from(document.querySelectorAll('[data-testid=secret-row]')).map(r => count(r.outerHTML)).reduce((a, b) => a + b, 0); \
-    acc.rows += rows; acc.outside += count(document.documentElement.outerHTML) - rows + count(document.title) + count(location.href); return acc;";
+    acc.rows += rows; acc.outside += count(document.documentElement.outerHTML) - rows + count(document.title) + count(location.href); return acc; };";
+
+fn value_places_js(tail: &str) -> String {
+    format!("{PLACES_FN} {tail}")
+}
 
 /// Boxes (top, bottom, left, right) of our prompt hosts and of the secret rows that show a
 /// value (the ones with the portal's copy button for it).
@@ -272,7 +280,7 @@ impl Ctx<'_> {
         // The value never reaches the page's DOM through us: outside the portal's own rows it
         // is in no markup, form field, open shadow root, title or URL (outerHTML shows neither
         // shadow roots nor fields' current values, hence the walk).
-        let places = self.s.js(VALUE_PLACES, vec![json!(issued.value)]).await;
+        let places = self.s.js(&value_places_js("return places(arguments[0]);"), vec![json!(issued.value)]).await;
         assert_eq!(places["outside"], json!(0), "{tag}: the value appears outside the portal's own row: {places}");
         assert!(
             places["rows"].as_u64().unwrap_or(0) + places["rowFields"].as_u64().unwrap_or(0) >= 1,
@@ -747,6 +755,75 @@ impl Ctx<'_> {
         );
         self.guard_is("off", 20).await;
         println!("{tag} ... ok");
+    }
+
+    /// Issue 12: a portal frame whose content script world is in hostile hands (a compromised
+    /// renderer: the page itself cannot reach that world) sends the popup's messages for
+    /// another tab: `tabSecrets` learns nothing and `focusPrompt` does nothing there. The
+    /// forged messages come from a real content script world of ours in a second portal tab
+    /// (Chromium: BiDi reports it as a realm with a sandbox name). Firefox's WebDriver BiDi
+    /// does not expose an extension's content script sandbox, so this runs in Chromium; the
+    /// refusal itself is the background's sender check, the same code in both browsers,
+    /// tested natively with forged senders (core::message).
+    async fn forged_popup_messages(&self, iframe: bool) {
+        let tag = self.tag(iframe, "forged popup messages from a portal frame for another tab: refused");
+        if self.s.browser != Browser::Chrome {
+            println!("{tag} ... skipped: Firefox's WebDriver BiDi has no access to a content script's world");
+            return;
+        }
+        self.armed_blade_for(iframe, "", &fresh_app(), "forged").await;
+        self.prompt_focused(iframe).await;
+        self.keys(&thirtyfour::Key::Escape.value().to_string()).await;
+        self.host_height(iframe, "the prompt collapsed to its pill", true).await;
+        self.s.driver.enter_default_frame().await.unwrap();
+        // What the popup learns of the portal tab (the active one): its id, the secret's frame
+        // and fingerprint. The forger is given all of it.
+        let popup = self.s.open_background_tab(&self.s.extension_url("popup.html").await).await;
+        let target = self
+            .s
+            .eval_in_context(
+                &popup,
+                "(async () => { const [t] = await chrome.tabs.query({active: true, currentWindow: true}); \
+                 const s = await chrome.runtime.sendMessage({type: 'tabSecrets', tabId: t.id}); \
+                 return JSON.stringify({tabId: t.id, frameId: s.secrets[0].frameId, fingerprint: s.secrets[0].fingerprint}); })()",
+            )
+            .await
+            .expect("the popup's view of the portal tab");
+        self.s.close_context(&popup).await;
+        // A second portal tab, and our content script's world in its top frame.
+        let other = self.s.open_background_tab(&url("portal.azure.com", self.csp, false, "", &cred_hash(&fresh_app()))).await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let realm = loop {
+            let realms = self.s.realms(&other).await;
+            if let Some(r) = realms.iter().find(|r| r["sandbox"].as_str().is_some_and(|s| !s.is_empty())) {
+                break r["realm"].as_str().unwrap().to_string();
+            }
+            assert!(std::time::Instant::now() < deadline, "{tag}: no content script world in the second portal tab; realms: {realms:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        };
+        let forged = format!(
+            "(async () => {{ const t = {target}; const out = {{}}; \
+             const send = async (k, m) => {{ try {{ out[k] = await chrome.runtime.sendMessage(m); }} catch (e) {{ out[k] = 'rejected: ' + e.message; }} }}; \
+             await send('list', {{type: 'tabSecrets', tabId: t.tabId}}); \
+             await send('focus', {{type: 'focusPrompt', tabId: t.tabId, frameId: t.frameId, fingerprint: t.fingerprint}}); \
+             out.world = typeof chrome.runtime.getManifest === 'function' ? chrome.runtime.getManifest().short_name : 'no runtime'; \
+             return JSON.stringify(out); }})()"
+        );
+        let said = self.s.eval_in_realm(&realm, &forged).await.expect("the forged messages' answers");
+        self.s.close_context(&other).await;
+        let said: serde_json::Value = serde_json::from_str(&said).unwrap();
+        assert_eq!(said["world"], "ShownOnce", "{tag}: the forger did not run in our content script's world: {said}");
+        // A refusal answers `{error}` with the reason, and nothing else.
+        let refused =
+            |v: &serde_json::Value| v.as_object().is_some_and(|o| o.len() == 1) && v["error"].as_str().is_some_and(|e| e.contains("refused: not allowed"));
+        assert!(refused(&said["list"]), "{tag}: tabSecrets from a portal frame was answered: {said}");
+        assert!(refused(&said["focus"]), "{tag}: focusPrompt from a portal frame was not refused: {said}");
+        // Nothing changed in the portal tab: the prompt is still its pill, the guard armed.
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        self.host_height(iframe, "the prompt still collapsed", true).await;
+        self.guard_is("armed", 2).await;
+        self.s.driver.enter_default_frame().await.unwrap();
+        println!("{tag} ... ok ({said})");
     }
 
     /// The value drawn another way than as text (a read-only text box; a web component with an
@@ -1467,10 +1544,11 @@ impl Ctx<'_> {
     /// - any request the browser sent (every host is this replica server: URL, headers and
     ///   body), except the Key Vault `PUT` that stores it;
     /// - any downloaded file (the encrypted file holds no plaintext);
-    /// - the portal tab's title, URL and web storage.
+    /// - the portal tab's title, URL and web storage;
+    /// - the DOM of every portal frame of that tab (markup, attributes, open shadow roots,
+    ///   form fields), except the secret's own row in the portal page, where it belongs.
     ///
-    /// The secret's own row in the portal page is where it belongs and is not scanned here
-    /// (the `detect` group checks the rest of the page's DOM). A hit names the channel.
+    /// A hit names the channel.
     async fn leak_scan(&self, tag: &str) {
         static SCANS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let values: Vec<String> = self.server.issued().into_iter().map(|i| i.value).collect();
@@ -1508,6 +1586,10 @@ impl Ctx<'_> {
                 assert!(!hit(&String::from_utf8_lossy(&bytes)), "{tag}: leak scan: a secret value is in plaintext in the download {}", f.path().display());
             }
         }
+        // The portal tab's DOM, every frame of the portal (two levels: the shell and its blade
+        // iframes): outside the secret rows, in no markup, attribute, open shadow root or form
+        // field. Our own frames (the prompt, the leave confirmation) are not the page's.
+        let walked = self.portal_dom_walk(tag, &values).await;
         // The portal tab: title, URL, web storage.
         self.s.driver.enter_default_frame().await.unwrap();
         let page =
@@ -1515,12 +1597,51 @@ impl Ctx<'_> {
         assert!(!hit(page.as_str().unwrap_or_default()), "{tag}: leak scan: a secret value is in the page's title, URL or web storage");
         let n = SCANS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         println!(
-            "leak scan {n} {tag}: clean: storage (3 areas), console ({} messages, browser output {} lines), network ({} requests), downloads ({files} files), page title/URL/web storage; {} values",
+            "leak scan {n} {tag}: clean: storage (3 areas), console ({} messages, browser output {} lines), network ({} requests), downloads ({files} files), page title/URL/web storage, DOM of {walked} portal frame(s); {} values",
             console.len(),
             log.lines().count(),
             received.len(),
             values.len()
         );
+    }
+
+    /// The leak scan's DOM walk: [`PLACES_FN`] for every value in the portal tab's top
+    /// document and in each portal frame below it (two levels). Returns the frames walked.
+    async fn portal_dom_walk(&self, tag: &str, values: &[String]) -> usize {
+        let js = value_places_js("return arguments[0].map((v) => places(v).outside).reduce((a, b) => a + b, 0);");
+        let ours = |src: &str| src.starts_with("chrome-extension:") || src.starts_with("moz-extension:") || src.is_empty() || src.starts_with("about:");
+        let check = |n: serde_json::Value, at: &str| {
+            assert_eq!(n, json!(0), "{tag}: leak scan: a secret value is in the DOM of {at}, outside the portal's own row");
+        };
+        self.s.driver.enter_default_frame().await.unwrap();
+        check(self.s.js(&js, vec![json!(values)]).await, "the top document");
+        let mut walked = 1;
+        let frames = self.s.driver.find_all(thirtyfour::By::Css("iframe")).await.unwrap_or_default();
+        for i in 0..frames.len() {
+            self.s.driver.enter_default_frame().await.unwrap();
+            let frames = self.s.driver.find_all(thirtyfour::By::Css("iframe")).await.unwrap_or_default();
+            let Some(f) = frames.get(i) else { break };
+            let src = f.attr("src").await.ok().flatten().unwrap_or_default();
+            if ours(&src) || f.clone().enter_frame().await.is_err() {
+                continue;
+            }
+            check(self.s.js(&js, vec![json!(values)]).await, &src);
+            walked += 1;
+            let inner = self.s.driver.find_all(thirtyfour::By::Css("iframe")).await.unwrap_or_default();
+            for j in 0..inner.len() {
+                let inner = self.s.driver.find_all(thirtyfour::By::Css("iframe")).await.unwrap_or_default();
+                let Some(g) = inner.get(j) else { break };
+                let src2 = g.attr("src").await.ok().flatten().unwrap_or_default();
+                if ours(&src2) || g.clone().enter_frame().await.is_err() {
+                    continue;
+                }
+                check(self.s.js(&js, vec![json!(values)]).await, &src2);
+                walked += 1;
+                self.s.driver.enter_parent_frame().await.unwrap();
+            }
+        }
+        self.s.driver.enter_default_frame().await.unwrap();
+        walked
     }
 
     /// The background's log of store runs (store, outcome kind, cause code; no data).
@@ -2167,6 +2288,7 @@ async fn run(browser: Browser, csp: Csp) {
             ctx.guard_disarmed_by_portal_copy(iframe).await;
             ctx.guard_disarmed_in_other_renderings(iframe).await;
             ctx.hostile_page(iframe).await;
+            ctx.forged_popup_messages(iframe).await;
             ctx.leak_scan(&scan("guard")).await;
         }
         if want("copy") {

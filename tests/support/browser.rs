@@ -642,6 +642,28 @@ impl Session {
         (res["type"] == "string").then(|| res["value"].as_str().unwrap_or_default().to_string())
     }
 
+    /// The JavaScript worlds WebDriver BiDi reports for the top document of `context`
+    /// (`script.getRealms`): its page world and any isolated world, such as an extension's
+    /// content script world (Chromium reports that one with a `sandbox` name).
+    pub async fn realms(&self, context: &str) -> Vec<Value> {
+        let bidi = self.driver.bidi().await.expect("BiDi connection");
+        let r = bidi.send_raw("script.getRealms", json!({"context": context})).await.expect("script.getRealms");
+        let realms = if r["realms"].is_array() { &r["realms"] } else { &r["result"]["realms"] };
+        realms.as_array().cloned().unwrap_or_default()
+    }
+
+    /// Evaluates `expression` (awaited if it is a promise) in the BiDi realm `realm` and
+    /// returns its string result (`None` for any other type or an exception).
+    pub async fn eval_in_realm(&self, realm: &str, expression: &str) -> Option<String> {
+        let bidi = self.driver.bidi().await.expect("BiDi connection");
+        let r = bidi
+            .send_raw("script.evaluate", json!({"expression": expression, "target": {"realm": realm}, "awaitPromise": true, "resultOwnership": "none"}))
+            .await
+            .ok()?;
+        let res = if r.get("result").is_some_and(|x| x.get("type").is_some()) { &r["result"] } else { &r["result"]["result"] };
+        (res["type"] == "string").then(|| res["value"].as_str().unwrap_or_default().to_string())
+    }
+
     /// Polls [`Session::eval_in_context`] until `done` accepts its result, or fails after `secs`.
     pub async fn wait_in_context(&self, context: &str, what: &str, expression: &str, secs: u64, done: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(secs);
