@@ -1464,18 +1464,14 @@ impl Ctx<'_> {
     async fn paste(&self) -> String {
         self.s
             .js(
-                "const t = document.createElement('textarea'); t.id = 'so-test-paste'; document.body.appendChild(t); \
-            t.addEventListener('paste', (e) => { t.dataset.pasted = '1'; t.dataset.text = e.clipboardData.getData('text/plain'); }); t.focus();",
+                // Kept in a variable, not the DOM: the replica's leak sentinel watches the DOM.
+                "const t = document.createElement('textarea'); t.id = 'so-test-paste'; document.body.appendChild(t); window.__soPasted = null; \
+            t.addEventListener('paste', (e) => { window.__soPasted = e.clipboardData.getData('text/plain'); e.preventDefault(); }); t.focus();",
                 vec![],
             )
             .await;
         self.s.driver.action_chain().key_down(thirtyfour::Key::Control).send_keys("v").key_up(thirtyfour::Key::Control).perform().await.expect("paste");
-        let got = self
-            .s
-            .wait_js("a paste event", "const t = document.getElementById('so-test-paste'); return t && t.dataset.pasted ? t.dataset.text : null;", 5, |v| {
-                v.is_string()
-            })
-            .await;
+        let got = self.s.wait_js("a paste event", "return typeof window.__soPasted === 'string' ? window.__soPasted : null;", 5, |v| v.is_string()).await;
         self.s.js("document.getElementById('so-test-paste').remove();", vec![]).await;
         got.as_str().unwrap_or_default().to_string()
     }
@@ -1546,7 +1542,9 @@ impl Ctx<'_> {
     /// - any downloaded file (the encrypted file holds no plaintext);
     /// - the portal tab's title, URL and web storage;
     /// - the DOM of every portal frame of that tab (markup, attributes, open shadow roots,
-    ///   form fields), except the secret's own row in the portal page, where it belongs.
+    ///   form fields), except the secret's own row in the portal page, where it belongs; and
+    ///   every DOM change of the scenario's portal pages (the replica's sentinel, which sees
+    ///   pages the scenario already left).
     ///
     /// A hit names the channel.
     async fn leak_scan(&self, tag: &str) {
@@ -1577,6 +1575,10 @@ impl Ctx<'_> {
             let the_store = r.host == kv && r.method == "PUT" && r.target.contains("/secrets/");
             assert!(!carries || the_store, "{tag}: leak scan: a secret value was sent to {} {} {}", r.method, r.host, r.target);
         }
+        // The page's own DOM over the whole scenario: the replica's sentinel reported every
+        // change outside the secret rows that carried a value it drew (never the value).
+        let sentinel: Vec<&str> = received.iter().filter(|r| r.target.starts_with("/api/leak")).map(|r| r.target.as_str()).collect();
+        assert!(sentinel.is_empty(), "{tag}: leak scan: a secret value entered the page's DOM outside its row: {sentinel:?}");
         // Downloads.
         let mut files = 0;
         if let Ok(dir) = std::fs::read_dir(self.s.downloads()) {
@@ -1597,7 +1599,7 @@ impl Ctx<'_> {
         assert!(!hit(page.as_str().unwrap_or_default()), "{tag}: leak scan: a secret value is in the page's title, URL or web storage");
         let n = SCANS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         println!(
-            "leak scan {n} {tag}: clean: storage (3 areas), console ({} messages, browser output {} lines), network ({} requests), downloads ({files} files), page title/URL/web storage, DOM of {walked} portal frame(s); {} values",
+            "leak scan {n} {tag}: clean: storage (3 areas), console ({} messages, browser output {} lines), network ({} requests), downloads ({files} files), page title/URL/web storage, DOM of {walked} portal frame(s) and the page's DOM changes; {} values",
             console.len(),
             log.lines().count(),
             received.len(),

@@ -235,7 +235,7 @@ const Blades = (() => {
         });
         if (st.disposed) return;
         st.creds.unshift({ keyId: r.keyId, hint: r.hint, displayName: r.displayName, endDateTime: r.endDateTime });
-        st.fresh.set(r.keyId, r.secretText);
+        SO.drew(r.secretText); st.fresh.set(r.keyId, r.secretText);
         st.pendingInsert.add(r.keyId);
         adds += 1;
         mark('replicaAdds', adds);

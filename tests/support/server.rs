@@ -545,6 +545,9 @@ async fn api(req: Request<ReqBody>, path: &str, query: &str, host: &str, st: &St
             )
         }
         (Method::GET, "/api/ping") => (StatusCode::OK, json!({"ok": true})),
+        // The replica page's leak sentinel (common.js): recorded in `received`, read by the
+        // e2e leak scan.
+        (Method::POST, "/api/leak") => (StatusCode::OK, json!({"ok": true})),
         _ => (StatusCode::NOT_FOUND, json!({"error": "no such api"})),
     }
 }
