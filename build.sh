@@ -197,6 +197,7 @@ run_tests() {
 
   step_start "1/4 native cargo test (pure core; age CLI decrypts our files)"
   cargo test --lib
+  cargo test --test locales
   cargo test --test agefile_cli
   # A small count here; `./build.sh fuzz` runs a million per target.
   SO_FUZZ_CASES=2000 cargo test --profile harness --test fuzz -- --nocapture

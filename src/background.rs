@@ -83,11 +83,12 @@ async fn badge(tab: u32, count: u32) {
     }
     let blocked = tab_blocked(tab);
     let mut text = if count == 0 { String::new() } else { count.to_string() };
-    let mut title = String::from("ShownOnce");
-    if blocked {
+    let title = if blocked {
         text.push('!');
-        title.push_str(": this page keeps the save prompt from showing. Open this menu and choose Show prompt.");
-    }
+        platform::msg("badgeTitleBlocked", &[])
+    } else {
+        String::from("ShownOnce")
+    };
     let tab = f64::from(tab);
     for p in [
         platform::set_badge_text(&obj(&[("tabId", tab.into()), ("text", JsValue::from_str(&text))])),

@@ -19,6 +19,21 @@ extern "C" {
     pub fn get_url(path: &str) -> Result<String, JsValue>;
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// `chrome.i18n.getMessage(name, substitutions)`: `""` when the message is missing.
+    #[wasm_bindgen(js_namespace = ["chrome", "i18n"], js_name = getMessage, catch)]
+    fn get_message(name: &str, substitutions: &js_sys::Array) -> Result<JsValue, JsValue>;
+}
+
+/// The message `key` of extension/_locales in the browser's language, `subs` filling its
+/// placeholders (`$1`…`$9`). The key itself when the message or the API is missing (a plain
+/// test page): never panics. Keys are literals, so tests/locales.rs can check them.
+pub fn msg(key: &str, subs: &[&str]) -> String {
+    let subs: js_sys::Array = subs.iter().map(|s| JsValue::from_str(s)).collect();
+    get_message(key, &subs).ok().and_then(|v| v.as_string()).filter(|s| !s.is_empty()).unwrap_or_else(|| key.to_owned())
+}
+
 /// Sends `{type: kind}` to the background and awaits the answer.
 pub async fn ask(kind: &str) -> Result<JsValue, JsValue> {
     let msg = js_sys::Object::new();

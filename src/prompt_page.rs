@@ -26,7 +26,7 @@ use zeroize::Zeroizing;
 
 use crate::core::keyvault::{derive_secret_name, validate_secret_name};
 use crate::core::state::StoreKind;
-use crate::platform::send_message;
+use crate::platform::{msg, send_message};
 
 /// How often and how long the frame asks the background to confirm its token (the content
 /// script registers it in parallel; a background waking up may answer late).
@@ -140,6 +140,9 @@ fn trusted(target: &web_sys::EventTarget, kind: &'static str, f: impl Fn(&web_sy
 #[wasm_bindgen]
 pub fn prompt_main(early: js_sys::Array) -> Result<(), JsValue> {
     let win = web_sys::window().ok_or("no window")?;
+    if let Some(doc) = win.document() {
+        crate::pages::localize(&doc);
+    }
     for e in early.iter() {
         if let Ok(e) = e.dyn_into::<MessageEvent>() {
             on_window_message(&e);
@@ -219,7 +222,7 @@ async fn start(init: JsValue, port: MessagePort) -> Result<(), JsValue> {
         h.set_text_content(Some(&short));
     }
     if let Some(p) = doc.get_element_by_id("pill") {
-        p.set_text_content(Some(&["Unsaved secret ", &short].concat()));
+        p.set_text_content(Some(&msg("promptPill", &[&short])));
     }
     let page = Rc::new(Page {
         doc: doc.clone(),
@@ -428,11 +431,11 @@ fn show_store(page: &Page, store: &str) {
     let _ = page.root.set_attribute("data-store", store);
     let _ = page.root.remove_attribute("data-confirm");
     if let Some(b) = page.doc.get_element_by_id("primary") {
-        b.set_text_content(Some(match store {
-            "file" => "Save encrypted file",
-            "keyvault" => "Save to Key Vault",
-            "hcvault" => "Save to Vault",
-            _ => "Copy secret",
+        b.set_text_content(Some(&match store {
+            "file" => msg("promptSaveFile", &[]),
+            "keyvault" => msg("promptSaveKeyVault", &[]),
+            "hcvault" => msg("promptSaveVault", &[]),
+            _ => msg("promptCopy", &[]),
         }));
     }
     let userpass = page.root.has_attribute("data-hc-userpass");
@@ -511,7 +514,7 @@ fn on_port(page: &Page, data: &JsValue) {
             Some("version") => {
                 let _ = page.root.set_attribute("data-confirm", "version");
                 if let Some(b) = by_id::<HtmlElement>(&page.doc, "primary") {
-                    b.set_text_content(Some("Add as new version"));
+                    b.set_text_content(Some(&msg("promptAddVersion", &[])));
                     let _ = b.focus();
                 }
             }
@@ -545,15 +548,7 @@ fn on_port(page: &Page, data: &JsValue) {
         Some("value") => {
             let value = get(data, "v").as_string().map(Zeroizing::new);
             let Some(value) = value else {
-                on_port(
-                    page,
-                    &obj(&[
-                        ("t", "state".into()),
-                        ("state", "shown".into()),
-                        ("ok", false.into()),
-                        ("message", "ShownOnce no longer holds this value.".into()),
-                    ]),
-                );
+                on_port(page, &obj(&[("t", "state".into()), ("state", "shown".into()), ("ok", false.into()), ("message", msg("promptValueGone", &[]).into())]));
                 return;
             };
             let Some(win) = web_sys::window() else { return };
@@ -604,7 +599,7 @@ fn bind(page: &Rc<Page>) -> Result<(), JsValue> {
             if p.root.has_attribute("data-confirm") {
                 let _ = p.root.remove_attribute("data-confirm");
                 if let Some(b) = p.doc.get_element_by_id("primary") {
-                    b.set_text_content(Some(if store_of(&p) == "hcvault" { "Save to Vault" } else { "Save to Key Vault" }));
+                    b.set_text_content(Some(&if store_of(&p) == "hcvault" { msg("promptSaveVault", &[]) } else { msg("promptSaveKeyVault", &[]) }));
                 }
             }
             if let Some(i) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) {
@@ -666,13 +661,9 @@ fn cycle_focus(doc: &Document, scope: &str, e: &web_sys::Event) {
 /// The content script focuses the frame once it says "ready"; the answer goes back on the port.
 fn start_confirm(doc: &Document, root: &Element, init: &JsValue, port: MessagePort) -> Result<(), JsValue> {
     let many = get(init, "unsaved").as_f64().unwrap_or(1.0) > 1.0;
-    let body = if many {
-        "Client secrets on this page are not saved yet. They are never shown again once you leave."
-    } else {
-        "The new client secret is not saved yet. It is never shown again once you leave."
-    };
+    let body = if many { msg("confirmBodyMany", &[]) } else { msg("confirmBodyOne", &[]) };
     if let Some(b) = doc.get_element_by_id("confirm-body") {
-        b.set_text_content(Some(body));
+        b.set_text_content(Some(&body));
     }
     let answer = |v: &'static str, port: &MessagePort| {
         let port = port.clone();

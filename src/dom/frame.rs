@@ -405,7 +405,7 @@ impl Frame {
     fn copied_if(&mut self, matches: impl Fn(&str) -> bool, event: SecretEvent) {
         let keys: Vec<String> = self.held.iter().filter(|h| !h.value.is_empty() && matches(&h.value)).map(|h| h.key.clone()).collect();
         for k in keys {
-            self.event(&k, &event, "Copied. Paste it into a safe place now.");
+            self.event(&k, &event, &platform::msg("statusCopied", &[]));
         }
     }
 
@@ -639,13 +639,13 @@ async fn save_to(key: &str, input: StoreInput) {
         if let Some(p) = &h.prompt {
             p.busy(true);
             let doing = if store == StoreKind::KeyVault {
-                "Saving to Key Vault… sign in if a window asks you to."
+                platform::msg("statusSavingKeyVault", &[])
             } else if store == StoreKind::HashiCorpVault {
-                "Saving to Vault…"
+                platform::msg("statusSavingVault", &[])
             } else {
-                "Encrypting and saving… choose the folder in the save dialog."
+                platform::msg("statusSavingFile", &[])
             };
-            p.set_state(h.life.state().as_str(), doing, true);
+            p.set_state(h.life.state().as_str(), &doing, true);
         }
         Some(msg)
     })
@@ -667,12 +667,12 @@ async fn save_to(key: &str, input: StoreInput) {
             p.finished(outcome.as_str());
         }
         let message = match (outcome, text) {
-            (StoreOutcome::Saved, t) => t.unwrap_or_else(|| "Saved.".into()),
-            (StoreOutcome::NeedsConfirmation, t) => t.unwrap_or_else(|| "Confirm to continue.".into()),
-            (StoreOutcome::Cancelled, _) if store == StoreKind::KeyVault => "Sign-in was cancelled: the secret is NOT saved yet. Try again, or copy it.".into(),
-            (StoreOutcome::Cancelled, _) => "The download was cancelled: the secret is NOT saved yet. Try again, or copy it.".into(),
+            (StoreOutcome::Saved, t) => t.unwrap_or_else(|| platform::msg("statusSaved", &[])),
+            (StoreOutcome::NeedsConfirmation, t) => t.unwrap_or_else(|| platform::msg("statusConfirm", &[])),
+            (StoreOutcome::Cancelled, _) if store == StoreKind::KeyVault => platform::msg("statusSignInCancelled", &[]),
+            (StoreOutcome::Cancelled, _) => platform::msg("statusDownloadCancelled", &[]),
             (_, Some(t)) => t,
-            (_, None) => "The save was interrupted: ShownOnce's background stopped or was updated before the store answered. The secret is NOT saved; try again, or copy it.".into(),
+            (_, None) => platform::msg("statusInterrupted", &[]),
         };
         if outcome == StoreOutcome::Saved {
             remember_store(store.as_str());
@@ -714,7 +714,7 @@ async fn act(key: &str, action: Action) {
         Action::Copied(false) => {
             with_frame(|f| {
                 if let Some(p) = f.held.iter().find(|h| h.key == key).and_then(|h| h.prompt.as_ref()) {
-                    p.set_state("shown", "The browser refused the clipboard. Select the value on the page and press Ctrl+C.", false);
+                    p.set_state("shown", &platform::msg("statusClipboardRefused", &[]), false);
                 }
             });
         }
@@ -723,15 +723,16 @@ async fn act(key: &str, action: Action) {
             // The background owns the clear timer (it outlives this frame and the tab).
             let clear = platform::send(&obj(&[("type", "clipboardCopied".into())])).await;
             let secs = clear.as_ref().ok().and_then(|r| platform::get_f64(r, "clearSecs"));
-            let msg = match secs {
-                Some(s) if s > 0.0 => "Copied. Paste it into a safe place now: the clipboard is cleared shortly.",
-                Some(_) => "Copied. Paste it into a safe place now.",
-                None => "Copied. ShownOnce could not arrange to clear the clipboard: clear it yourself after pasting.",
+            let text = match secs {
+                Some(s) if s > 0.0 => platform::msg("statusCopiedClears", &[]),
+                Some(_) => platform::msg("statusCopied", &[]),
+                None => platform::msg("statusCopiedNoClear", &[]),
             };
-            with_frame(|f| f.event(key, &SecretEvent::CopiedByUs, msg));
+            with_frame(|f| f.event(key, &SecretEvent::CopiedByUs, &text));
         }
         Action::SavedElsewhere => {
-            with_frame(|f| f.event(key, &SecretEvent::UserConfirmedSavedElsewhere, "Marked as saved by you. ShownOnce forgot the value."));
+            let text = platform::msg("statusSavedElsewhere", &[]);
+            with_frame(|f| f.event(key, &SecretEvent::UserConfirmedSavedElsewhere, &text));
         }
         // Only a finished secret's prompt closes (an unsaved one collapses to its reminder):
         // the frame goes, the focus goes back to where it was.

@@ -16,7 +16,7 @@ use crate::core::openbao::BaoAddr;
 use crate::core::settings::{
     bao_token_key, clear_delay_label, Settings, CLEAR_DELAYS, KEYS, KEY_AGE_RECIPIENT, KEY_DEFAULT_STORE, KEY_HCVAULT_ADDR, KEY_KEYVAULT_VAULT,
 };
-use crate::platform::{identity_redirect_url, storage_on_changed, sync_set};
+use crate::platform::{identity_redirect_url, msg, storage_on_changed, sync_set};
 
 struct Options {
     doc: Document,
@@ -145,7 +145,7 @@ impl Options {
                 }
             }
             self.show_error(&key, &e.message);
-            self.status("Not saved: fix the highlighted field.", true, false);
+            self.status(&msg("optionsStatusInvalid", &[]), true, false);
             return;
         }
         self.show_error(&key, "");
@@ -159,9 +159,9 @@ impl Options {
         }
         self.show_warnings();
         match call(sync_set(&obj(&[(key.as_str(), JsValue::from_str(&stored))]))).await {
-            Ok(_) if self.invalid.borrow().is_empty() => self.status("Saved", false, true),
-            Ok(_) => self.status("Saved, except the highlighted field: fix it to save it.", true, false),
-            Err(e) => self.status(&format!("Could not save: {}", error_text(&e)), true, false),
+            Ok(_) if self.invalid.borrow().is_empty() => self.status(&msg("optionsStatusSaved", &[]), false, true),
+            Ok(_) => self.status(&msg("optionsStatusSavedExcept", &[]), true, false),
+            Err(e) => self.status(&msg("optionsStatusSaveFailed", &[&error_text(&e)]), true, false),
         }
     }
 
@@ -183,7 +183,7 @@ impl Options {
         let token = zeroize::Zeroizing::new(input.value().trim().to_owned());
         input.set_value("");
         let Some(addr) = self.bao_addr() else {
-            self.test_result("Enter the server address first: a token is kept for one server.", false);
+            self.test_result(&msg("optionsTokenNeedsServer", &[]), false);
             return;
         };
         if token.is_empty() {
@@ -197,9 +197,9 @@ impl Options {
             r = call(crate::platform::local_set(&item)).await;
         }
         match r {
-            Ok(_) if remember => self.test_result(&format!("Token stored for {} and remembered on this device.", addr.origin()), true),
-            Ok(_) => self.test_result(&format!("Token stored for {} until the browser closes.", addr.origin()), true),
-            Err(e) => self.test_result(&format!("Could not store the token: {}", error_text(&e)), false),
+            Ok(_) if remember => self.test_result(&msg("optionsTokenRemembered", &[addr.origin()]), true),
+            Ok(_) => self.test_result(&msg("optionsTokenSession", &[addr.origin()]), true),
+            Err(e) => self.test_result(&msg("optionsTokenStoreFailed", &[&error_text(&e)]), false),
         }
     }
 
@@ -210,12 +210,12 @@ impl Options {
         let key = bao_token_key(addr.origin());
         if !on {
             let _ = call(crate::platform::local_remove(&JsValue::from_str(&key))).await;
-            self.test_result("The token is no longer kept on this device.", true);
+            self.test_result(&msg("optionsTokenForgotten", &[]), true);
             return;
         }
         if let Some(t) = crate::platform::session_value(&key).await {
             let _ = call(crate::platform::local_set(&obj(&[(key.as_str(), t)]))).await;
-            self.test_result("The token is remembered on this device.", true);
+            self.test_result(&msg("optionsTokenKept", &[]), true);
         }
     }
 
@@ -227,13 +227,13 @@ impl Options {
 
     /// "Allow and test": access granted? Then the background checks token, mount and policy.
     async fn test(self: Rc<Self>, asked: Option<js_sys::Promise>, addr: BaoAddr) {
-        self.test_result("Testing…", true);
+        self.test_result(&msg("optionsTestRunning", &[]), true);
         let granted = match asked {
             Some(p) => wasm_bindgen_futures::JsFuture::from(p).await.ok().and_then(|v| v.as_bool()) == Some(true),
             None => false,
         };
         if !granted {
-            self.test_result(&format!("Access to {} was not granted: ShownOnce cannot save there until you allow it.", addr.origin()), false);
+            self.test_result(&msg("optionsTestNotGranted", &[addr.origin()]), false);
             return;
         }
         match crate::platform::ask("testVault").await {
@@ -242,7 +242,7 @@ impl Options {
                 let text = super::get(&r, "message").as_string().unwrap_or_default();
                 self.test_result(&text, ok);
             }
-            Err(e) => self.test_result(&format!("The test did not run: {}", error_text(&e)), false),
+            Err(e) => self.test_result(&msg("optionsTestFailed", &[&error_text(&e)]), false),
         }
     }
 
@@ -261,6 +261,7 @@ impl Options {
 #[wasm_bindgen]
 pub async fn options_main() -> Result<(), JsValue> {
     let doc = document()?;
+    super::localize(&doc);
     let select = by_id(&doc, "clipboard_clear_secs")?.dyn_into::<HtmlSelectElement>()?;
     select.set_text_content(None);
     for secs in CLEAR_DELAYS {
@@ -271,7 +272,7 @@ pub async fn options_main() -> Result<(), JsValue> {
         Rc::new(Options { doc: doc.clone(), settings: RefCell::new(Settings::default()), status_seq: Cell::new(0), invalid: RefCell::new(BTreeSet::new()) });
     match crate::platform::settings().await {
         Ok(s) => *page.settings.borrow_mut() = s,
-        Err(e) => page.status(&format!("Could not read the settings ({}); showing the defaults.", error_text(&e)), true, false),
+        Err(e) => page.status(&msg("optionsStatusReadFailed", &[&error_text(&e)]), true, false),
     }
     page.fill();
     page.show_warnings();
@@ -324,7 +325,7 @@ pub async fn options_main() -> Result<(), JsValue> {
             return;
         }
         let Some(addr) = p.bao_addr() else {
-            p.test_result("Enter the server address first.", false);
+            p.test_result(&msg("optionsTestNeedsServer", &[]), false);
             return;
         };
         let asked = p.request_access(&addr);

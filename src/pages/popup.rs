@@ -18,7 +18,7 @@ use web_sys::{Document, Element, HtmlElement};
 
 use super::{by_id, call, create, document, error_text, get, keep, obj, set_hidden};
 use crate::core::settings::format_age;
-use crate::platform::{open_options_page, send_message, tabs_query, tabs_send_message};
+use crate::platform::{msg, open_options_page, send_message, tabs_query, tabs_send_message};
 
 /// One unsaved secret as the background reports it.
 #[derive(Clone, PartialEq)]
@@ -95,9 +95,9 @@ struct Popup {
 
 impl Popup {
     fn age_text(entry_state: &str, detected_at: u64) -> String {
-        let state = if entry_state == "copied" { "Copied, not saved" } else { "Not copied" };
+        let state = if entry_state == "copied" { msg("popupCopiedNotSaved", &[]) } else { msg("popupNotCopied", &[]) };
         if detected_at == 0 {
-            state.to_owned()
+            state
         } else {
             format!("{state} · {}", format_age(js_sys::Date::now() as u64, detected_at))
         }
@@ -148,7 +148,8 @@ impl Popup {
             let li = create(doc, "li", "secret", None)?;
             let (desc, app) = split_label(&e.label);
             let text = create(doc, "div", "secret-text", None)?;
-            let title = create(doc, "div", "secret-title", Some(if desc.is_empty() { "Client secret" } else { desc }))?;
+            let fallback = msg("popupClientSecret", &[]);
+            let title = create(doc, "div", "secret-title", Some(if desc.is_empty() { &fallback } else { desc }))?;
             let label_id = format!("secret-{i}");
             title.set_id(&label_id);
             text.append_child(&title)?;
@@ -162,7 +163,7 @@ impl Popup {
             ages.push((meta, e.detected_at));
             li.append_child(&text)?;
 
-            let button = create(doc, "button", "primary", Some("Show prompt"))?;
+            let button = create(doc, "button", "primary", Some(&msg("popupShowPrompt", &[])))?;
             button.set_attribute("type", "button")?;
             button.set_attribute("aria-describedby", &label_id)?;
             button.set_attribute("data-fingerprint", &e.fingerprint)?;
@@ -191,9 +192,9 @@ impl Popup {
 
     async fn focus_prompt(&self, e: Entry) {
         let Some(tab) = self.tab else { return };
-        let msg =
+        let request =
             obj(&[("type", "focusPrompt".into()), ("tabId", tab.into()), ("frameId", e.frame.into()), ("fingerprint", JsValue::from_str(&e.fingerprint))]);
-        let failed = match call(send_message(&msg)).await {
+        let failed = match call(send_message(&request)).await {
             Ok(reply) => get(&reply, "error").as_string(),
             Err(err) => Some(error_text(&err)),
         };
@@ -205,7 +206,7 @@ impl Popup {
             }
             Some(_) => {
                 if let Ok(el) = by_id(&self.doc, "popup-error") {
-                    el.set_text_content(Some("Could not show the prompt. Look for the ShownOnce panel next to the secret on the page."));
+                    el.set_text_content(Some(&msg("popupShowFailed", &[])));
                     set_hidden(&el, false);
                 }
             }
@@ -217,6 +218,7 @@ impl Popup {
 #[wasm_bindgen]
 pub async fn popup_main() -> Result<(), JsValue> {
     let doc = document()?;
+    super::localize(&doc);
     let settings = by_id(&doc, "open-settings")?;
     keep(EventListener::new(&settings, "click", |_| {
         spawn_local(async {
