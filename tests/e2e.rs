@@ -2206,8 +2206,18 @@ impl Ctx<'_> {
             self.s.enter_blade(iframe).await;
         }
         self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
-        // scrypt (2^17) runs in the background: generous on a loaded machine.
-        let p = self.wait_prompts("the store run ended", 120, |v| v[0]["runs"].is_string() && v[0]["busy"] == "false").await;
+        // scrypt (2^17) runs in the background: generous on a loaded machine. Meanwhile the
+        // prompt says it is encrypting.
+        let (mut encrypting, deadline) = (false, std::time::Instant::now() + std::time::Duration::from_secs(120));
+        let p = loop {
+            let v = self.prompts().await.first().cloned().unwrap_or_default();
+            encrypting |= v["busy"] == "true" && v["status"].as_str().is_some_and(|s| s.starts_with("Encrypting with your passphrase"));
+            if v["runs"].is_string() && v["busy"] == "false" {
+                break json!([v]);
+            }
+            assert!(std::time::Instant::now() < deadline, "{tag}: timed out after 120s waiting for the store run; last value: {v}");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
         let log = if p[0]["state"] != "saved" { self.store_log().await } else { json!(null) };
         self.set_setting("default_store", json!("clipboard")).await;
         self.set_setting("file_save_as", json!("true")).await;
@@ -2217,6 +2227,7 @@ impl Ctx<'_> {
             "{tag}: {}; store log {log}",
             p[0]
         );
+        assert!(encrypting, "{tag}: the prompt never said it was encrypting: {}", p[0]);
         self.guard_is("off", 20).await;
         let file = std::fs::read_dir(self.s.downloads())
             .unwrap()

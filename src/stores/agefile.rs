@@ -231,6 +231,10 @@ pub async fn save_encrypted_file(req: SaveRequest) -> Result<super::Receipt, Sto
     let date = today();
     let save_as = req.save_as;
     let name = envfile::file_name(&req.app_name, &req.description, &date);
+    // scrypt takes a second or two (and blocks this worker meanwhile): say so first.
+    if matches!(key, AgeKey::Passphrase(_)) {
+        req.progress.say("Encrypting with your passphrase…").await;
+    }
     let ciphertext = {
         let plaintext = build_plaintext(&req, &date)?;
         let result = encrypt(&plaintext, &key);

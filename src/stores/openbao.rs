@@ -41,7 +41,8 @@ fn view(resp: &http::HttpResponse) -> BaoResponse<'_> {
 
 /// Sends `req` with the token and namespace; retries what may pass. Returns the response
 /// (which the caller interprets, error statuses included) or the error that ended the tries.
-async fn send(req: &BaoRequest, token: Option<&str>, op: BaoOp) -> Result<http::HttpResponse, BaoError> {
+/// A wait before a retry is said in `say`'s prompt (nobody's for the options page's test).
+async fn send(req: &BaoRequest, token: Option<&str>, op: BaoOp, say: &crate::stores::Progress) -> Result<http::HttpResponse, BaoError> {
     let mut attempt = 0u32;
     loop {
         attempt += 1;
@@ -65,6 +66,7 @@ async fn send(req: &BaoRequest, token: Option<&str>, op: BaoOp) -> Result<http::
         }
         // Short pauses: a background idle that long may be suspended (Firefox's event page
         // idles out after 30 s by default; the e2e profiles use 2 s) and the save with it.
+        say.say(&error.retry_note(u64::from(RETRY_PAUSE_MS * attempt))).await;
         TimeoutFuture::new(RETRY_PAUSE_MS * attempt).await;
     }
 }
@@ -130,7 +132,7 @@ async fn token(settings: &Settings, req: &SaveRequest, t: &BaoTarget) -> Result<
             let user = req.username.clone().filter(|u| !u.trim().is_empty()).or_else(|| settings.hcvault_username.clone());
             let user = user.ok_or_else(|| login("enter your Vault user name in the prompt or in the options"))?;
             let mut r = userpass_login_request(t, "userpass", user.trim(), pass).map_err(|e| failed(&e, t, ""))?;
-            let sent = send(&r, None, BaoOp::Login).await;
+            let sent = send(&r, None, BaoOp::Login, &req.progress).await;
             if let Some(b) = r.body.as_mut() {
                 b.zeroize();
             }
@@ -147,12 +149,12 @@ async fn token(settings: &Settings, req: &SaveRequest, t: &BaoTarget) -> Result<
             BaoAuth::Token => "no Vault token for this server: paste one in the ShownOnce options (Vault / OpenBao section)",
         }));
     };
-    let resp = send(&lookup_self_request(t), Some(&tok), BaoOp::Lookup).await.map_err(|e| failed(&e, t, ""))?;
+    let resp = send(&lookup_self_request(t), Some(&tok), BaoOp::Lookup, &req.progress).await.map_err(|e| failed(&e, t, ""))?;
     match interpret_lookup_self(&view(&resp)) {
         Ok(info) => {
             if info.renewable && info.ttl_secs < RENEW_BELOW_SECS {
                 // Best effort: a failed renewal leaves the token as it was, still valid for now.
-                if let Ok(r) = send(&renew_self_request(t), Some(&tok), BaoOp::Renew).await {
+                if let Ok(r) = send(&renew_self_request(t), Some(&tok), BaoOp::Renew, &req.progress).await {
                     let _ = interpret_renew(&view(&r));
                 }
             }
@@ -194,11 +196,11 @@ impl Store for BaoStore {
         let f = |e: BaoError| failed(&e, &t, &path);
 
         // 1. A KV v2 mount at the configured path.
-        let resp = send(&mount_request(&t, &path), Some(&tok), BaoOp::Mount).await.map_err(f)?;
+        let resp = send(&mount_request(&t, &path), Some(&tok), BaoOp::Mount, &req.progress).await.map_err(f)?;
         interpret_mount(&view(&resp), &t).map_err(f)?;
 
         // 2. Does the path exist? Never a silent overwrite: ask first.
-        let resp = send(&metadata_request(&t, &path), Some(&tok), BaoOp::Metadata).await.map_err(f)?;
+        let resp = send(&metadata_request(&t, &path), Some(&tok), BaoOp::Metadata, &req.progress).await.map_err(f)?;
         let current = interpret_metadata(&view(&resp)).map_err(f)?;
         if let (Some(v), false) = (current, req.allow_new_version) {
             return Err(StoreError::NeedsConfirmation(format!(
@@ -211,7 +213,7 @@ impl Store for BaoStore {
         // 3. Write with check-and-set: 0 creates only; the version the user agreed to extend.
         let data = SecretData { client_id: req.client_id.as_deref().unwrap_or(""), tenant_id: req.tenant_id.as_deref().unwrap_or(""), value: &req.value };
         let mut put = write_request(&t, &path, &data, current.unwrap_or(0));
-        let sent = send(&put, Some(&tok), BaoOp::Write).await;
+        let sent = send(&put, Some(&tok), BaoOp::Write, &req.progress).await;
         if let Some(b) = put.body.as_mut() {
             b.zeroize();
         }
@@ -248,7 +250,7 @@ impl Store for BaoStore {
             description: req.description.trim(),
             expires,
         };
-        let meta_note = match send(&metadata_write_request(&t, &path, &meta, delete_after), Some(&tok), BaoOp::WriteMetadata).await {
+        let meta_note = match send(&metadata_write_request(&t, &path, &meta, delete_after), Some(&tok), BaoOp::WriteMetadata, &req.progress).await {
             Ok(r) => match interpret_metadata_write(&view(&r)) {
                 Ok(()) => String::new(),
                 Err(e) => format!(" Its description and expiry were not recorded: {}.", e.user_message(&t, &path)),
@@ -257,7 +259,7 @@ impl Store for BaoStore {
         };
 
         // 5. Read it back: saved only if the server returns exactly what was written.
-        let resp = send(&read_back_request(&t, &path, version), Some(&tok), BaoOp::ReadBack).await.map_err(f)?;
+        let resp = send(&read_back_request(&t, &path, version), Some(&tok), BaoOp::ReadBack, &req.progress).await.map_err(f)?;
         interpret_read_back(&view(&resp), version, req.value.as_bytes()).map_err(f)?;
         drop(tok);
         Ok(Receipt { message: format!("Saved to {} at {}/{path} (version {version}), and verified by reading it back.{meta_note}", t.addr.origin(), t.mount) })
@@ -286,14 +288,14 @@ pub async fn test_connection() -> (bool, String) {
         Ok(t) => t,
         Err(e) => return (false, e.user_message()),
     };
-    let resp = match send(&mount_request(&t, &path), Some(&tok), BaoOp::Mount).await {
+    let resp = match send(&mount_request(&t, &path), Some(&tok), BaoOp::Mount, &crate::stores::Progress::default()).await {
         Ok(r) => r,
         Err(e) => return (false, e.user_message(&t, &path)),
     };
     if let Err(e) = interpret_mount(&view(&resp), &t) {
         return (false, e.user_message(&t, &path));
     }
-    let resp = match send(&crate::core::openbao::capabilities_request(&t, &path), Some(&tok), BaoOp::Capabilities).await {
+    let resp = match send(&crate::core::openbao::capabilities_request(&t, &path), Some(&tok), BaoOp::Capabilities, &crate::stores::Progress::default()).await {
         Ok(r) => r,
         Err(e) => return (false, e.user_message(&t, &path)),
     };

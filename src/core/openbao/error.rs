@@ -290,6 +290,18 @@ impl BaoError {
     pub fn retryable(&self) -> bool {
         matches!(self, BaoError::Throttled | BaoError::Standby | BaoError::Network | BaoError::Server(412 | 502 | 503 | 504, _))
     }
+
+    /// What the prompt says while ShownOnce waits `delay_ms` before trying a retryable
+    /// failure again (the save is still under way; the secret stays unsaved until it ends).
+    pub fn retry_note(&self, delay_ms: u64) -> String {
+        let why = match self {
+            BaoError::Throttled => "The Vault server asked to slow down (429)".to_owned(),
+            BaoError::Standby => "The Vault server is a standby node".to_owned(),
+            BaoError::Server(code, _) => format!("The Vault server answered {code}"),
+            _ => "The Vault server could not be reached".to_owned(),
+        };
+        format!("{why}: trying again in {} s…", delay_ms.div_ceil(1000).max(1))
+    }
 }
 
 #[cfg(test)]
@@ -297,6 +309,15 @@ mod tests {
     use super::*;
     use crate::core::openbao::test_support::*;
     use crate::core::openbao::*;
+
+    /// While a retry waits, the prompt says why and for how long (whole seconds, at least 1).
+    #[test]
+    fn retry_notes() {
+        assert_eq!(BaoError::Throttled.retry_note(500), "The Vault server asked to slow down (429): trying again in 1 s…");
+        assert_eq!(BaoError::Server(503, String::new()).retry_note(1000), "The Vault server answered 503: trying again in 1 s…");
+        assert_eq!(BaoError::Standby.retry_note(1500), "The Vault server is a standby node: trying again in 2 s…");
+        assert_eq!(BaoError::Network.retry_note(0), "The Vault server could not be reached: trying again in 1 s…");
+    }
 
     #[test]
     fn server_messages() {
