@@ -189,7 +189,11 @@ async fn save(m: crate::core::message::SaveFields, tab: u32, frame: u64) -> JsVa
         password: m.password.filter(|p| !p.is_empty()),
         progress,
     };
+    // A stop the user pressed for an earlier run of this secret does not stop this one.
+    let fp = m.fp.unwrap_or_default();
+    crate::stores::forget_cancel(tab, &fp);
     let result = save(kind, req).await;
+    crate::stores::forget_cancel(tab, &fp);
     let (outcome, code) = match &result {
         Ok(_) => ("saved", "saved".to_owned()),
         Err(e) => e.codes(),
@@ -197,7 +201,12 @@ async fn save(m: crate::core::message::SaveFields, tab: u32, frame: u64) -> JsVa
     log_store_run(kind.as_str(), outcome, code);
     match result {
         Ok(r) => obj(&[("ok", true.into()), ("message", JsValue::from_str(&r.message))]),
-        Err(e) => obj(&[("ok", false.into()), ("outcome", outcome.into()), ("message", JsValue::from_str(&e.user_message()))]),
+        Err(e) => obj(&[
+            ("ok", false.into()),
+            ("outcome", outcome.into()),
+            ("code", JsValue::from_str(&e.codes().1)),
+            ("message", JsValue::from_str(&e.user_message())),
+        ]),
     }
 }
 
@@ -373,6 +382,11 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
         }
         // The user chose a store in the prompt: the value comes from the frame that shows it
         // and goes only into that store; nothing of it is kept here.
+        // The user stopped a save that waits to retry (the store ends it at once).
+        Request::CancelSave { fp } => {
+            crate::stores::cancel(tab, &fp);
+            Ok(obj(&[("ok", true.into())]))
+        }
         Request::Save(fields) => {
             let fp = fields.fp.clone();
             let reply = save(*fields, tab, frame).await;

@@ -461,6 +461,10 @@ fn show_store(page: &Page, store: &str) {
 }
 
 fn busy(page: &Page, yes: bool) {
+    // "Stop retrying" shows only while a retry waits (see `progress`), never past the run.
+    if let Some(stop) = by_id::<HtmlElement>(&page.doc, "stop") {
+        stop.set_hidden(true);
+    }
     if let Ok(list) = page.doc.query_selector_all("button, select, input") {
         for i in 0..list.length() {
             if let Some(e) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
@@ -503,6 +507,17 @@ fn on_port(page: &Page, data: &JsValue) {
             if let Some(s) = page.doc.get_element_by_id("status") {
                 s.set_class_name("status");
                 s.set_text_content(get_s(data, "message").as_deref());
+            }
+            // A retry waits: the user may stop it (the focus goes there if the disabled
+            // button it was on dropped it, so Enter stops it).
+            if get(data, "stoppable").as_bool() == Some(true) {
+                if let Some(stop) = by_id::<HtmlElement>(&page.doc, "stop") {
+                    let _ = stop.remove_attribute("disabled");
+                    stop.set_hidden(false);
+                    if page.doc.active_element().is_none_or(|a| a.tag_name() == "BODY") && page.doc.has_focus().unwrap_or(false) {
+                        let _ = stop.focus();
+                    }
+                }
             }
         }
         Some("finished") => {
@@ -578,6 +593,13 @@ fn bind(page: &Rc<Page>) -> Result<(), JsValue> {
     keep.push(trusted(el("pill")?.as_ref(), "click", move |_| collapse(&p, false, true)));
     let p = page.clone();
     keep.push(trusted(el("close")?.as_ref(), "click", move |_| post(&p, &obj(&[("t", "close".into())]))));
+    let p = page.clone();
+    keep.push(trusted(el("stop")?.as_ref(), "click", move |_| {
+        if let Some(stop) = by_id::<HtmlElement>(&p.doc, "stop") {
+            let _ = stop.set_attribute("disabled", "");
+        }
+        post(&p, &obj(&[("t", "cancel".into())]));
+    }));
     let p = page.clone();
     keep.push(trusted(el("store")?.as_ref(), "change", move |_| {
         let s = store_of(&p);

@@ -149,19 +149,20 @@ const PROMPT_STATE: &str = "const h = document.documentElement, d = document.get
       path: (document.getElementById('hcpath') || {}).value || null, \
       client: (document.getElementById('client') || {}).textContent || null};";
 
-/// Where the value (`arguments[0]`) is in the current document: `rows` counts it in the markup
+/// `places(v)`: where the value `v` is in the current document: `rows` counts it in the markup
 /// of the portal's secret rows and of open shadow roots inside them, `rowFields` in those rows'
-/// text boxes, `outside` anywhere else (markup, open shadow roots, form fields, title, URL).
-/// `places(v)`: where the value `v` appears in this document: in the portal's own secret rows
-/// (`rows`, `rowFields`) or anywhere else (`outside`: markup with attributes, open shadow
-/// roots, form fields' current values, title, URL). outerHTML shows neither shadow roots nor
-/// fields' current values, hence the walk.
+/// text boxes, `outside` anywhere else (markup with attributes, open shadow roots, form fields'
+/// current values, title, URL). outerHTML shows neither shadow roots nor fields' current
+/// values, hence the walk. It uses only `querySelectorAll('*')`, attributes and parents: a
+/// hostile page (`so_hostile`) blanks row selectors and `closest`.
 const PLACES_FN: &str = "const places = (v) => { const count = (s) => s.split(v).length - 1; \
-    const walk = (root, acc, inRow) => { for (const e of root.querySelectorAll('*')) { const r = inRow || !!e.closest('[data-testid=secret-row]'); \
+    const isRow = (e) => e.getAttribute('data-testid') === 'secret-row'; \
+    const rowOf = (e) => { for (let p = e; p; p = p.parentElement) if (isRow(p)) return true; return false; }; \
+    const walk = (root, acc, inRow) => { for (const e of root.querySelectorAll('*')) { const r = inRow || rowOf(e); \
       if ((e.tagName === 'INPUT' || e.tagName === 'TEXTAREA') && e.value.includes(v)) acc[r ? 'rowFields' : 'outside'] += 1; \
       if (e.shadowRoot) { acc[r ? 'rows' : 'outside'] += count(e.shadowRoot.innerHTML); walk(e.shadowRoot, acc, r); } } return acc; }; \
     const acc = walk(document, { rows: 0, rowFields: 0, outside: 0 }, false); \
-    const rows = Array.from(document.querySelectorAll('[data-testid=secret-row]')).map(r => count(r.outerHTML)).reduce((a, b) => a + b, 0); \
+    const rows = Array.from(document.querySelectorAll('*')).filter(isRow).map(r => count(r.outerHTML)).reduce((a, b) => a + b, 0); \
     acc.rows += rows; acc.outside += count(document.documentElement.outerHTML) - rows + count(document.title) + count(location.href); return acc; };";
 
 fn value_places_js(tail: &str) -> String {
@@ -1275,6 +1276,25 @@ impl Ctx<'_> {
             !self.server.kv_secrets().iter().any(|v| v.tags.get("description").map(String::as_str) == Some("ci kv refused")),
             "{tag}: saved despite the refusals"
         );
+        // 7b. A long wait to retry (429, Retry-After 20 s): the prompt says so and offers
+        // "Stop retrying", with the focus on it (the disabled Save button dropped it), so
+        // Enter stops it: the run ends unsaved at once, nothing more was sent, guard armed.
+        let puts_before = puts(self.server);
+        self.server.kv_fault(KvFault { op: KvOp::Put, kind: KvFaultKind::Throttle { retry_after_secs: 20 } });
+        self.s.enter_blade(iframe).await;
+        self.wait_prompts("the prompt has focus", 10, |v| v[0]["focus"].is_string()).await;
+        let runs = self.prompts().await[0]["runs"].as_str().and_then(|r| r.parse::<u32>().ok()).unwrap_or(0);
+        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
+        let p = self.wait_prompts("Stop retrying offered, with the focus", 30, |v| v[0]["busy"] == "true" && v[0]["focus"] == "stop").await;
+        assert_eq!(p[0]["status"], "Key Vault asked to slow down (429): trying again in 20 s…", "{tag}: {}", p[0]);
+        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
+        let want = (runs + 1).to_string();
+        let p = self.wait_prompts("the stopped run ended", 60, |v| v[0]["runs"].as_str() == Some(want.as_str()) && v[0]["busy"] == "false").await;
+        assert_eq!((p[0]["state"].as_str(), p[0]["outcome"].as_str()), (Some("shown"), Some("cancelled")), "{tag}: stopped: {}", p[0]);
+        assert!(p[0]["status"].as_str().is_some_and(|s| s.starts_with("You stopped the save")), "{tag}: stopped: {}", p[0]);
+        assert_eq!(puts(self.server), puts_before + 1, "{tag}: a stopped save sent more than the throttled PUT");
+        self.guard_is("armed", 2).await;
+        self.server.kv_clear_faults();
         // The user types a vault that does not exist (and allows it).
         self.s.grant_host("https://nosuch-kv.vault.azure.net/*").await;
         self.type_option("keyvault_vault", "nosuch-kv").await;

@@ -70,6 +70,11 @@ pub enum Request {
     ClipboardCopied {},
     /// Content script: save a secret into a store.
     Save(Box<SaveFields>),
+    /// Content script: the user stopped a save of this frame's secret that waits to retry.
+    CancelSave {
+        /// Fingerprint text.
+        fp: String,
+    },
     /// The prompt frame: proves a content script of its tab opened it.
     ClaimPrompt {
         /// The token the content script handed it.
@@ -165,7 +170,7 @@ impl Refusal {
 }
 
 /// Every `type` [`Request`] knows (an unknown one is reported as such, not as malformed).
-pub const TYPES: [&str; 18] = [
+pub const TYPES: [&str; 19] = [
     "tabUrl",
     "appName",
     "detected",
@@ -177,6 +182,7 @@ pub const TYPES: [&str; 18] = [
     "promptToken",
     "clipboardCopied",
     "save",
+    "cancelSave",
     "claimPrompt",
     "storeLog",
     "clipboardCleared",
@@ -205,7 +211,8 @@ impl Request {
                 | PromptBlocked { .. }
                 | PromptToken { .. }
                 | ClipboardCopied {}
-                | Save(_) => true,
+                | Save(_)
+                | CancelSave { .. } => true,
                 _ => false,
             },
             Sender::ExtensionPage { tab } => match self {
@@ -357,6 +364,9 @@ mod tests {
         assert!(Request::AppName {}.allowed(content));
         assert!(!Request::AppName {}.allowed(Sender::ContentScript { tab: 7, frame: 0 }));
         assert!(!Request::AppName {}.allowed(popup));
+        // A save is stopped by the frame that asked for it (its tab, from the browser).
+        assert!(Request::CancelSave { fp: "abc:1".into() }.allowed(content));
+        assert!(!Request::CancelSave { fp: "abc:1".into() }.allowed(popup));
         // Pages do not pose as content scripts.
         assert!(!Request::Detected { fp: "a".into(), label: String::new(), at: 0.0 }.allowed(popup));
         assert!(!Request::PromptToken { token: "0".repeat(32) }.allowed(prompt));

@@ -660,6 +660,7 @@ async fn save_to(key: &str, input: StoreInput) {
     let ok = reply.as_ref().ok().and_then(|r| js_sys::Reflect::get(r, &"ok".into()).ok()).and_then(|v| v.as_bool()) == Some(true);
     let text = reply.as_ref().ok().and_then(|r| get_str(r, "message"));
     let kind = reply.as_ref().ok().and_then(|r| get_str(r, "outcome"));
+    let stopped = reply.as_ref().ok().and_then(|r| get_str(r, "code")).as_deref() == Some("stopped");
     let outcome = StoreOutcome::from_reply(ok, kind.as_deref());
     with_frame(|f| {
         if let Some(p) = f.held.iter().find(|h| h.key == key).and_then(|h| h.prompt.as_ref()) {
@@ -669,6 +670,7 @@ async fn save_to(key: &str, input: StoreInput) {
         let message = match (outcome, text) {
             (StoreOutcome::Saved, t) => t.unwrap_or_else(|| platform::msg("statusSaved", &[])),
             (StoreOutcome::NeedsConfirmation, t) => t.unwrap_or_else(|| platform::msg("statusConfirm", &[])),
+            (StoreOutcome::Cancelled, _) if stopped => platform::msg("statusSaveStopped", &[]),
             (StoreOutcome::Cancelled, _) if store == StoreKind::KeyVault => platform::msg("statusSignInCancelled", &[]),
             (StoreOutcome::Cancelled, _) => platform::msg("statusDownloadCancelled", &[]),
             (_, Some(t)) => t,
@@ -730,6 +732,10 @@ async fn act(key: &str, action: Action) {
             };
             with_frame(|f| f.event(key, &SecretEvent::CopiedByUs, &text));
         }
+        // The save's own reply ends it (as cancelled): nothing to change here yet.
+        Action::CancelSave => {
+            let _ = platform::send(&obj(&[("type", "cancelSave".into()), ("fp", JsValue::from_str(key))])).await;
+        }
         Action::SavedElsewhere => {
             let text = platform::msg("statusSavedElsewhere", &[]);
             with_frame(|f| f.event(key, &SecretEvent::UserConfirmedSavedElsewhere, &text));
@@ -776,9 +782,10 @@ fn on_background_message(message: JsValue, _sender: JsValue) -> Option<JsValue> 
         // A save under way says how it goes (a retry's wait) in the secret's prompt.
         Some("progress") => {
             let (fp, text) = (get_str(&message, "fp").unwrap_or_default(), get_str(&message, "message").unwrap_or_default());
+            let stoppable = js_sys::Reflect::get(&message, &"stoppable".into()).ok().and_then(|v| v.as_bool()) == Some(true);
             with_frame(|f| match f.held.iter().find(|h| h.key == fp).and_then(|h| h.prompt.as_ref()) {
                 Some(p) => {
-                    p.progress(&text);
+                    p.progress(&text, stoppable);
                     true
                 }
                 None => false,

@@ -59,6 +59,8 @@ pub enum Action {
     SavedElsewhere,
     /// The user closed a prompt whose secret is saved (or confirmed saved elsewhere).
     Close,
+    /// The user stopped a save that waits to retry.
+    CancelSave,
 }
 
 /// Asks the frame to lay its prompts out again (they grew, shrank, collapsed or expanded);
@@ -369,9 +371,10 @@ impl Prompt {
         self.post(&msg);
     }
 
-    /// Says how a save under way goes (the prompt shows it only while busy).
-    pub fn progress(&self, message: &str) {
-        self.post(&obj(&[("t", "progress".into()), ("message", js_str(message))]));
+    /// Says how a save under way goes (the prompt shows it only while busy); `stoppable`:
+    /// it waits to retry, and the prompt offers to stop it.
+    pub fn progress(&self, message: &str, stoppable: bool) {
+        self.post(&obj(&[("t", "progress".into()), ("message", js_str(message)), ("stoppable", stoppable.into())]));
     }
 
     /// Shows the secret's state and a message in the prompt.
@@ -577,6 +580,7 @@ fn on_frame_message(
         },
         Some("elsewhere") => on_action(Action::SavedElsewhere),
         Some("close") => on_action(Action::Close),
+        Some("cancel") => on_action(Action::CancelSave),
         _ => {}
     }
 }

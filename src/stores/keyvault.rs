@@ -7,7 +7,6 @@
 //! compare in constant time → only then "saved". 401 signs in again (at most twice); 429,
 //! 5xx and network failures are retried with backoff, honouring `Retry-After`.
 
-use gloo_timers::future::TimeoutFuture;
 use js_sys::Date;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -94,11 +93,8 @@ impl Session {
                 return Err(failed(&error, &self.vault, &self.name));
             }
             match self.policy.next_delay(attempts, &error, random_u32()) {
-                Some(ms) => {
-                    // The prompt says why it waits and for how long.
-                    self.progress.say(&error.retry_note(ms)).await;
-                    TimeoutFuture::new(ms.min(u64::from(u32::MAX)) as u32).await;
-                }
+                // The prompt says why it waits and for how long; the user may stop it.
+                Some(ms) => self.progress.wait_to_retry(&error.retry_note(ms), ms).await?,
                 None => return Err(failed(&error, &self.vault, &self.name)),
             }
         }

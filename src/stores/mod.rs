@@ -90,14 +90,59 @@ pub struct Progress {
 }
 
 #[cfg(all(target_arch = "wasm32", feature = "background"))]
+thread_local! {
+    /// Saves the user stopped while they waited to retry: (tab, fingerprint).
+    static CANCELLED: std::cell::RefCell<std::collections::HashSet<(u32, String)>> = Default::default();
+}
+
+/// The user stopped the save of secret `fp` in `tab` (it ends at its next retry wait).
+#[cfg(all(target_arch = "wasm32", feature = "background"))]
+pub fn cancel(tab: u32, fp: &str) {
+    CANCELLED.with(|c| c.borrow_mut().insert((tab, fp.to_owned())));
+}
+
+/// Forgets a stop (a save starts or ended).
+#[cfg(all(target_arch = "wasm32", feature = "background"))]
+pub fn forget_cancel(tab: u32, fp: &str) {
+    CANCELLED.with(|c| c.borrow_mut().remove(&(tab, fp.to_owned())));
+}
+
+#[cfg(all(target_arch = "wasm32", feature = "background"))]
 impl Progress {
+    fn cancelled(&self) -> bool {
+        self.tab.is_some_and(|t| CANCELLED.with(|c| c.borrow().contains(&(t, self.fp.clone()))))
+    }
+
+    /// Says `note` (why and how long a retry waits) with the prompt's Stop button, then
+    /// waits `ms`. `Err(Stopped)` as soon as the user stops it: safe, since no request is
+    /// under way while a retry waits.
+    pub async fn wait_to_retry(&self, note: &str, ms: u64) -> Result<(), StoreError> {
+        self.send(note, true).await;
+        let end = js_sys::Date::now() + ms as f64;
+        loop {
+            if self.cancelled() {
+                return Err(StoreError::Stopped);
+            }
+            let left = end - js_sys::Date::now();
+            if left <= 0.0 {
+                return Ok(());
+            }
+            gloo_timers::future::TimeoutFuture::new(left.min(200.0) as u32).await;
+        }
+    }
+
     /// Shows `message` in the secret's prompt while the save goes on (best effort: a frame
     /// gone meanwhile misses it; the save's outcome reaches whoever is left).
     pub async fn say(&self, message: &str) {
+        self.send(message, false).await;
+    }
+
+    async fn send(&self, message: &str, stoppable: bool) {
         use crate::platform::{obj, tabs_send_message};
         use wasm_bindgen::JsValue;
         let Some(tab) = self.tab else { return };
-        let msg = obj(&[("type", "progress".into()), ("fp", JsValue::from_str(&self.fp)), ("message", JsValue::from_str(message))]);
+        let msg =
+            obj(&[("type", "progress".into()), ("fp", JsValue::from_str(&self.fp)), ("message", JsValue::from_str(message)), ("stoppable", stoppable.into())]);
         if let Ok(p) = tabs_send_message(f64::from(tab), &msg, &obj(&[("frameId", (self.frame as f64).into())])) {
             let _ = wasm_bindgen_futures::JsFuture::from(p).await;
         }
@@ -163,6 +208,8 @@ pub struct Receipt {
 pub enum StoreError {
     /// The user cancelled (closed the save-as dialog, a sign-in window…).
     Cancelled,
+    /// The user stopped a save that waited to retry (no request was under way).
+    Stopped,
     /// The encrypted file needs a passphrase (no age recipient is set): ask, then retry.
     NeedsPassphrase,
     /// The store wants the user's explicit go-ahead first (Key Vault: the name already
@@ -180,6 +227,7 @@ impl StoreError {
     pub fn user_message(&self) -> String {
         match self {
             StoreError::Cancelled => "Cancelled: the secret is not saved yet.".into(),
+            StoreError::Stopped => "Stopped: the secret is not saved yet.".into(),
             StoreError::NeedsPassphrase => "Type a passphrase to encrypt the file with (or set an age key in the options).".into(),
             StoreError::NeedsConfirmation(question) => question.clone(),
             #[cfg(all(target_arch = "wasm32", feature = "background"))]
@@ -193,6 +241,7 @@ impl StoreError {
     pub fn codes(&self) -> (&'static str, String) {
         match self {
             StoreError::Cancelled => ("cancelled", "cancelled".into()),
+            StoreError::Stopped => ("cancelled", "stopped".into()),
             StoreError::NeedsPassphrase => ("needsPassphrase", "needsPassphrase".into()),
             StoreError::NeedsConfirmation(_) => ("needsConfirmation", "needsConfirmation".into()),
             #[cfg(all(target_arch = "wasm32", feature = "background"))]
