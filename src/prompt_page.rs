@@ -462,7 +462,11 @@ fn show_store(page: &Page, store: &str) {
 
 fn busy(page: &Page, yes: bool) {
     // "Stop retrying" shows only while a retry waits (see `progress`), never past the run.
+    // Hiding it while it has the focus drops the focus (Firefox only at its next focus
+    // fix-up, so `activeElement` below would still name it): remember that here.
+    let mut dropped = false;
     if let Some(stop) = by_id::<HtmlElement>(&page.doc, "stop") {
+        dropped = page.doc.active_element().is_some_and(|a| a == *stop.as_ref());
         stop.set_hidden(true);
     }
     if let Ok(list) = page.doc.query_selector_all("button, select, input") {
@@ -474,7 +478,7 @@ fn busy(page: &Page, yes: bool) {
     }
     let _ = page.root.set_attribute("data-busy", if yes { "true" } else { "false" });
     // Disabling the focused button dropped focus: give it back for the retry.
-    if !yes && page.doc.active_element().is_none_or(|a| a.tag_name() == "BODY") && page.doc.has_focus().unwrap_or(false) {
+    if !yes && (dropped || page.doc.active_element().is_none_or(|a| a.tag_name() == "BODY")) && page.doc.has_focus().unwrap_or(false) {
         focus(by_id(&page.doc, "primary"));
     }
 }
