@@ -36,8 +36,9 @@ return { ins: parseFloat(h.dataset.replicaValueInsertedAt || 'NaN') || null, n, 
 /// Read inside ShownOnce's prompt frame (its own document): the content script's detection
 /// time, which it hands to the frame, and the hint.
 pub const READ_PROMPT_FRAME: &str = r#"
+// No documentElement while Firefox replaces the frame's first about:blank (one bench run failed so).
 const h = document.documentElement;
-return h.dataset.ready === 'true' ? { det: parseFloat(h.dataset.detectedAt), ready: parseFloat(h.dataset.readyAt || 'NaN') || null, hint: h.dataset.hint } : null;"#;
+return h && h.dataset.ready === 'true' ? { det: parseFloat(h.dataset.detectedAt), ready: parseFloat(h.dataset.readyAt || 'NaN') || null, hint: h.dataset.hint } : null;"#;
 pub const READ_NAIVE: &str = r#"
 const h = document.documentElement;
 return { ins: parseFloat(h.dataset.replicaValueInsertedAt || 'NaN') || null,
