@@ -158,7 +158,8 @@ fn guard_reply(tab: u32) -> JsValue {
 
 async fn save(m: crate::core::message::SaveFields, tab: u32, frame: u64) -> JsValue {
     use crate::stores::{save, Progress, SaveRequest};
-    let progress = Progress { tab: Some(tab), frame, fp: m.fp.clone().unwrap_or_default() };
+    let fp = m.fp.unwrap_or_default();
+    let progress = Progress { tab: Some(tab), frame, fp: fp.clone() };
     let fail = |m: &str| obj(&[("ok", false.into()), ("outcome", "failed".into()), ("message", JsValue::from_str(m))]);
     let kind = match m.store.as_str() {
         "file" => crate::core::state::StoreKind::EncryptedFile,
@@ -190,7 +191,6 @@ async fn save(m: crate::core::message::SaveFields, tab: u32, frame: u64) -> JsVa
         progress,
     };
     // A stop the user pressed for an earlier run of this secret does not stop this one.
-    let fp = m.fp.unwrap_or_default();
     crate::stores::forget_cancel(tab, &fp);
     let result = save(kind, req).await;
     crate::stores::forget_cancel(tab, &fp);

@@ -478,9 +478,15 @@ fn busy(page: &Page, yes: bool) {
     }
     let _ = page.root.set_attribute("data-busy", if yes { "true" } else { "false" });
     // Disabling the focused button dropped focus: give it back for the retry.
-    if !yes && (dropped || page.doc.active_element().is_none_or(|a| a.tag_name() == "BODY")) && page.doc.has_focus().unwrap_or(false) {
+    if !yes && ((dropped && page.doc.has_focus().unwrap_or(false)) || focus_dropped(page)) {
         focus(by_id(&page.doc, "primary"));
     }
+}
+
+/// The prompt has the focus but no control holds it (a button it was on was disabled or
+/// hidden): the next control to take it is ours to choose.
+fn focus_dropped(page: &Page) -> bool {
+    page.doc.active_element().is_none_or(|a| a.tag_name() == "BODY") && page.doc.has_focus().unwrap_or(false)
 }
 
 /// A message from the content script.
@@ -518,7 +524,7 @@ fn on_port(page: &Page, data: &JsValue) {
                 if let Some(stop) = by_id::<HtmlElement>(&page.doc, "stop") {
                     let _ = stop.remove_attribute("disabled");
                     stop.set_hidden(false);
-                    if page.doc.active_element().is_none_or(|a| a.tag_name() == "BODY") && page.doc.has_focus().unwrap_or(false) {
+                    if focus_dropped(page) {
                         let _ = stop.focus();
                     }
                 }

@@ -1631,39 +1631,41 @@ impl Ctx<'_> {
     /// document and in each portal frame below it (two levels). Returns the frames walked.
     async fn portal_dom_walk(&self, tag: &str, values: &[String]) -> usize {
         let js = value_places_js("return arguments[0].map((v) => places(v).outside).reduce((a, b) => a + b, 0);");
-        let ours = |src: &str| src.starts_with("chrome-extension:") || src.starts_with("moz-extension:") || src.is_empty() || src.starts_with("about:");
         let check = |n: serde_json::Value, at: &str| {
             assert_eq!(n, json!(0), "{tag}: leak scan: a secret value is in the DOM of {at}, outside the portal's own row");
         };
+        let frame_count = || async { self.s.driver.find_all(thirtyfour::By::Css("iframe")).await.map(|f| f.len()).unwrap_or(0) };
         self.s.driver.enter_default_frame().await.unwrap();
         check(self.s.js(&js, vec![json!(values)]).await, "the top document");
         let mut walked = 1;
-        let frames = self.s.driver.find_all(thirtyfour::By::Css("iframe")).await.unwrap_or_default();
-        for i in 0..frames.len() {
+        for i in 0..frame_count().await {
             self.s.driver.enter_default_frame().await.unwrap();
-            let frames = self.s.driver.find_all(thirtyfour::By::Css("iframe")).await.unwrap_or_default();
-            let Some(f) = frames.get(i) else { break };
-            let src = f.attr("src").await.ok().flatten().unwrap_or_default();
-            if ours(&src) || f.clone().enter_frame().await.is_err() {
-                continue;
-            }
+            let Some(src) = self.enter_portal_frame(i).await else { continue };
             check(self.s.js(&js, vec![json!(values)]).await, &src);
             walked += 1;
-            let inner = self.s.driver.find_all(thirtyfour::By::Css("iframe")).await.unwrap_or_default();
-            for j in 0..inner.len() {
-                let inner = self.s.driver.find_all(thirtyfour::By::Css("iframe")).await.unwrap_or_default();
-                let Some(g) = inner.get(j) else { break };
-                let src2 = g.attr("src").await.ok().flatten().unwrap_or_default();
-                if ours(&src2) || g.clone().enter_frame().await.is_err() {
-                    continue;
-                }
-                check(self.s.js(&js, vec![json!(values)]).await, &src2);
+            for j in 0..frame_count().await {
+                let Some(src) = self.enter_portal_frame(j).await else { continue };
+                check(self.s.js(&js, vec![json!(values)]).await, &src);
                 walked += 1;
                 self.s.driver.enter_parent_frame().await.unwrap();
             }
         }
         self.s.driver.enter_default_frame().await.unwrap();
         walked
+    }
+
+    /// Enters the current document's `i`-th iframe if it is a portal frame (not ours, not
+    /// blank, still there) and returns its `src`.
+    async fn enter_portal_frame(&self, i: usize) -> Option<String> {
+        let frames = self.s.driver.find_all(thirtyfour::By::Css("iframe")).await.unwrap_or_default();
+        let f = frames.get(i)?;
+        let src = f.attr("src").await.ok().flatten().unwrap_or_default();
+        let ours = src.starts_with("chrome-extension:") || src.starts_with("moz-extension:") || src.is_empty() || src.starts_with("about:");
+        if ours {
+            return None;
+        }
+        f.clone().enter_frame().await.ok()?;
+        Some(src)
     }
 
     /// The background's log of store runs (store, outcome kind, cause code; no data).
@@ -2225,19 +2227,9 @@ impl Ctx<'_> {
             self.s.screenshot("passphrase").await;
             self.s.enter_blade(iframe).await;
         }
-        self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
         // scrypt (2^17) runs in the background: generous on a loaded machine. Meanwhile the
         // prompt says it is encrypting.
-        let (mut encrypting, deadline) = (false, std::time::Instant::now() + std::time::Duration::from_secs(120));
-        let p = loop {
-            let v = self.prompts().await.first().cloned().unwrap_or_default();
-            encrypting |= v["busy"] == "true" && v["status"].as_str().is_some_and(|s| s.starts_with("Encrypting with your passphrase"));
-            if v["runs"].is_string() && v["busy"] == "false" {
-                break json!([v]);
-            }
-            assert!(std::time::Instant::now() < deadline, "{tag}: timed out after 120s waiting for the store run; last value: {v}");
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        };
+        let p = json!([self.prompt_enter_watching(iframe, 120, Some("Encrypting with your passphrase…")).await]);
         let log = if p[0]["state"] != "saved" { self.store_log().await } else { json!(null) };
         self.set_setting("default_store", json!("clipboard")).await;
         self.set_setting("file_save_as", json!("true")).await;
@@ -2247,7 +2239,6 @@ impl Ctx<'_> {
             "{tag}: {}; store log {log}",
             p[0]
         );
-        assert!(encrypting, "{tag}: the prompt never said it was encrypting: {}", p[0]);
         self.guard_is("off", 20).await;
         let file = std::fs::read_dir(self.s.downloads())
             .unwrap()

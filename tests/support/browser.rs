@@ -650,9 +650,14 @@ impl Session {
     /// Evaluates `expression` (awaited if it is a promise) in the top document of BiDi
     /// `context` and returns its string result (`None` for any other type or an exception).
     pub async fn eval_in_context(&self, context: &str, expression: &str) -> Option<String> {
+        self.evaluate(json!({"context": context}), expression).await
+    }
+
+    /// BiDi `script.evaluate` of `expression` (awaited) in `target`: its string result.
+    async fn evaluate(&self, target: Value, expression: &str) -> Option<String> {
         let bidi = self.driver.bidi().await.expect("BiDi connection");
         let r = bidi
-            .send_raw("script.evaluate", json!({"expression": expression, "target": {"context": context}, "awaitPromise": true, "resultOwnership": "none"}))
+            .send_raw("script.evaluate", json!({"expression": expression, "target": target, "awaitPromise": true, "resultOwnership": "none"}))
             .await
             .ok()?;
         let res = if r.get("result").is_some_and(|x| x.get("type").is_some()) { &r["result"] } else { &r["result"]["result"] };
@@ -672,13 +677,7 @@ impl Session {
     /// Evaluates `expression` (awaited if it is a promise) in the BiDi realm `realm` and
     /// returns its string result (`None` for any other type or an exception).
     pub async fn eval_in_realm(&self, realm: &str, expression: &str) -> Option<String> {
-        let bidi = self.driver.bidi().await.expect("BiDi connection");
-        let r = bidi
-            .send_raw("script.evaluate", json!({"expression": expression, "target": {"realm": realm}, "awaitPromise": true, "resultOwnership": "none"}))
-            .await
-            .ok()?;
-        let res = if r.get("result").is_some_and(|x| x.get("type").is_some()) { &r["result"] } else { &r["result"]["result"] };
-        (res["type"] == "string").then(|| res["value"].as_str().unwrap_or_default().to_string())
+        self.evaluate(json!({"realm": realm}), expression).await
     }
 
     /// Polls [`Session::eval_in_context`] until `done` accepts its result, or fails after `secs`.
