@@ -131,8 +131,9 @@ impl Drop for Session {
                 None => "running".to_string(),
                 Some(status) => format!("exited: {status}"),
             });
+            // Chromium repeats the replica's sandbox warning for every blade: left out.
             let log = self.browser_log();
-            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            let tail: Vec<&str> = log.lines().filter(|l| !l.contains("can escape its sandboxing")).rev().take(40).collect();
             eprintln!("--- {} driver {alive:?}; the last {} lines of its output:", self.browser.name(), tail.len());
             for l in tail.iter().rev() {
                 eprintln!("  {}", l.chars().take(300).collect::<String>());
