@@ -7,5 +7,6 @@ use wasm_bindgen::prelude::*;
 /// when the page's CSP forbids compiling wasm in Chromium content scripts).
 #[wasm_bindgen]
 pub fn content_main(engine: &str) {
+    crate::platform::install_i18n();
     crate::dom::frame::start(engine);
 }

@@ -34,6 +34,42 @@ pub fn msg(key: &str, subs: &[&str]) -> String {
     get_message(key, &subs).ok().and_then(|v| v.as_string()).filter(|s| !s.is_empty()).unwrap_or_else(|| key.to_owned())
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// `chrome.i18n.getUILanguage()`: the browser's UI language (`en-US`, `de`, `pt-BR`…).
+    #[wasm_bindgen(js_namespace = ["chrome", "i18n"], js_name = getUILanguage, catch)]
+    fn get_ui_language() -> Result<String, JsValue>;
+}
+
+/// Makes the texts the core and the stores build ([`crate::core::i18n`]) speak the browser's
+/// language: messages through [`msg`], written-out dates through `Intl`. Every wasm entry
+/// point calls it first; later calls change nothing.
+pub fn install_i18n() {
+    crate::core::i18n::set_translator(msg);
+    crate::core::i18n::set_date_writer(written_date);
+}
+
+/// `d` written out in the UI language ("3. April 2027", "2027年4月3日"); `None` (the core's
+/// English "3 April 2027") for an English UI, or when the language or `Intl` is unavailable.
+fn written_date(d: &crate::core::date::Ymd) -> Option<String> {
+    let lang = get_ui_language().ok()?;
+    // A well-formed tag only: `Intl.DateTimeFormat` throws on a malformed one.
+    let valid = (2..=35).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let primary = lang.split('-').next().unwrap_or_default();
+    if !valid || primary.is_empty() || primary.eq_ignore_ascii_case("en") {
+        return None;
+    }
+    let ms = d.unix_midnight_utc()? as f64 * 1000.0;
+    let options = js_sys::Object::new();
+    for (k, v) in [("day", "numeric"), ("month", "long"), ("year", "numeric"), ("timeZone", "UTC")] {
+        js_sys::Reflect::set(&options, &JsValue::from_str(k), &JsValue::from_str(v)).ok()?;
+    }
+    let locales = js_sys::Array::of1(&JsValue::from_str(&lang));
+    let format = js_sys::Intl::DateTimeFormat::new(&locales, &options).format();
+    let date = js_sys::Date::new(&JsValue::from_f64(ms));
+    format.call1(&JsValue::UNDEFINED, &date).ok()?.as_string().filter(|s| !s.is_empty())
+}
+
 /// Sends `{type: kind}` to the background and awaits the answer.
 pub async fn ask(kind: &str) -> Result<JsValue, JsValue> {
     let msg = js_sys::Object::new();

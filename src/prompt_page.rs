@@ -139,6 +139,7 @@ fn trusted(target: &web_sys::EventTarget, kind: &'static str, f: impl Fn(&web_sy
 /// the module loaded; later ones come to the listener. The content script's `init` starts it.
 #[wasm_bindgen]
 pub fn prompt_main(early: js_sys::Array) -> Result<(), JsValue> {
+    crate::platform::install_i18n();
     let win = web_sys::window().ok_or("no window")?;
     if let Some(doc) = win.document() {
         crate::pages::localize(&doc);

@@ -10,6 +10,8 @@ pub mod envfile;
 pub mod grid;
 /// Per-tab navigation guard state kept by the background.
 pub mod guard;
+/// The user's language: messages of extension/_locales, dates written out.
+pub mod i18n;
 /// Azure Key Vault request building and response mapping (JSON bodies through serde_json).
 pub mod keyvault;
 /// Where prompts go in a frame: never over a secret's row, reminders stacked.

@@ -6,6 +6,7 @@
 //! implementation (SHA-256, base64url and percent-encoding come from the `sha2`, `base64`
 //! and `percent-encoding` crates).
 
+use crate::core::i18n::tr;
 use std::fmt;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -236,13 +237,9 @@ impl RedirectError {
     /// A short user-facing message.
     pub fn user_message(&self) -> String {
         match self {
-            RedirectError::Denied { error, description } if error == "access_denied" => {
-                format!("Sign-in was cancelled or consent was refused. {description}")
-            }
-            RedirectError::Denied { error, description } => {
-                format!("Sign-in failed ({error}). {description}")
-            }
-            _ => "Sign-in returned an unexpected response. Try again.".to_owned(),
+            RedirectError::Denied { error, description } if error == "access_denied" => tr("signInCancelled", &[description]),
+            RedirectError::Denied { error, description } => tr("signInFailed", &[error, description]),
+            _ => tr("signInNoCode", &[]),
         }
     }
 }

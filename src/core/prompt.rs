@@ -3,6 +3,7 @@
 //! ambiguous expiry) is tested natively; the prompt page only draws it.
 use super::date::parse_expiry;
 use super::detect::Detection;
+use super::i18n::{tr, written_date};
 
 /// The prompt's texts for one detection.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,41 +19,38 @@ pub struct PromptTexts {
     pub client: String,
 }
 
-/// The expiry written out ("3 April 2027") when its text alone reads two ways in the page's
-/// regional format `locale`; `None` when it is unambiguous or not a date.
+/// The expiry written out ("3 April 2027", or in the UI language) when its text alone reads
+/// two ways in the page's regional format `locale`; `None` when it is unambiguous or not a date.
 fn written_out(shown: &str, locale: &str) -> Option<String> {
     let e = parse_expiry(shown, locale)?;
-    e.ambiguous.then(|| e.date.written_out())
+    e.ambiguous.then(|| written_date(&e.date))
+}
+
+/// `shown`, followed by its written-out date in parentheses when it reads two ways.
+fn with_written(shown: &str, written: Option<&String>) -> String {
+    match written {
+        Some(w) => format!("{shown} ({w})"),
+        None => shown.to_owned(),
+    }
 }
 
 /// Builds the texts for `d`, reading dates by `locale` (the page's `<html lang>`).
 pub fn prompt_texts(d: &Detection, locale: &str) -> PromptTexts {
     let app = d.app_name.as_deref().or(d.app_id.as_deref());
-    let mut name = String::from("ShownOnce: save the new client secret");
-    if let Some(app) = app {
-        name.push_str(" of ");
-        name.push_str(app);
-    }
+    let name = match app {
+        Some(app) => tr("promptDialogNameOf", &[app]),
+        None => tr("promptDialogName", &[]),
+    };
     let written = d.expires.as_deref().and_then(|x| written_out(x, locale));
-    let mut desc = String::new();
+    let mut desc = Vec::new();
     if let Some(x) = &d.description {
-        desc.push_str("Description: ");
-        desc.push_str(x);
-        desc.push_str(". ");
+        desc.push(tr("promptDescDescription", &[x]));
     }
     if let Some(x) = &d.expires {
-        desc.push_str("Expires: ");
-        desc.push_str(x);
-        if let Some(w) = &written {
-            desc.push_str(" (");
-            desc.push_str(w);
-            desc.push(')');
-        }
-        desc.push_str(". ");
+        desc.push(tr("promptDescExpires", &[&with_written(x, written.as_ref())]));
     }
-    desc.push_str("Value starting ");
-    desc.push_str(&d.hint);
-    desc.push_str(" is shown only once and never again after you leave this page.");
+    desc.push(tr("promptDescValue", &[&d.hint]));
+    let desc = desc.join(" ");
     let mut meta = String::new();
     for part in [app, d.description.as_deref()].into_iter().flatten() {
         if !meta.is_empty() {
@@ -61,17 +59,17 @@ pub fn prompt_texts(d: &Detection, locale: &str) -> PromptTexts {
         meta.push_str(part);
     }
     if let Some(x) = &d.expires {
-        meta.push_str(if meta.is_empty() { "Expires " } else { " · expires " });
-        meta.push_str(x);
         // `3/4/2027` reads two ways: say which date goes into a store.
-        if let Some(w) = &written {
-            meta.push_str(" (");
-            meta.push_str(w);
-            meta.push(')');
+        let x = with_written(x, written.as_ref());
+        if meta.is_empty() {
+            meta = tr("promptMetaExpires", &[&x]);
+        } else {
+            meta.push_str(" · ");
+            meta.push_str(&tr("promptMetaExpiresLater", &[&x]));
         }
     }
     let client = match (&d.app_name, &d.app_id) {
-        (Some(_), Some(id)) => format!("Client ID {id}"),
+        (Some(_), Some(id)) => tr("promptClientId", &[id]),
         _ => String::new(),
     };
     PromptTexts { name, desc, meta, client }

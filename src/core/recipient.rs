@@ -6,6 +6,7 @@
 //! Compiled only where age is linked (background, extension pages, native tests): the content
 //! module never validates a recipient and must not carry age.
 
+use crate::core::i18n::tr;
 use std::fmt;
 use std::str::FromStr;
 
@@ -44,23 +45,17 @@ impl RecipientError {
 
 impl fmt::Display for RecipientError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RecipientError::Empty => f.write_str("It is empty: paste the public key that starts with age1."),
-            RecipientError::SecretKey => f.write_str(
-                "That is a private key (AGE-SECRET-KEY-…): it was not used. Paste the public key instead (age-keygen -y key.txt prints it), and keep the private key private.",
-            ),
-            RecipientError::Ssh => f.write_str("SSH keys are not supported: paste an age public key (age1…, from age-keygen)."),
-            RecipientError::NotX25519 => {
-                f.write_str("Plugin and post-quantum recipients (age1<plugin>1…) are not supported: paste an X25519 public key from age-keygen.")
-            }
-            RecipientError::MixedCase => f.write_str("Mixed upper and lower case: paste the key exactly as age-keygen printed it."),
-            RecipientError::NoAgePrefix => f.write_str("An age recipient starts with age1 (the public key printed by age-keygen)."),
-            RecipientError::WrongLength(n) => {
-                write!(f, "An age public key is {AGE_RECIPIENT_LEN} characters long (age1 and 58 more), this one has {n}: check that it is complete.")
-            }
-            RecipientError::BadCharacter => f.write_str("An age public key only has the letters and digits of bech32 (no b, i, o or 1 after age1)."),
-            RecipientError::Checksum => f.write_str("That age public key has a typo (its checksum does not match)."),
-        }
+        f.write_str(&match self {
+            RecipientError::Empty => tr("recipientEmpty", &[]),
+            RecipientError::SecretKey => tr("recipientSecretKey", &[]),
+            RecipientError::Ssh => tr("recipientSsh", &[]),
+            RecipientError::NotX25519 => tr("recipientNotX25519", &[]),
+            RecipientError::MixedCase => tr("recipientMixedCase", &[]),
+            RecipientError::NoAgePrefix => tr("recipientNoAgePrefix", &[]),
+            RecipientError::WrongLength(n) => tr("recipientWrongLength", &[&AGE_RECIPIENT_LEN.to_string(), &n.to_string()]),
+            RecipientError::BadCharacter => tr("recipientBadCharacter", &[]),
+            RecipientError::Checksum => tr("recipientChecksum", &[]),
+        })
     }
 }
 

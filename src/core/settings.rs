@@ -29,6 +29,7 @@
 //! Editing ([`Settings::set`]) is strict and returns a message for the options page.
 //! Nothing here panics on any input.
 
+use crate::core::i18n::tr;
 use std::fmt;
 
 use crate::core::keyvault::{Cloud, VaultUrl};
@@ -257,7 +258,7 @@ impl Settings {
     /// Strict edit of one key from a form or storage string. On error `self` is unchanged.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), SettingError> {
         if value.len() > MAX_VALUE_LEN {
-            return Err(SettingError::new(key, "That value is far too long."));
+            return Err(SettingError::new(key, tr("settingTooLong", &[])));
         }
         match key {
             KEY_DEFAULT_STORE => self.default_store = parse_store(value)?,
@@ -275,7 +276,7 @@ impl Settings {
             KEY_HCVAULT_AUTH => self.hcvault_auth = parse_bao_auth(value)?,
             KEY_HCVAULT_USERNAME => self.hcvault_username = parse_bao_username(value)?,
             KEY_HCVAULT_DELETE_AT_EXPIRY => self.hcvault_delete_at_expiry = parse_bool(key, value)?,
-            _ => return Err(SettingError::new(key, "Unknown setting.")),
+            _ => return Err(SettingError::new(key, tr("settingUnknown", &[]))),
         }
         Ok(())
     }
@@ -286,20 +287,17 @@ impl Settings {
         let mut out = Vec::new();
         if self.default_store == StoreKind::KeyVault {
             if self.keyvault_vault.is_none() {
-                out.push(SettingError::new(KEY_KEYVAULT_VAULT, "Key Vault is the default store: enter the vault, or the prompt will ask for it each time."));
+                out.push(SettingError::new(KEY_KEYVAULT_VAULT, tr("settingWarnKvVault", &[])));
             }
             if self.keyvault_client_id.is_none() {
-                out.push(SettingError::new(
-                    KEY_KEYVAULT_CLIENT_ID,
-                    "Key Vault is the default store: enter the client ID of the app registration used to sign in.",
-                ));
+                out.push(SettingError::new(KEY_KEYVAULT_CLIENT_ID, tr("settingWarnKvClientId", &[])));
             }
         }
         if self.default_store == StoreKind::HashiCorpVault && self.hcvault_addr.is_none() {
-            out.push(SettingError::new(KEY_HCVAULT_ADDR, "HashiCorp Vault / OpenBao is the default store: enter the server's address."));
+            out.push(SettingError::new(KEY_HCVAULT_ADDR, tr("settingWarnBaoAddr", &[])));
         }
         if self.hcvault_auth == BaoAuth::Userpass && self.hcvault_username.is_none() {
-            out.push(SettingError::new(KEY_HCVAULT_USERNAME, "Sign-in with user name and password: enter the user name."));
+            out.push(SettingError::new(KEY_HCVAULT_USERNAME, tr("settingWarnBaoUsername", &[])));
         }
         out
     }
@@ -334,7 +332,7 @@ pub fn parse_bao_namespace(value: &str) -> Result<Option<String>, SettingError> 
     if ok {
         Ok(Some(v.to_owned()))
     } else {
-        Err(SettingError::new(KEY_HCVAULT_NAMESPACE, "A namespace is names of letters, digits, '-', '_' or '.', separated by '/' (team-a/dev)."))
+        Err(SettingError::new(KEY_HCVAULT_NAMESPACE, tr("settingBadNamespace", &[])))
     }
 }
 
@@ -350,7 +348,7 @@ pub fn parse_bao_mount(value: &str) -> Result<String, SettingError> {
     if ok {
         Ok(v.to_owned())
     } else {
-        Err(SettingError::new(KEY_HCVAULT_MOUNT, "The mount is the path the KV v2 engine is enabled at, such as secret or kv/team-a."))
+        Err(SettingError::new(KEY_HCVAULT_MOUNT, tr("settingBadMount", &[])))
     }
 }
 
@@ -376,7 +374,7 @@ pub fn parse_bao_auth(value: &str) -> Result<BaoAuth, SettingError> {
     match value.trim() {
         "" | "token" => Ok(BaoAuth::Token),
         "userpass" => Ok(BaoAuth::Userpass),
-        _ => Err(SettingError::new(KEY_HCVAULT_AUTH, "Choose a token or a user name and password.")),
+        _ => Err(SettingError::new(KEY_HCVAULT_AUTH, tr("settingBadAuth", &[]))),
     }
 }
 
@@ -389,7 +387,7 @@ pub fn parse_bao_username(value: &str) -> Result<Option<String>, SettingError> {
     if v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic() && b != b'/' && b != b'?' && b != b'#' && b != b'%') {
         Ok(Some(v.to_owned()))
     } else {
-        Err(SettingError::new(KEY_HCVAULT_USERNAME, "A user name has no spaces or '/', '?', '#', '%'."))
+        Err(SettingError::new(KEY_HCVAULT_USERNAME, tr("settingBadUsername", &[])))
     }
 }
 
@@ -397,8 +395,8 @@ pub fn parse_bao_username(value: &str) -> Result<Option<String>, SettingError> {
 pub fn parse_store(value: &str) -> Result<StoreKind, SettingError> {
     match StoreKind::parse(value.trim()) {
         Some(k) if SELECTABLE_STORES.contains(&k) => Ok(k),
-        Some(_) => Err(SettingError::new(KEY_DEFAULT_STORE, "That store is not available yet.")),
-        None => Err(SettingError::new(KEY_DEFAULT_STORE, "Choose the clipboard, an encrypted file, Azure Key Vault or HashiCorp Vault / OpenBao.")),
+        Some(_) => Err(SettingError::new(KEY_DEFAULT_STORE, tr("settingStoreUnavailable", &[]))),
+        None => Err(SettingError::new(KEY_DEFAULT_STORE, tr("settingBadStore", &[]))),
     }
 }
 
@@ -406,17 +404,17 @@ pub fn parse_store(value: &str) -> Result<StoreKind, SettingError> {
 pub fn parse_clear_delay(value: &str) -> Result<u32, SettingError> {
     match value.trim().parse::<u32>() {
         Ok(n) if CLEAR_DELAYS.contains(&n) => Ok(n),
-        _ => Err(SettingError::new(KEY_CLIPBOARD_CLEAR_SECS, "Choose 10, 20, 30, 60 or 120 seconds, or never.")),
+        _ => Err(SettingError::new(KEY_CLIPBOARD_CLEAR_SECS, tr("settingBadClearDelay", &[]))),
     }
 }
 
 /// The menu text of a clipboard delay.
 pub fn clear_delay_label(secs: u32) -> String {
     match secs {
-        0 => "Never".to_owned(),
-        60 => "1 minute".to_owned(),
-        120 => "2 minutes".to_owned(),
-        n => format!("{n} seconds"),
+        0 => tr("clearDelayNever", &[]),
+        60 => tr("clearDelayOneMinute", &[]),
+        120 => tr("clearDelayTwoMinutes", &[]),
+        n => tr("clearDelaySeconds", &[&n.to_string()]),
     }
 }
 
@@ -424,7 +422,7 @@ fn parse_bool(key: &str, value: &str) -> Result<bool, SettingError> {
     match value.trim() {
         "true" => Ok(true),
         "false" => Ok(false),
-        _ => Err(SettingError::new(key, "Expected on or off.")),
+        _ => Err(SettingError::new(key, tr("settingBadBool", &[]))),
     }
 }
 
@@ -454,7 +452,7 @@ pub fn parse_age_recipient(value: &str) -> Result<Option<String>, SettingError> 
     if plausible {
         Ok(Some(v))
     } else {
-        Err(SettingError::new(KEY_AGE_RECIPIENT, "That is not an age public key (age1…, printed by age-keygen)."))
+        Err(SettingError::new(KEY_AGE_RECIPIENT, tr("settingBadRecipient", &[])))
     }
 }
 
@@ -476,10 +474,7 @@ pub fn parse_client_id(value: &str) -> Result<Option<String>, SettingError> {
     if is_guid_exact(v) {
         Ok(Some(v.to_ascii_lowercase()))
     } else {
-        Err(SettingError::new(
-            KEY_KEYVAULT_CLIENT_ID,
-            "The client ID is a GUID like 00000000-0000-0000-0000-000000000000 (app registration → Overview → Application (client) ID).",
-        ))
+        Err(SettingError::new(KEY_KEYVAULT_CLIENT_ID, tr("settingBadClientId", &[])))
     }
 }
 
@@ -493,7 +488,7 @@ pub fn parse_tenant(value: &str) -> Result<Option<String>, SettingError> {
     if is_guid_exact(&v) || is_domain(&v) {
         Ok(Some(v))
     } else {
-        Err(SettingError::new(KEY_KEYVAULT_TENANT, "The tenant is a GUID (Directory (tenant) ID) or a domain such as contoso.onmicrosoft.com."))
+        Err(SettingError::new(KEY_KEYVAULT_TENANT, tr("settingBadTenant", &[])))
     }
 }
 
@@ -514,10 +509,10 @@ fn is_domain(s: &str) -> bool {
 pub fn format_age(now_ms: u64, then_ms: u64) -> String {
     let secs = now_ms.saturating_sub(then_ms) / 1000;
     match secs {
-        0..=59 => "just now".to_owned(),
-        60..=3599 => format!("{} min ago", secs / 60),
-        3600..=86_399 => format!("{} h ago", secs / 3600),
-        _ => format!("{} d ago", secs / 86_400),
+        0..=59 => tr("ageJustNow", &[]),
+        60..=3599 => tr("ageMinutes", &[&(secs / 60).to_string()]),
+        3600..=86_399 => tr("ageHours", &[&(secs / 3600).to_string()]),
+        _ => tr("ageDays", &[&(secs / 86_400).to_string()]),
     }
 }
 

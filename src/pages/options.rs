@@ -260,6 +260,7 @@ impl Options {
 /// valid change.
 #[wasm_bindgen]
 pub async fn options_main() -> Result<(), JsValue> {
+    crate::platform::install_i18n();
     let doc = document()?;
     super::localize(&doc);
     let select = by_id(&doc, "clipboard_clear_secs")?.dyn_into::<HtmlSelectElement>()?;

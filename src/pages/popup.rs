@@ -217,6 +217,7 @@ impl Popup {
 /// Entry point of extension/popup.html: lists the active tab's unsaved secrets.
 #[wasm_bindgen]
 pub async fn popup_main() -> Result<(), JsValue> {
+    crate::platform::install_i18n();
     let doc = document()?;
     super::localize(&doc);
     let settings = by_id(&doc, "open-settings")?;

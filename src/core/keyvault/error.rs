@@ -5,6 +5,7 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use super::{retry_after, Cloud, KvResponse, VaultUrl};
+use crate::core::i18n::tr;
 
 /// Longest server message shown to the user, in characters.
 const MAX_SERVER_MESSAGE_CHARS: usize = 300;
@@ -140,12 +141,12 @@ impl KvError {
     /// failure again (the save is still under way; the secret stays unsaved until it ends).
     pub fn retry_note(&self, delay_ms: u64) -> String {
         let why = match self {
-            KvError::Throttled(_) => "Key Vault asked to slow down (429)".to_owned(),
-            KvError::ServerError(code, _) => format!("Key Vault answered {code}"),
-            KvError::Offline => "You are offline".to_owned(),
-            _ => "Key Vault could not be reached".to_owned(),
+            KvError::Throttled(_) => tr("kvRetryThrottled", &[]),
+            KvError::ServerError(code, _) => tr("kvRetryServer", &[&code.to_string()]),
+            KvError::Offline => tr("kvRetryOffline", &[]),
+            _ => tr("kvRetryUnreachable", &[]),
         };
-        format!("{why}: trying again in {} s…", delay_ms.div_ceil(1000).max(1))
+        tr("retryIn", &[&why, &delay_ms.div_ceil(1000).max(1).to_string()])
     }
 
     /// Whether the user must sign in (again) before retrying.
@@ -157,40 +158,23 @@ impl KvError {
     pub fn user_message(&self, vault: &VaultUrl, secret_name: &str) -> String {
         let v = vault.name();
         match self {
-            KvError::Unauthorized(Some(c)) => format!(
-                "Key Vault did not accept your sign-in (expired, or for another directory). Sign in again to directory {} and retry.",
-                c.tenant
-            ),
-            KvError::Unauthorized(None) => "Key Vault did not accept your sign-in. Sign in again and retry.".to_owned(),
-            KvError::ForbiddenByRbac => format!(
-                "You are signed in but not allowed to write secrets in vault \"{v}\". Ask an owner to assign you the \"Key Vault Secrets Officer\" role on the vault (role changes can take a few minutes), then retry."
-            ),
-            KvError::ForbiddenByAccessPolicy => format!(
-                "Vault \"{v}\" uses access policies and yours does not allow this. Ask an owner to grant you the secret permissions Get, List and Set, then retry."
-            ),
-            KvError::ForbiddenByFirewall => format!(
-                "Vault \"{v}\"'s firewall blocked this request: your network address is not allowed (or the vault only accepts private endpoints). Ask an owner to allow your address, or connect through an allowed network, then retry."
-            ),
-            KvError::Forbidden(m) => format!("Vault \"{v}\" refused the request: {m}"),
-            KvError::VaultNotFound => format!("Vault \"{v}\" was not found. Check the vault name in the options."),
-            KvError::SecretNotFound => format!("Secret \"{secret_name}\" was not found in vault \"{v}\"."),
-            KvError::DeletedButRecoverable => format!(
-                "A deleted secret named \"{secret_name}\" is still recoverable in vault \"{v}\", so the name cannot be reused. Recover it or purge it in the portal (Secrets > Manage deleted secrets), or choose another name."
-            ),
-            KvError::Conflict(m) => format!("Vault \"{v}\" reported a conflict: {m}"),
-            KvError::BadRequest(m) => format!("Vault \"{v}\" rejected the request: {m}"),
-            KvError::Throttled(_) => {
-                format!("Vault \"{v}\" is throttling requests. Wait a moment and retry.")
-            }
-            KvError::ServerError(s, _) => format!("Key Vault had a server error ({s}). Retry in a moment."),
-            KvError::Offline => "You are offline. Reconnect and retry.".to_owned(),
-            KvError::Unreachable => format!(
-                "Could not reach {vault}. Check the vault name, your network or proxy, and whether the vault only accepts private endpoints."
-            ),
-            KvError::BadResponse => format!("Vault \"{v}\" sent a response ShownOnce does not understand."),
-            KvError::VerifyMismatch => format!(
-                "The secret read back from vault \"{v}\" does not match what was written. It is not marked as saved; retry or save it elsewhere."
-            ),
+            KvError::Unauthorized(Some(c)) => tr("kvUnauthorizedTenant", &[&c.tenant]),
+            KvError::Unauthorized(None) => tr("kvUnauthorized", &[]),
+            KvError::ForbiddenByRbac => tr("kvForbiddenByRbac", &[v]),
+            KvError::ForbiddenByAccessPolicy => tr("kvForbiddenByAccessPolicy", &[v]),
+            KvError::ForbiddenByFirewall => tr("kvForbiddenByFirewall", &[v]),
+            KvError::Forbidden(m) => tr("kvForbidden", &[v, m]),
+            KvError::VaultNotFound => tr("kvVaultNotFound", &[v]),
+            KvError::SecretNotFound => tr("kvSecretNotFound", &[secret_name, v]),
+            KvError::DeletedButRecoverable => tr("kvDeletedButRecoverable", &[secret_name, v]),
+            KvError::Conflict(m) => tr("kvConflict", &[v, m]),
+            KvError::BadRequest(m) => tr("kvBadRequest", &[v, m]),
+            KvError::Throttled(_) => tr("kvThrottled", &[v]),
+            KvError::ServerError(s, _) => tr("kvServerError", &[&s.to_string()]),
+            KvError::Offline => tr("kvOffline", &[]),
+            KvError::Unreachable => tr("kvUnreachable", &[&vault.to_string()]),
+            KvError::BadResponse => tr("kvBadResponse", &[v]),
+            KvError::VerifyMismatch => tr("kvVerifyMismatch", &[v]),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Secret names: Key Vault's rules, the suggested name, and the version ids it assigns.
 
+use crate::core::i18n::tr;
 use std::fmt;
 
 use super::MAX_SECRET_NAME_LEN;
@@ -20,11 +21,11 @@ pub enum SecretNameError {
 
 impl fmt::Display for SecretNameError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            SecretNameError::Empty => "Enter a secret name.",
-            SecretNameError::TooLong => "Secret names have at most 127 characters.",
-            SecretNameError::MustStartWithLetter => "Secret names start with a letter.",
-            SecretNameError::InvalidCharacter => "Secret names use only letters (a-z, A-Z), digits and dashes.",
+        f.write_str(&match self {
+            SecretNameError::Empty => tr("secretNameEmpty", &[]),
+            SecretNameError::TooLong => tr("secretNameTooLong", &[]),
+            SecretNameError::MustStartWithLetter => tr("secretNameStartLetter", &[]),
+            SecretNameError::InvalidCharacter => tr("secretNameBadCharacter", &[]),
         })
     }
 }

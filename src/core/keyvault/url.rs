@@ -1,6 +1,7 @@
 //! Vaults and clouds: which vault names and URLs are accepted, and each cloud's sign-in
 //! authority and Key Vault resource.
 
+use crate::core::i18n::tr;
 use std::fmt;
 
 /// An Azure cloud: its vault DNS suffix and its sign-in authority.
@@ -89,12 +90,12 @@ pub enum VaultUrlError {
 
 impl fmt::Display for VaultUrlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            VaultUrlError::Empty => "Enter a vault name or URL.",
-            VaultUrlError::NotHttps => "The vault URL must start with https://.",
-            VaultUrlError::UnknownHost => "That is not a Key Vault address: expected <name>.vault.azure.net, .vault.usgovcloudapi.net or .vault.azure.cn.",
-            VaultUrlError::HasPath => "Enter only the vault URL, without a path.",
-            VaultUrlError::BadName => "Vault names have 3-24 letters, digits and dashes, start with a letter and end with a letter or digit.",
+        f.write_str(&match self {
+            VaultUrlError::Empty => tr("vaultUrlEmpty", &[]),
+            VaultUrlError::NotHttps => tr("vaultUrlNotHttps", &[]),
+            VaultUrlError::UnknownHost => tr("vaultUrlUnknownHost", &[]),
+            VaultUrlError::HasPath => tr("vaultUrlHasPath", &[]),
+            VaultUrlError::BadName => tr("vaultUrlBadName", &[]),
         })
     }
 }
