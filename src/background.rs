@@ -12,6 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::core::guard::{GuardEvent, GuardKey, GuardTable, Outcome};
+use crate::core::i18n::tr;
 use crate::core::state::SecretState;
 use crate::platform::{self, get_f64, get_str, obj};
 
@@ -166,7 +167,7 @@ async fn save(m: crate::core::message::SaveFields, tab: u32, frame: u64) -> JsVa
         "file" => crate::core::state::StoreKind::EncryptedFile,
         "keyvault" => crate::core::state::StoreKind::KeyVault,
         "hcvault" => crate::core::state::StoreKind::HashiCorpVault,
-        _ => return fail("ShownOnce: unknown store. The secret is NOT saved."),
+        _ => return fail(&tr("bgUnknownStore", &[])),
     };
     let nonempty = |s: Option<String>| s.filter(|s| !s.is_empty());
     let settings = platform::settings().await.unwrap_or_default();
@@ -246,9 +247,7 @@ async fn clear_delay_secs() -> f64 {
 async fn clipboard_copied() -> Result<JsValue, JsValue> {
     let secs = clear_delay_secs().await.clamp(0.0, 3600.0);
     if secs > 0.0 {
-        platform::schedule_clipboard_clear(secs * 1000.0)
-            .await
-            .map_err(|_| err("ShownOnce could not arrange to clear the clipboard: clear it yourself after pasting"))?;
+        platform::schedule_clipboard_clear(secs * 1000.0).await.map_err(|_| err(&tr("bgClipboardClearFailed", &[])))?;
     }
     Ok(obj(&[("clearSecs", secs.into())]))
 }
@@ -429,7 +428,7 @@ pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, Js
             let msg = obj(&[("type", "focus".into()), ("fp", JsValue::from_str(&fingerprint))]);
             // The tab may be gone or its frame navigated away: say so to the popup.
             let p = platform::tabs_send_message(tab_id, &msg, &obj(&[("frameId", frame_id.unwrap_or(0.0).into())]))?;
-            let gone = || err("ShownOnce: that page is gone or was reloaded; its secret cannot be shown again");
+            let gone = || err(&tr("bgPageGone", &[]));
             let answer = JsFuture::from(p).await.map_err(|_| gone())?;
             // The frame answers whether it still shows that secret's prompt.
             let shown = js_sys::Reflect::get(&answer, &"ok".into()).ok().and_then(|v| v.as_bool()) == Some(true);

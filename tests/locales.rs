@@ -645,31 +645,22 @@ fn pages_and_code_use_only_defined_keys_and_every_key_is_used() {
 
 // --- hard-coded English in the core and the stores ------------------------------------------
 
-/// Where the user-facing texts of the core and the stores are built: every sentence there goes
-/// through `i18n::tr`.
-const TRANSLATED_DIRS: [&str; 2] = ["src/core", "src/stores"];
+/// Where the user-facing texts of the core, the stores and the background are built: every
+/// sentence there goes through `i18n::tr`.
+const TRANSLATED_DIRS: [&str; 3] = ["src/core", "src/stores", "src/background.rs"];
 
 /// String literals that read like English but are no UI text: (file, the literal's start, why).
 const NOT_UI_TEXT: &[(&str, &str, &str)] = &[
     ("src/core/keyvault/error.rs", " permission on key vault", "matched against Key Vault's own (English) error message"),
     ("src/core/message.rs", "ShownOnce: refused: ", "the error a refused runtime message gets back: read by the sender's code, never shown by ShownOnce"),
     ("src/core/guard.rs", "stored guard state ", "why a stored guard table was not restored: the background skips it, nobody reads it"),
+    ("src/stores/agefile.rs", "not detected as a GUID", "a comment inside the saved .env file, English like its other comments"),
+    ("src/stores/signin.rs", "did not approve", "matched against Chrome's own (English) error message for a refused sign-in window"),
 ];
 
 /// Files whose texts are not moved to messages yet (each file is checked once it leaves).
-const NOT_YET_TRANSLATED: &[&str] = &[
-    "src/core/envfile.rs",
-    "src/core/openbao/addr.rs",
-    "src/core/openbao/error.rs",
-    "src/core/openbao/path.rs",
-    "src/core/openbao/response.rs",
-    "src/stores/agefile.rs",
-    "src/stores/download.rs",
-    "src/stores/keyvault.rs",
-    "src/stores/mod.rs",
-    "src/stores/openbao.rs",
-    "src/stores/signin.rs",
-];
+const NOT_YET_TRANSLATED: &[&str] =
+    &["src/core/openbao/addr.rs", "src/core/openbao/error.rs", "src/core/openbao/path.rs", "src/core/openbao/response.rs", "src/stores/openbao.rs"];
 
 /// The string literals of Rust source `text` outside comments: (line, contents as written,
 /// escapes kept). Raw strings and char literals are understood well enough for this crate.
@@ -765,12 +756,16 @@ fn developer_only(line: &str) -> bool {
 }
 
 #[test]
-fn core_and_stores_build_no_english_sentence_themselves() {
+fn core_stores_and_background_build_no_english_sentence_themselves() {
     let mut errors = Vec::new();
     let mut allowed_seen = BTreeSet::new();
     for dir in TRANSLATED_DIRS {
         let mut files = Vec::new();
-        rust_files(&root().join(dir), &mut files);
+        if dir.ends_with(".rs") {
+            files.push(root().join(dir));
+        } else {
+            rust_files(&root().join(dir), &mut files);
+        }
         files.sort();
         for path in files {
             let text = std::fs::read_to_string(&path).expect("read source");

@@ -16,6 +16,7 @@
 //! Values are written unquoted, which every one of those readers takes
 //! literally, so they are validated to a character set that needs no quoting.
 
+use crate::core::i18n::tr;
 use std::fmt;
 
 use crate::core::secret::is_guid_exact;
@@ -76,10 +77,10 @@ pub enum EnvFileError {
 
 impl fmt::Display for EnvFileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            EnvFileError::BadClientId => "the application (client) ID is not a GUID",
-            EnvFileError::BadTenantId => "the directory (tenant) ID is not a GUID",
-            EnvFileError::BadSecret => "the secret value has an unexpected format",
+        f.write_str(&match self {
+            EnvFileError::BadClientId => tr("envBadClientId", &[]),
+            EnvFileError::BadTenantId => tr("envBadTenantId", &[]),
+            EnvFileError::BadSecret => tr("envBadSecret", &[]),
         })
     }
 }

@@ -8,6 +8,7 @@
 //! The pure parts (keys, encryption, plaintext) compile natively too, so the `age` CLI can
 //! check them in `tests/agefile_cli.rs`; only [`EncryptedFileStore`]'s save is wasm-only.
 
+use crate::core::i18n::tr;
 use std::fmt;
 use std::io::Write;
 
@@ -69,12 +70,10 @@ impl AgeError {
     /// A sentence for the prompt or the options page.
     pub fn user_message(&self) -> String {
         match self {
-            AgeError::BadRecipient(why) => format!("The age recipient is not valid. {why}"),
-            AgeError::EmptyPassphrase => "Type a passphrase to encrypt the file with.".into(),
-            AgeError::PassphraseTooLong => {
-                format!("The passphrase is too long (at most {MAX_PASSPHRASE_LEN} bytes).")
-            }
-            AgeError::Encrypt(why) => format!("Encryption failed: {why}"),
+            AgeError::BadRecipient(why) => tr("ageBadRecipient", &[why]),
+            AgeError::EmptyPassphrase => tr("ageEmptyPassphrase", &[]),
+            AgeError::PassphraseTooLong => tr("agePassphraseTooLong", &[&MAX_PASSPHRASE_LEN.to_string()]),
+            AgeError::Encrypt(why) => tr("ageEncryptFailed", &[why]),
         }
     }
 }
@@ -126,7 +125,7 @@ fn encrypt_with_passphrase(plaintext: &[u8], passphrase: &str, log_n: u8) -> Res
 }
 
 fn encrypt_to(recipient: &dyn age::Recipient, plaintext: &[u8]) -> Result<Vec<u8>, AgeError> {
-    let encryptor = age::Encryptor::with_recipients(std::iter::once(recipient)).map_err(|_| AgeError::Encrypt("no usable recipient".into()))?;
+    let encryptor = age::Encryptor::with_recipients(std::iter::once(recipient)).map_err(|_| AgeError::Encrypt(tr("ageNoRecipient", &[])))?;
     // Header (~200 bytes) + 16-byte tag per 64 KiB chunk.
     let mut out = Vec::with_capacity(plaintext.len() + 256);
     let io = |e: std::io::Error| AgeError::Encrypt(e.kind().to_string());
@@ -162,15 +161,9 @@ pub fn build_plaintext(req: &SaveRequest, created: &str) -> Result<Zeroizing<Vec
         tenant_id: if tenant_ok { tenant } else { NIL },
         secret: req.value.trim(),
     };
-    let built = Zeroizing::new(envfile::build_env_file(&input).map_err(|e| {
-        match e {
-            EnvFileError::BadSecret => StoreError::Failed(
-                "The secret value has characters a .env file cannot hold unquoted; \
-             copy it by hand instead."
-                    .into(),
-            ),
-            other => StoreError::Failed(other.to_string()),
-        }
+    let built = Zeroizing::new(envfile::build_env_file(&input).map_err(|e| match e {
+        EnvFileError::BadSecret => StoreError::Failed(tr("fileBadSecretValue", &[])),
+        other => StoreError::Failed(other.to_string()),
     })?);
     if client_ok && tenant_ok {
         return Ok(built);
@@ -220,9 +213,9 @@ pub async fn save_encrypted_file(req: SaveRequest) -> Result<super::Receipt, Sto
 
     // The recipient wins over a passphrase (it is a deliberate setting in the options).
     let recipient = req.age_recipient.as_deref().map(str::trim).filter(|r| !r.is_empty());
-    let (key, how) = match (recipient, &req.passphrase) {
-        (Some(r), _) => (AgeKey::Recipient(r.to_owned()), format!("encrypted to {}", short_key(r))),
-        (None, Some(p)) if !p.is_empty() => (AgeKey::Passphrase(p.clone()), "encrypted with your passphrase".to_owned()),
+    let (key, short) = match (recipient, &req.passphrase) {
+        (Some(r), _) => (AgeKey::Recipient(r.to_owned()), Some(short_key(r))),
+        (None, Some(p)) if !p.is_empty() => (AgeKey::Passphrase(p.clone()), None),
         (None, _) => return Err(StoreError::NeedsPassphrase),
     };
     if let AgeKey::Recipient(r) = &key {
@@ -233,7 +226,7 @@ pub async fn save_encrypted_file(req: SaveRequest) -> Result<super::Receipt, Sto
     let name = envfile::file_name(&req.app_name, &req.description, &date);
     // scrypt takes a second or two (and blocks this worker meanwhile): say so first.
     if matches!(key, AgeKey::Passphrase(_)) {
-        req.progress.say("Encrypting with your passphrase…").await;
+        req.progress.say(&tr("fileEncrypting", &[])).await;
     }
     let ciphertext = {
         let plaintext = build_plaintext(&req, &date)?;
@@ -248,7 +241,12 @@ pub async fn save_encrypted_file(req: SaveRequest) -> Result<super::Receipt, Sto
         e => StoreError::Failed(e.user_message()),
     })?;
     match save_download_with(ciphertext, &name, save_as).await {
-        Ok(path) => Ok(super::Receipt { message: format!("Saved {path} ({how}).") }),
+        Ok(path) => Ok(super::Receipt {
+            message: match &short {
+                Some(key) => tr("fileSavedRecipient", &[&path, key]),
+                None => tr("fileSavedPassphrase", &[&path]),
+            },
+        }),
         Err(DownloadError::Cancelled) => Err(StoreError::Cancelled),
         Err(e) => Err(StoreError::Download(e)),
     }

@@ -13,6 +13,7 @@
 //!
 //! Only ciphertext passes through here; nothing is logged.
 
+use crate::core::i18n::tr;
 use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
@@ -63,21 +64,21 @@ impl DownloadError {
     /// A sentence fragment for the prompt ("Not saved: …").
     pub fn user_message(&self) -> String {
         match self {
-            DownloadError::Cancelled => "the download was cancelled".into(),
-            DownloadError::Unavailable => "this browser did not give ShownOnce access to downloads".into(),
-            DownloadError::Rejected(why) => format!("the browser refused the download ({why})"),
+            DownloadError::Cancelled => tr("downloadCancelled", &[]),
+            DownloadError::Unavailable => tr("downloadUnavailable", &[]),
+            DownloadError::Rejected(why) => tr("downloadRejected", &[why]),
             DownloadError::Interrupted(code) => match code.as_str() {
-                "FILE_ACCESS_DENIED" => "the browser may not write to that folder".into(),
-                "FILE_NO_SPACE" => "the disk is full".into(),
-                "FILE_NAME_TOO_LONG" => "the file name is too long for that folder".into(),
-                "FILE_TRANSIENT_ERROR" => "a temporary file error happened; try again".into(),
-                "FILE_BLOCKED" | "FILE_VIRUS_INFECTED" | "FILE_SECURITY_CHECK_FAILED" => "a security policy or scanner blocked the file".into(),
-                "USER_SHUTDOWN" => "the browser was closing".into(),
-                "" => "the download was interrupted".into(),
-                other => format!("the download was interrupted ({other})"),
+                "FILE_ACCESS_DENIED" => tr("downloadAccessDenied", &[]),
+                "FILE_NO_SPACE" => tr("downloadNoSpace", &[]),
+                "FILE_NAME_TOO_LONG" => tr("downloadNameTooLong", &[]),
+                "FILE_TRANSIENT_ERROR" => tr("downloadTransient", &[]),
+                "FILE_BLOCKED" | "FILE_VIRUS_INFECTED" | "FILE_SECURITY_CHECK_FAILED" => tr("downloadBlocked", &[]),
+                "USER_SHUTDOWN" => tr("downloadShutdown", &[]),
+                "" => tr("downloadInterrupted", &[]),
+                other => tr("downloadInterruptedCode", &[other]),
             },
-            DownloadError::Vanished => "the download disappeared from the browser's download list before it finished".into(),
-            DownloadError::TimedOut => "the download did not finish within 15 minutes; check the browser's downloads".into(),
+            DownloadError::Vanished => tr("downloadVanished", &[]),
+            DownloadError::TimedOut => tr("downloadTimedOut", &[]),
         }
     }
 }
@@ -235,7 +236,7 @@ pub async fn save_download_with(bytes: Vec<u8>, file_name: &str, save_as: bool) 
     drop(url);
     let started = downloads_download(&options).map_err(|_| DownloadError::Unavailable)?;
     let id = match JsFuture::from(started).await {
-        Ok(id) => id.as_f64().ok_or_else(|| DownloadError::Rejected("no download id".into()))?,
+        Ok(id) => id.as_f64().ok_or_else(|| DownloadError::Rejected(tr("downloadNoId", &[])))?,
         Err(e) => return Err(rejection(&e)),
     };
     watch.borrow_mut().set_target(id);
@@ -312,7 +313,7 @@ fn rejection(e: &JsValue) -> DownloadError {
     }
     // The message may quote the (long) URL: keep it short.
     let short: String = msg.chars().take(160).collect();
-    DownloadError::Rejected(if short.is_empty() { "no reason given".into() } else { short })
+    DownloadError::Rejected(if short.is_empty() { tr("downloadNoReason", &[]) } else { short })
 }
 
 /// `downloads.search({id})`: the item, `None` if it is gone, `Err` if the call failed.

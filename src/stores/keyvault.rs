@@ -7,6 +7,7 @@
 //! compare in constant time → only then "saved". 401 signs in again (at most twice); 429,
 //! 5xx and network failures are retried with backoff, honouring `Retry-After`.
 
+use crate::core::i18n::tr;
 use js_sys::Date;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -137,23 +138,16 @@ impl Store for KeyVaultStore {
         let settings = platform::settings().await.unwrap_or_default();
         let vault_text = match req.vault.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
             Some(v) => v.to_owned(),
-            None => settings.keyvault_vault.ok_or_else(|| StoreError::Failed("no vault chosen: enter one in the prompt or in the options".into()))?,
+            None => settings.keyvault_vault.ok_or_else(|| StoreError::Failed(tr("kvNoVault", &[])))?,
         };
         let vault = VaultUrl::parse(&vault_text, Cloud::Public).map_err(|e| StoreError::Failed(e.to_string()))?;
         // Optional host permissions: asked by the prompt's Save click (or the options) for
         // this vault and its sign-in authority only; without them nothing is sent.
         let [vault_host, login_host] = vault.permission_patterns();
         if !platform::has_origins(&[&vault_host, &login_host]).await {
-            return Err(StoreError::Failed(format!(
-                "ShownOnce may not connect to {} yet: enter the vault in the ShownOnce options and allow access when the browser asks (it asks for this vault and the Microsoft sign-in only)",
-                vault.host()
-            )));
+            return Err(StoreError::Failed(tr("kvNotPermitted", &[&vault.host()])));
         }
-        let client_id = settings.keyvault_client_id.ok_or_else(|| {
-            StoreError::Failed(
-                "Key Vault sign-in is not set up: enter the Application (client) ID in the ShownOnce options (the README explains how to register it)".into(),
-            )
-        })?;
+        let client_id = settings.keyvault_client_id.ok_or_else(|| StoreError::Failed(tr("kvNoClientId", &[])))?;
         let description = req.description.trim();
         let name = req.secret_name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| derive_secret_name(&req.app_name, description));
         let name = name.trim().to_owned();
@@ -176,10 +170,7 @@ impl Store for KeyVaultStore {
         let resp = s.send(&list).await?;
         let exists = interpret_versions(&view(&resp), &vault, now_unix()).map_err(|e| failed(&e, &vault, &name))?;
         if exists && !req.allow_new_version {
-            return Err(StoreError::NeedsConfirmation(format!(
-                "Vault \"{}\" already has a secret named \"{name}\". Save this value as a new version of it (older versions stay), or change the name.",
-                vault.name()
-            )));
+            return Err(StoreError::NeedsConfirmation(tr("kvNameExists", &[vault.name(), &name])));
         }
 
         // 2. Write it, with its expiry and context.
@@ -205,9 +196,8 @@ impl Store for KeyVaultStore {
         let resp = s.send(&get).await?;
         let v = interpret_read_back(&view(&resp), &vault, &written, req.value.as_bytes(), now_unix()).map_err(|e| failed(&e, &vault, &name))?;
         let short: String = v.version.chars().take(8).collect();
-        let exp = if ctx.expires_unix.is_some() { " with its expiry date" } else { "" };
-        Ok(Receipt {
-            message: format!("Saved to Key Vault \"{}\" as \"{}\" (version {short}…){exp}, and verified by reading it back.", vault.name(), v.name)
-        })
+        let args: [&str; 3] = [vault.name(), &v.name, &short];
+        let message = if ctx.expires_unix.is_some() { tr("kvSavedWithExpiry", &args) } else { tr("kvSaved", &args) };
+        Ok(Receipt { message })
     }
 }

@@ -11,6 +11,7 @@
 //!   OAuth code flow with PKCE through `identity.launchWebAuthFlow`) and [`http`] (fetch).
 //! - [`openbao`] (wasm32 + `background`): Store 4, HashiCorp Vault / OpenBao (KV v2).
 
+use crate::core::i18n::tr;
 use std::fmt;
 
 use zeroize::Zeroizing;
@@ -226,13 +227,13 @@ impl StoreError {
     /// A sentence for the prompt.
     pub fn user_message(&self) -> String {
         match self {
-            StoreError::Cancelled => "Cancelled: the secret is not saved yet.".into(),
-            StoreError::Stopped => "Stopped: the secret is not saved yet.".into(),
-            StoreError::NeedsPassphrase => "Type a passphrase to encrypt the file with (or set an age key in the options).".into(),
+            StoreError::Cancelled => tr("storeCancelled", &[]),
+            StoreError::Stopped => tr("storeStopped", &[]),
+            StoreError::NeedsPassphrase => tr("storeNeedsPassphrase", &[]),
             StoreError::NeedsConfirmation(question) => question.clone(),
             #[cfg(all(target_arch = "wasm32", feature = "background"))]
-            StoreError::Download(e) => format!("Not saved: {e}"),
-            StoreError::Failed(why) => format!("Not saved: {why}"),
+            StoreError::Download(e) => tr("storeNotSaved", &[&e.to_string()]),
+            StoreError::Failed(why) => tr("storeNotSaved", &[why]),
         }
     }
 
@@ -275,7 +276,7 @@ pub async fn save(kind: StoreKind, req: SaveRequest) -> Result<Receipt, StoreErr
         StoreKind::EncryptedFile => EncryptedFileStore.save(req).await,
         StoreKind::KeyVault => keyvault::KeyVaultStore.save(req).await,
         StoreKind::HashiCorpVault => openbao::BaoStore.save(req).await,
-        other => Err(StoreError::Failed(format!("the {} store is not available in this version", other.as_str()))),
+        other => Err(StoreError::Failed(tr("storeUnavailable", &[other.as_str()]))),
     }
 }
 

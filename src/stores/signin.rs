@@ -8,6 +8,7 @@
 //! user sign in again; the refresh token (24 h for SPA clients) renews the access token
 //! silently. Interactive sign-in happens only inside a save the user started with a click.
 
+use crate::core::i18n::tr;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -106,26 +107,23 @@ pub async fn invalidate(account: &Account, all: bool) {
 
 fn random(n: usize) -> Result<Zeroizing<Vec<u8>>, StoreError> {
     let mut b = Zeroizing::new(vec![0u8; n]);
-    getrandom::getrandom(&mut b).map_err(|_| StoreError::Failed("the browser gave no random numbers for sign-in".into()))?;
+    getrandom::getrandom(&mut b).map_err(|_| StoreError::Failed(tr("signInNoRandom", &[])))?;
     Ok(b)
 }
 
 fn token_error(e: TokenError) -> StoreError {
     StoreError::Failed(match e {
-        TokenError::NeedsInteractiveSignIn(d) => format!("sign-in expired; save again to sign in. {d}"),
-        TokenError::Rejected { error, description } => format!("sign-in failed ({error}). {description}"),
-        TokenError::BadResponse => "the sign-in service sent a response ShownOnce does not understand".into(),
+        TokenError::NeedsInteractiveSignIn(d) => tr("signInExpired", &[&d]),
+        TokenError::Rejected { error, description } => tr("signInRejected", &[&error, &description]),
+        TokenError::BadResponse => tr("signInBadResponse", &[]),
     })
 }
 
 async fn redeem(account: &Account, cfg: &AuthConfig, body: Zeroizing<String>) -> Result<Zeroizing<String>, TokenError> {
     let sent = Date::now();
-    let resp = http::send("POST", &cfg.token_url(), &[("Content-Type", "application/x-www-form-urlencoded")], Some(body.as_bytes())).await.map_err(|_| {
-        TokenError::Rejected {
-            error: "network".into(),
-            description: format!("Could not reach {}. Check your network and retry.", account.cloud.authority_host()),
-        }
-    })?;
+    let resp = http::send("POST", &cfg.token_url(), &[("Content-Type", "application/x-www-form-urlencoded")], Some(body.as_bytes()))
+        .await
+        .map_err(|_| TokenError::Rejected { error: "network".into(), description: tr("signInUnreachable", &[account.cloud.authority_host()]) })?;
     let t = parse_token_response(resp.status, &resp.body)?;
     let access = Zeroizing::new(t.access_token.clone());
     let expires_at_ms = sent + (t.expires_in as f64) * 1000.0;
@@ -145,8 +143,7 @@ pub async fn access_token(account: &Account, interactive: bool) -> Result<Zeroiz
     if let Some(a) = cached_access_token(account).await {
         return Ok(a);
     }
-    let redirect_uri = platform::identity_redirect_url()
-        .map_err(|_| StoreError::Failed("this browser does not offer sign-in windows to extensions (identity API missing)".into()))?;
+    let redirect_uri = platform::identity_redirect_url().map_err(|_| StoreError::Failed(tr("signInNoIdentity", &[])))?;
     let cfg = account.config(&redirect_uri);
     if let Some(refresh) = cached(&account.key()).await.and_then(|t| t.refresh) {
         match redeem(account, &cfg, Zeroizing::new(cfg.refresh_token_body(&refresh))).await {
@@ -157,13 +154,13 @@ pub async fn access_token(account: &Account, interactive: bool) -> Result<Zeroiz
         }
     }
     if !interactive {
-        return Err(StoreError::Failed("not signed in to Azure; save again to sign in".into()));
+        return Err(StoreError::Failed(tr("signInNeeded", &[])));
     }
-    let verifier = CodeVerifier::from_random(&random(32)?).map_err(|_| StoreError::Failed("sign-in setup failed".into()))?;
-    let state = state_from_random(&random(16)?).map_err(|_| StoreError::Failed("sign-in setup failed".into()))?;
+    let verifier = CodeVerifier::from_random(&random(32)?).map_err(|_| StoreError::Failed(tr("signInSetupFailed", &[])))?;
+    let state = state_from_random(&random(16)?).map_err(|_| StoreError::Failed(tr("signInSetupFailed", &[])))?;
     let url = cfg.authorize_url(&state, &verifier.challenge(), None);
     let flow = platform::launch_web_auth_flow(&obj(&[("url", JsValue::from_str(&url)), ("interactive", true.into())]))
-        .map_err(|e| StoreError::Failed(format!("could not open the sign-in window ({})", http::js_message(&e))))?;
+        .map_err(|e| StoreError::Failed(tr("signInWindowFailed", &[&http::js_message(&e)])))?;
     let redirected = match JsFuture::from(flow).await {
         Ok(v) => Zeroizing::new(v.as_string().unwrap_or_default()),
         Err(e) => {
@@ -173,7 +170,7 @@ pub async fn access_token(account: &Account, interactive: bool) -> Result<Zeroiz
             if lower.contains("did not approve") || lower.contains("cancel") {
                 return Err(StoreError::Cancelled);
             }
-            return Err(StoreError::Failed(format!("sign-in did not complete ({m})")));
+            return Err(StoreError::Failed(tr("signInIncomplete", &[&m])));
         }
     };
     let code = parse_redirect(&redirected, &redirect_uri, &state).map_err(|e| StoreError::Failed(e.user_message()))?;
