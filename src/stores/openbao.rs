@@ -9,6 +9,7 @@
 //! metadata → read the version back and compare in constant time → only then "saved".
 //! 429, a standby node and network failures are retried a bounded number of times.
 
+use crate::core::i18n::tr;
 use gloo_timers::future::TimeoutFuture;
 use js_sys::Date;
 use wasm_bindgen::JsValue;
@@ -97,10 +98,7 @@ fn failed(e: &BaoError, t: &BaoTarget, path: &str) -> StoreError {
 }
 
 fn plan(settings: &Settings, req: &SaveRequest) -> Result<Plan, StoreError> {
-    let addr_text = settings
-        .hcvault_addr
-        .as_deref()
-        .ok_or_else(|| StoreError::Failed("no HashiCorp Vault / OpenBao address is set: enter it in the ShownOnce options (Vault / OpenBao section)".into()))?;
+    let addr_text = settings.hcvault_addr.as_deref().ok_or_else(|| StoreError::Failed(tr("baoNoAddress", &[])))?;
     let bad = |e: BaoError| StoreError::Failed(e.user_message_plain());
     let addr = BaoAddr::parse(addr_text).map_err(bad)?;
     let target = BaoTarget::new(addr, settings.hcvault_namespace.as_deref(), Some(settings.hcvault_mount.as_str())).map_err(bad)?;
@@ -126,11 +124,11 @@ fn context(req: &SaveRequest) -> PathContext<'_> {
 /// login with the password typed in the prompt (kept for this browser session only).
 async fn token(settings: &Settings, req: &SaveRequest, t: &BaoTarget) -> Result<Zeroizing<String>, StoreError> {
     let origin = t.addr.origin().to_owned();
-    let login = |why: &str| StoreError::Failed(why.to_owned());
+    let login = StoreError::Failed;
     if settings.hcvault_auth == BaoAuth::Userpass {
         if let Some(pass) = req.password.as_deref().filter(|p| !p.is_empty()) {
             let user = req.username.clone().filter(|u| !u.trim().is_empty()).or_else(|| settings.hcvault_username.clone());
-            let user = user.ok_or_else(|| login("enter your Vault user name in the prompt or in the options"))?;
+            let user = user.ok_or_else(|| login(tr("baoNeedUsername", &[])))?;
             let mut r = userpass_login_request(t, "userpass", user.trim(), pass).map_err(|e| failed(&e, t, ""))?;
             let sent = send(&r, None, BaoOp::Login, &req.progress).await;
             if let Some(b) = r.body.as_mut() {
@@ -145,8 +143,8 @@ async fn token(settings: &Settings, req: &SaveRequest, t: &BaoTarget) -> Result<
     }
     let Some(tok) = stored_token(&origin).await else {
         return Err(login(match settings.hcvault_auth {
-            BaoAuth::Userpass => "type your Vault password in the prompt to sign in",
-            BaoAuth::Token => "no Vault token for this server: paste one in the ShownOnce options (Vault / OpenBao section)",
+            BaoAuth::Userpass => tr("baoNeedPassword", &[]),
+            BaoAuth::Token => tr("baoNoToken", &[]),
         }));
     };
     let resp = send(&lookup_self_request(t), Some(&tok), BaoOp::Lookup, &req.progress).await.map_err(|e| failed(&e, t, ""))?;
@@ -163,7 +161,7 @@ async fn token(settings: &Settings, req: &SaveRequest, t: &BaoTarget) -> Result<
         Err(BaoError::PermissionDenied { .. } | BaoError::TokenExpired) => {
             forget_session_token(&origin).await;
             let e = if settings.hcvault_auth == BaoAuth::Userpass {
-                StoreError::Failed("your Vault sign-in has expired: type your password in the prompt again".into())
+                StoreError::Failed(tr("baoSignInExpired", &[]))
             } else {
                 failed(&BaoError::TokenExpired, t, "")
             };
@@ -187,10 +185,7 @@ impl Store for BaoStore {
         let Plan { target: t, path } = plan(&settings, &req)?;
         let pattern = t.addr.permission_pattern();
         if !platform::has_origin(&pattern).await {
-            return Err(StoreError::Failed(format!(
-                "ShownOnce may not connect to {} yet: open the ShownOnce options and press \"Allow and test\" next to the Vault address",
-                t.addr.origin()
-            )));
+            return Err(StoreError::Failed(tr("baoNotPermitted", &[t.addr.origin()])));
         }
         let tok = token(&settings, &req, &t).await?;
         let f = |e: BaoError| failed(&e, &t, &path);
@@ -203,11 +198,8 @@ impl Store for BaoStore {
         let resp = send(&metadata_request(&t, &path), Some(&tok), BaoOp::Metadata, &req.progress).await.map_err(f)?;
         let current = interpret_metadata(&view(&resp)).map_err(f)?;
         if let (Some(v), false) = (current, req.allow_new_version) {
-            return Err(StoreError::NeedsConfirmation(format!(
-                "{}/{path} already exists on {} (version {v}). Save this value as a new version of it (older versions stay), or change the path.",
-                t.mount,
-                t.addr.origin()
-            )));
+            let at = format!("{}/{path}", t.mount);
+            return Err(StoreError::NeedsConfirmation(tr("baoPathExists", &[&at, t.addr.origin(), &v.to_string()])));
         }
 
         // 3. Write with check-and-set: 0 creates only; the version the user agreed to extend.
@@ -221,12 +213,7 @@ impl Store for BaoStore {
         let version = match interpret_write(&view(&resp)) {
             Ok(v) => v,
             // Someone wrote meanwhile: ask again (the question names the new current version).
-            Err(BaoError::CasMismatch) => {
-                return Err(StoreError::NeedsConfirmation(format!(
-                    "Someone wrote to {}/{path} meanwhile. Save this value as a new version after theirs?",
-                    t.mount
-                )))
-            }
+            Err(BaoError::CasMismatch) => return Err(StoreError::NeedsConfirmation(tr("baoCasQuestion", &[&format!("{}/{path}", t.mount)]))),
             Err(e) => return Err(f(e)),
         };
         drop(resp);
@@ -252,17 +239,22 @@ impl Store for BaoStore {
         };
         let meta_note = match send(&metadata_write_request(&t, &path, &meta, delete_after), Some(&tok), BaoOp::WriteMetadata, &req.progress).await {
             Ok(r) => match interpret_metadata_write(&view(&r)) {
-                Ok(()) => String::new(),
-                Err(e) => format!(" Its description and expiry were not recorded: {}.", e.user_message(&t, &path)),
+                Ok(()) => None,
+                Err(e) => Some(e.user_message(&t, &path)),
             },
-            Err(e) => format!(" Its description and expiry were not recorded: {}.", e.user_message(&t, &path)),
+            Err(e) => Some(e.user_message(&t, &path)),
         };
 
         // 5. Read it back: saved only if the server returns exactly what was written.
         let resp = send(&read_back_request(&t, &path, version), Some(&tok), BaoOp::ReadBack, &req.progress).await.map_err(f)?;
         interpret_read_back(&view(&resp), version, req.value.as_bytes()).map_err(f)?;
         drop(tok);
-        Ok(Receipt { message: format!("Saved to {} at {}/{path} (version {version}), and verified by reading it back.{meta_note}", t.addr.origin(), t.mount) })
+        let (at, version) = (format!("{}/{path}", t.mount), version.to_string());
+        let message = match meta_note {
+            None => tr("baoSaved", &[t.addr.origin(), &at, &version]),
+            Some(why) => tr("baoSavedMetaFailed", &[t.addr.origin(), &at, &version, &why]),
+        };
+        Ok(Receipt { message })
     }
 }
 
@@ -282,7 +274,7 @@ pub async fn test_connection() -> (bool, String) {
         Err(e) => return (false, e.user_message()),
     };
     if !platform::has_origin(&t.addr.permission_pattern()).await {
-        return (false, format!("ShownOnce is not allowed to connect to {}: press \"Allow and test\" and accept the browser's question.", t.addr.origin()));
+        return (false, tr("baoTestNotAllowed", &[t.addr.origin()]));
     }
     let tok = match token(&settings, &sample, &t).await {
         Ok(t) => t,
@@ -303,9 +295,9 @@ pub async fn test_connection() -> (bool, String) {
         Ok(caps) => {
             let missing = caps.missing_for_save(&t, &path, false);
             if missing.is_empty() {
-                (true, format!("Connected to {}: this token can create secrets at {}/{path} (a sample path) and read them back.", t.addr.origin(), t.mount))
+                (true, tr("baoTestOk", &[t.addr.origin(), &format!("{}/{path}", t.mount)]))
             } else {
-                (false, format!("Connected to {}, but the token's policy lacks: {}.", t.addr.origin(), missing.join(", ")))
+                (false, tr("baoTestMissing", &[t.addr.origin(), &missing.join(", ")]))
             }
         }
         Err(e) => (false, e.user_message(&t, &path)),

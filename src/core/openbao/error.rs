@@ -1,6 +1,7 @@
 //! Errors: the status and the `{"errors":[…]}` text mapped to a [`BaoError`], each with a
 //! sentence saying what to do.
 
+use crate::core::i18n::tr;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
@@ -131,7 +132,7 @@ pub fn map_error(r: &BaoResponse<'_>, op: BaoOp) -> BaoError {
     let has = |s: &str| lower.contains(s);
     match r.status {
         0 => BaoError::Network,
-        200..=299 => BaoError::Unexpected(format!("HTTP {} without the expected data", r.status)),
+        200..=299 => BaoError::Unexpected(tr("baoDetailNoData", &[&r.status.to_string()])),
         // A standby node redirects to the active one; the store does not follow it.
         307 | 308 => BaoError::Standby,
         400 if has("check-and-set") => BaoError::CasMismatch,
@@ -157,14 +158,13 @@ pub fn map_error(r: &BaoResponse<'_>, op: BaoOp) -> BaoError {
 
 /// `"create" on "secret/data/x" and "read" on "secret/data/x"` from `create on secret/data/x` items.
 fn quote_capabilities(list: &[String]) -> String {
-    let quoted: Vec<String> = list
-        .iter()
+    list.iter()
         .map(|c| match c.split_once(" on ") {
-            Some((cap, p)) => format!("\"{cap}\" on \"{p}\""),
+            Some((cap, p)) => tr("baoCapabilityOn", &[cap, p]),
             None => format!("\"{c}\""),
         })
-        .collect();
-    quoted.join(" and ")
+        .reduce(|first, next| tr("baoAnd", &[&first, &next]))
+        .unwrap_or_default()
 }
 
 impl BaoError {
@@ -173,65 +173,45 @@ impl BaoError {
     pub fn user_message(&self, t: &BaoTarget, path: &str) -> String {
         let origin = t.addr.origin();
         let mount = &t.mount;
-        let ns = t.namespace.as_deref().map(|n| format!(" in namespace \"{n}\"")).unwrap_or_default();
+        let ns = t.namespace.as_deref().map(|n| format!(" {}", tr("baoInNamespace", &[n]))).unwrap_or_default();
+        let server = format!("{origin}{ns}");
         let data = t.data_path(path);
         let meta = t.metadata_path(path);
         match self {
             BaoError::BadAddress(m) | BaoError::BadPath(m) | BaoError::BadNamespace(m) | BaoError::BadMount(m) => m.clone(),
-            BaoError::KvV1 { mount } => format!(
-                "{mount}/ is a KV version 1 mount: ShownOnce writes to KV version 2 mounts only (bao secrets enable -version=2 kv, or kv enable-versioning)"
-            ),
-            BaoError::NoMount => format!(
-                "no secrets engine is mounted at {mount}/ on {origin}{ns}, or the token's policy grants nothing under it (check the mount in the ShownOnce options)"
-            ),
+            BaoError::KvV1 { mount } => tr("baoKvV1", &[mount]),
+            BaoError::NoMount => tr("baoNoMount", &[mount, &server]),
             BaoError::PermissionDenied { op } => match op {
-                BaoOp::Write => {
-                    format!("the token's policy lacks \"create\" (and \"update\" to add a version) on \"{data}\"{ns}; add it, or use another path")
-                }
-                BaoOp::ReadBack => format!(
-                    "the token's policy lacks \"read\" on \"{data}\"{ns}, so the saved value could not be checked; add it (ShownOnce reads back what it writes before calling it saved)"
-                ),
-                BaoOp::WriteMetadata => format!("the token's policy lacks \"update\" (or \"create\") on \"{meta}\"{ns}; add it, or use another path"),
-                BaoOp::Metadata => format!(
-                    "the token's policy lacks \"read\" on \"{meta}\"{ns} (needed to see whether the path already holds versions); add it, or use another path"
-                ),
-                BaoOp::Mount => format!("the token's policy grants nothing under {mount}/{ns}; add a policy for the path, or use another mount"),
-                BaoOp::Login => format!(
-                    "the server at {origin}{ns} refused the sign-in: is the userpass auth method enabled at the auth mount set in the ShownOnce options?"
-                ),
-                BaoOp::Lookup => format!("the token's policy lacks \"read\" on \"auth/token/lookup-self\"{ns} (part of the default policy); add it"),
-                BaoOp::Renew => format!("the token's policy lacks \"update\" on \"auth/token/renew-self\"{ns} (part of the default policy); add it"),
-                BaoOp::Capabilities => {
-                    format!("the token's policy lacks \"update\" on \"sys/capabilities-self\"{ns} (part of the default policy); add it")
-                }
+                BaoOp::Write => tr("baoDeniedWrite", &[&data, &ns]),
+                BaoOp::ReadBack => tr("baoDeniedReadBack", &[&data, &ns]),
+                BaoOp::WriteMetadata => tr("baoDeniedWriteMetadata", &[&meta, &ns]),
+                BaoOp::Metadata => tr("baoDeniedMetadata", &[&meta, &ns]),
+                BaoOp::Mount => tr("baoDeniedMount", &[mount, &ns]),
+                BaoOp::Login => tr("baoDeniedLogin", &[&server]),
+                BaoOp::Lookup => tr("baoDeniedLookup", &[&ns]),
+                BaoOp::Renew => tr("baoDeniedRenew", &[&ns]),
+                BaoOp::Capabilities => tr("baoDeniedCapabilities", &[&ns]),
             },
-            BaoError::CasMismatch => format!("someone wrote to {path} meanwhile: save again to add a new version"),
-            BaoError::BadCredentials => "wrong username or password".to_owned(),
-            BaoError::TokenExpired => "the Vault token has expired or was revoked: paste a new one in the options (or sign in again)".to_owned(),
-            BaoError::Sealed => format!("the server at {origin} is sealed: unseal it (bao operator unseal) and save again"),
-            BaoError::Standby => format!(
-                "the server at {origin} is a standby node that did not serve the request: save again in a moment, or use the active node's address"
-            ),
-            BaoError::Throttled => "the server is rate-limiting requests (429): wait a moment and save again".to_owned(),
-            BaoError::Server(status, m) if m.is_empty() => format!("the server at {origin} answered HTTP {status}: save again, or check the server's log"),
-            BaoError::Server(status, m) => format!("the server at {origin} answered HTTP {status}: {m}"),
-            BaoError::Unexpected(m) => {
-                format!("the server at {origin} sent a response ShownOnce does not understand ({m}): check that the address is an OpenBao or Vault server")
-            }
-            BaoError::Network => format!(
-                "could not reach {origin}: the server is not running or not reachable, or the browser does not trust its TLS certificate (a self-signed CA must be imported into the browser's certificate settings)"
-            ),
-            BaoError::NotVerified => format!(
-                "the secret read back from \"{data}\"{ns} does not match what was written: it is not marked as saved; save again, or save it elsewhere"
-            ),
+            BaoError::CasMismatch => tr("baoCasMismatch", &[path]),
+            BaoError::BadCredentials => tr("baoBadCredentials", &[]),
+            BaoError::TokenExpired => tr("baoTokenExpired", &[]),
+            BaoError::Sealed => tr("baoSealed", &[origin]),
+            BaoError::Standby => tr("baoStandby", &[origin]),
+            BaoError::Throttled => tr("baoThrottled", &[]),
+            BaoError::Server(status, m) if m.is_empty() => tr("baoServerEmpty", &[origin, &status.to_string()]),
+            BaoError::Server(status, m) => tr("baoServer", &[origin, &status.to_string(), m]),
+            BaoError::Unexpected(m) => tr("baoUnexpected", &[origin, m]),
+            BaoError::Network => tr("baoNetwork", &[origin]),
+            BaoError::NotVerified => tr("baoNotVerified", &[&data, &ns]),
             BaoError::MissingCapabilities(list) => {
-                let them = if list.len() > 1 { "them" } else { "it" };
-                format!("the token's policy lacks {}{ns}; add {them}, or use another path", quote_capabilities(list))
+                let caps = format!("{}{ns}", quote_capabilities(list));
+                if list.len() > 1 {
+                    tr("baoMissingCapsMany", &[&caps])
+                } else {
+                    tr("baoMissingCapsOne", &[&caps])
+                }
             }
-            BaoError::WrongNamespace => format!(
-                "namespace {} does not exist on {origin} (check the namespace in the options)",
-                t.namespace.as_deref().unwrap_or("(root)")
-            ),
+            BaoError::WrongNamespace => tr("baoWrongNamespace", &[t.namespace.as_deref().unwrap_or("(root)"), origin]),
         }
     }
 
@@ -240,22 +220,22 @@ impl BaoError {
     pub fn user_message_plain(&self) -> String {
         match self {
             BaoError::BadAddress(m) | BaoError::BadPath(m) | BaoError::BadNamespace(m) | BaoError::BadMount(m) => m.clone(),
-            BaoError::KvV1 { mount } => format!("{mount}/ is a KV version 1 mount: ShownOnce writes to KV version 2 mounts only"),
-            BaoError::NoMount => "no KV secrets engine is mounted at the configured mount (check the mount in the ShownOnce options)".to_owned(),
-            BaoError::PermissionDenied { .. } => "the token's policy does not allow this: check its policies".to_owned(),
-            BaoError::CasMismatch => "someone wrote to the path meanwhile: save again to add a new version".to_owned(),
-            BaoError::BadCredentials => "wrong username or password".to_owned(),
-            BaoError::TokenExpired => "the Vault token has expired or was revoked: paste a new one in the options (or sign in again)".to_owned(),
-            BaoError::Sealed => "the server is sealed: unseal it (bao operator unseal) and save again".to_owned(),
-            BaoError::Standby => "the server is a standby node that did not serve the request: save again in a moment".to_owned(),
-            BaoError::Throttled => "the server is rate-limiting requests (429): wait a moment and save again".to_owned(),
-            BaoError::Server(status, m) if m.is_empty() => format!("the server answered HTTP {status}"),
-            BaoError::Server(status, m) => format!("the server answered HTTP {status}: {m}"),
-            BaoError::Unexpected(m) => format!("the server sent a response ShownOnce does not understand ({m})"),
-            BaoError::Network => "could not reach the server: it is not running or not reachable, or the browser does not trust its TLS certificate".to_owned(),
-            BaoError::NotVerified => "the secret read back does not match what was written: it is not marked as saved".to_owned(),
-            BaoError::MissingCapabilities(list) => format!("the token's policy lacks {}", quote_capabilities(list)),
-            BaoError::WrongNamespace => "the namespace does not exist on the server (check the namespace in the options)".to_owned(),
+            BaoError::KvV1 { mount } => tr("baoKvV1Plain", &[mount]),
+            BaoError::NoMount => tr("baoNoMountPlain", &[]),
+            BaoError::PermissionDenied { .. } => tr("baoDeniedPlain", &[]),
+            BaoError::CasMismatch => tr("baoCasMismatchPlain", &[]),
+            BaoError::BadCredentials => tr("baoBadCredentials", &[]),
+            BaoError::TokenExpired => tr("baoTokenExpired", &[]),
+            BaoError::Sealed => tr("baoSealedPlain", &[]),
+            BaoError::Standby => tr("baoStandbyPlain", &[]),
+            BaoError::Throttled => tr("baoThrottled", &[]),
+            BaoError::Server(status, m) if m.is_empty() => tr("baoServerPlainEmpty", &[&status.to_string()]),
+            BaoError::Server(status, m) => tr("baoServerPlain", &[&status.to_string(), m]),
+            BaoError::Unexpected(m) => tr("baoUnexpectedPlain", &[m]),
+            BaoError::Network => tr("baoNetworkPlain", &[]),
+            BaoError::NotVerified => tr("baoNotVerifiedPlain", &[]),
+            BaoError::MissingCapabilities(list) => tr("baoMissingCapsPlain", &[&quote_capabilities(list)]),
+            BaoError::WrongNamespace => tr("baoWrongNamespacePlain", &[]),
         }
     }
 
@@ -295,12 +275,12 @@ impl BaoError {
     /// failure again (the save is still under way; the secret stays unsaved until it ends).
     pub fn retry_note(&self, delay_ms: u64) -> String {
         let why = match self {
-            BaoError::Throttled => "The Vault server asked to slow down (429)".to_owned(),
-            BaoError::Standby => "The Vault server is a standby node".to_owned(),
-            BaoError::Server(code, _) => format!("The Vault server answered {code}"),
-            _ => "The Vault server could not be reached".to_owned(),
+            BaoError::Throttled => tr("baoRetryThrottled", &[]),
+            BaoError::Standby => tr("baoRetryStandby", &[]),
+            BaoError::Server(code, _) => tr("baoRetryServer", &[&code.to_string()]),
+            _ => tr("baoRetryUnreachable", &[]),
         };
-        format!("{why}: trying again in {} s…", delay_ms.div_ceil(1000).max(1))
+        tr("retryIn", &[&why, &delay_ms.div_ceil(1000).max(1).to_string()])
     }
 }
 
