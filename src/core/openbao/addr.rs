@@ -1,6 +1,7 @@
 //! Server address, namespace and mount: what the user typed, normalized and checked once, so
 //! every URL and header built from them is well-formed and points where the user meant.
 
+use crate::core::i18n::tr;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -37,23 +38,23 @@ fn is_loopback(host: &str) -> bool {
 /// Checks a DNS name or dotted-quad IPv4 address (already lowercase).
 fn check_host(host: &str) -> Result<(), BaoError> {
     if host.is_empty() {
-        return Err(bad("the server address has no host name"));
+        return Err(bad(tr("baoAddrNoHost", &[])));
     }
     if !host.is_ascii() {
-        return Err(bad("write an internationalized host name in its xn-- form"));
+        return Err(bad(tr("baoAddrIdn", &[])));
     }
     if host.len() > 253 {
-        return Err(bad("the server's host name is too long"));
+        return Err(bad(tr("baoAddrHostTooLong", &[])));
     }
     let labels_ok = host.split('.').all(|l| (1..=63).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
     if !labels_ok {
-        return Err(bad(format!("\"{host}\" is not a valid host name")));
+        return Err(bad(tr("baoAddrBadHost", &[host])));
     }
     // Browsers read a name whose last label is a number as an IPv4 address ("127.1",
     // "0x7f.1"): accept only the plain dotted-quad form, so what we check is what they use.
     let last = host.rsplit('.').next().unwrap_or_default();
     if (last.bytes().all(|b| b.is_ascii_digit()) || last.starts_with("0x")) && host.parse::<Ipv4Addr>().is_err() {
-        return Err(bad(format!("\"{host}\" is not a valid IPv4 address")));
+        return Err(bad(tr("baoAddrBadIpv4", &[host])));
     }
     Ok(())
 }
@@ -67,34 +68,34 @@ impl BaoAddr {
     pub fn parse(text: &str) -> Result<BaoAddr, BaoError> {
         let s = text.trim();
         if s.is_empty() {
-            return Err(bad("enter the server address, e.g. https://vault.example.com:8200"));
+            return Err(bad(tr("baoAddrEmpty", &[])));
         }
         if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(bad("the server address must not contain spaces"));
+            return Err(bad(tr("baoAddrSpaces", &[])));
         }
         let (https, rest) = match s.find("://") {
             Some(i) if s[..i].eq_ignore_ascii_case("https") => (true, &s[i + 3..]),
             Some(i) if s[..i].eq_ignore_ascii_case("http") => (false, &s[i + 3..]),
-            Some(_) => return Err(bad("the server address must start with https://")),
+            Some(_) => return Err(bad(tr("baoAddrScheme", &[]))),
             None => (true, s),
         };
         let end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
         let (authority, tail) = rest.split_at(end);
         if tail.contains(['?', '#']) {
-            return Err(bad("the server address must not have a query (?…) or a fragment (#…)"));
+            return Err(bad(tr("baoAddrQuery", &[])));
         }
         let path = tail.trim_end_matches('/').to_ascii_lowercase();
         let ui = path.strip_prefix("/ui").is_some_and(|p| p.is_empty() || p.starts_with('/'));
         if !(path.is_empty() || path == "/v1" || ui) {
-            return Err(bad("enter only the server address (https://host:port), without a path"));
+            return Err(bad(tr("baoAddrPath", &[])));
         }
         if authority.contains('@') {
-            return Err(bad("the server address must not contain a user name or password (user@…)"));
+            return Err(bad(tr("baoAddrUserInfo", &[])));
         }
         let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-            let (ip, after) = v6.split_once(']').ok_or_else(|| bad("the IPv6 address has no closing ]"))?;
-            let ip: Ipv6Addr = ip.parse().map_err(|_| bad(format!("\"{ip}\" is not a valid IPv6 address")))?;
-            (format!("[{ip}]"), after.strip_prefix(':').or(after.is_empty().then_some("")).ok_or_else(|| bad("unexpected text after the IPv6 address"))?)
+            let (ip, after) = v6.split_once(']').ok_or_else(|| bad(tr("baoAddrIpv6Unclosed", &[])))?;
+            let ip: Ipv6Addr = ip.parse().map_err(|_| bad(tr("baoAddrBadIpv6", &[ip])))?;
+            (format!("[{ip}]"), after.strip_prefix(':').or(after.is_empty().then_some("")).ok_or_else(|| bad(tr("baoAddrAfterIpv6", &[])))?)
         } else {
             let (h, p) = authority.split_once(':').unwrap_or((authority, ""));
             let h = h.to_ascii_lowercase();
@@ -104,15 +105,13 @@ impl BaoAddr {
         let port = match port {
             "" => None,
             p if p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => match p.parse::<u16>() {
-                Ok(0) | Err(_) => return Err(bad(format!("{p} is not a valid port"))),
+                Ok(0) | Err(_) => return Err(bad(tr("baoAddrBadPortNumber", &[p]))),
                 Ok(n) => Some(n),
             },
-            p => return Err(bad(format!("\"{p}\" is not a valid port"))),
+            p => return Err(bad(tr("baoAddrBadPort", &[p]))),
         };
         if !https && !is_loopback(&host) {
-            return Err(bad(format!(
-                "use https:// for {host}: plain http is accepted only for a server on this computer (localhost, 127.0.0.1, ::1), as the token would cross the network unencrypted"
-            )));
+            return Err(bad(tr("baoAddrPlainHttp", &[&host])));
         }
         let scheme = if https { "https" } else { "http" };
         let origin = match port {
@@ -155,20 +154,20 @@ impl fmt::Display for BaoAddr {
 /// `what` names it in the message.
 pub(super) fn check_name(s: &str, what: &str, ascii: bool) -> Result<(), String> {
     if s.chars().count() > MAX_NAME_CHARS {
-        return Err(format!("the {what} is longer than {MAX_NAME_CHARS} characters"));
+        return Err(tr("baoNameTooLong", &[what, &MAX_NAME_CHARS.to_string()]));
     }
     if s.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(format!("the {what} must not contain spaces or control characters"));
+        return Err(tr("baoNameSpaces", &[what]));
     }
     if ascii && !s.is_ascii() {
-        return Err(format!("the {what} must use ASCII characters only"));
+        return Err(tr("baoNameAscii", &[what]));
     }
     for part in s.split('/') {
         if part.is_empty() {
-            return Err(format!("the {what} \"{s}\" has an empty part (//)"));
+            return Err(tr("baoNameEmptyPart", &[what, s]));
         }
         if part == "." || part == ".." {
-            return Err(format!("the {what} must not have . or .. parts"));
+            return Err(tr("baoNameDots", &[what]));
         }
     }
     Ok(())
@@ -192,14 +191,14 @@ impl BaoTarget {
     pub fn new(addr: BaoAddr, namespace: Option<&str>, mount: Option<&str>) -> Result<BaoTarget, BaoError> {
         let namespace = match namespace.map(|n| n.trim().trim_matches('/')) {
             Some(n) if !n.is_empty() => {
-                check_name(n, "namespace", true).map_err(BaoError::BadNamespace)?;
+                check_name(n, &tr("baoWhatNamespace", &[]), true).map_err(BaoError::BadNamespace)?;
                 Some(n.to_owned())
             }
             _ => None,
         };
         let mount = match mount.map(|m| m.trim().trim_matches('/')) {
             Some(m) if !m.is_empty() => {
-                check_name(m, "mount", false).map_err(BaoError::BadMount)?;
+                check_name(m, &tr("baoWhatMount", &[]), false).map_err(BaoError::BadMount)?;
                 m.to_owned()
             }
             _ => DEFAULT_MOUNT.to_owned(),

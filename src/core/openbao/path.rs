@@ -2,6 +2,7 @@
 //! slugs of the secret's context, and the check of a path the user edited in the prompt.
 
 use super::{BaoError, MAX_PATH_CHARS};
+use crate::core::i18n::tr;
 
 /// Default path template: one path per app and client secret description.
 pub const DEFAULT_PATH_TEMPLATE: &str = "azure/<app>/<description>";
@@ -75,18 +76,14 @@ pub fn render_path(template: &str, ctx: &PathContext<'_>) -> Result<String, BaoE
     while let Some(open) = rest.find('<') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        let close = after.find('>').ok_or_else(|| BaoError::BadPath("the path template has a < without a closing >".into()))?;
+        let close = after.find('>').ok_or_else(|| BaoError::BadPath(tr("baoTemplateUnclosed", &[])))?;
         let name = &after[..close];
-        let value = placeholder(name, ctx).ok_or_else(|| {
-            BaoError::BadPath(format!(
-                "the path template has an unknown placeholder <{name}>: use <app>, <description>, <client_id>, <secret_id> or <tenant_id>"
-            ))
-        })?;
+        let value = placeholder(name, ctx).ok_or_else(|| BaoError::BadPath(tr("baoTemplateUnknown", &[name])))?;
         out.push_str(&value);
         rest = &after[close + 1..];
     }
     if rest.contains('>') {
-        return Err(BaoError::BadPath("the path template has a > without an opening <".into()));
+        return Err(BaoError::BadPath(tr("baoTemplateUnopened", &[])));
     }
     out.push_str(rest);
     validate_path(&out)
@@ -97,25 +94,25 @@ pub fn render_path(template: &str, ctx: &PathContext<'_>) -> Result<String, BaoE
 /// [`MAX_PATH_CHARS`]. Returns it trimmed of surrounding whitespace.
 pub fn validate_path(path: &str) -> Result<String, BaoError> {
     let p = path.trim();
-    let bad = |m: &str| Err(BaoError::BadPath(m.to_owned()));
+    let bad = |m: String| Err(BaoError::BadPath(m));
     if p.is_empty() {
-        return bad("enter a secret path, e.g. azure/my-app/ci");
+        return bad(tr("baoPathEmpty", &[]));
     }
     if p.chars().count() > MAX_PATH_CHARS {
-        return bad("the secret path is longer than 512 characters");
+        return bad(tr("baoPathTooLong", &[]));
     }
     if p.chars().any(char::is_control) {
-        return bad("the secret path must not contain control characters");
+        return bad(tr("baoPathControl", &[]));
     }
     if p.starts_with('/') || p.ends_with('/') {
-        return bad("the secret path must not start or end with /");
+        return bad(tr("baoPathSlashEnds", &[]));
     }
     for part in p.split('/') {
         if part.trim().is_empty() {
-            return bad("the secret path has an empty part (//)");
+            return bad(tr("baoPathEmptyPart", &[]));
         }
         if part == "." || part == ".." {
-            return bad("the secret path must not have . or .. parts");
+            return bad(tr("baoPathDots", &[]));
         }
     }
     Ok(p.to_owned())

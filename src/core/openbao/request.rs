@@ -1,6 +1,7 @@
 //! Requests: URLs with each path part percent-encoded, and JSON bodies serialized once, at
 //! their exact size, into wiped-on-drop buffers (the write and login bodies hold a secret).
 
+use crate::core::i18n::tr;
 use std::fmt;
 use std::io;
 
@@ -237,7 +238,7 @@ pub fn userpass_login_request(t: &BaoTarget, auth_mount: &str, username: &str, p
         "" => "userpass",
         m => m,
     };
-    super::addr::check_name(auth_mount, "auth mount", false).map_err(BaoError::BadMount)?;
+    super::addr::check_name(auth_mount, &tr("baoWhatAuthMount", &[]), false).map_err(BaoError::BadMount)?;
     let username = username.trim();
     // No request for what cannot be a login: the server would only say "invalid username
     // or password" (a '/' would be decoded into another route).

@@ -2,6 +2,7 @@
 //! the read-back's constant-time comparison (the value borrowed from the body, or wiped),
 //! tokens, and the token's capabilities at the path.
 
+use crate::core::i18n::tr;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
@@ -35,8 +36,8 @@ impl fmt::Debug for BaoResponse<'_> {
     }
 }
 
-fn unexpected(what: &str) -> BaoError {
-    BaoError::Unexpected(what.to_owned())
+fn unexpected(what: String) -> BaoError {
+    BaoError::Unexpected(what)
 }
 
 /// `{"data": …}`: the member most responses carry. Other members are skipped.
@@ -46,8 +47,8 @@ struct DataEnvelope<T> {
 }
 
 fn parse_data<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, BaoError> {
-    let env: DataEnvelope<T> = serde_json::from_slice(body).map_err(|_| unexpected("not the JSON expected"))?;
-    env.data.ok_or_else(|| unexpected("no data in the response"))
+    let env: DataEnvelope<T> = serde_json::from_slice(body).map_err(|_| unexpected(tr("baoDetailNotJson", &[])))?;
+    env.data.ok_or_else(|| unexpected(tr("baoDetailNoDataObject", &[])))
 }
 
 /// The engine serving a path.
@@ -89,18 +90,15 @@ pub fn interpret_mount(r: &BaoResponse<'_>, t: &BaoTarget) -> Result<MountInfo, 
     let resolved = m.path.as_deref().unwrap_or_default().trim_end_matches('/');
     if resolved != t.mount {
         if resolved.is_empty() {
-            return Err(unexpected("no mount path in the response"));
+            return Err(unexpected(tr("baoDetailNoMountPath", &[])));
         }
         let (inside, deeper) = (format!("{resolved}/"), format!("{}/", t.mount));
         return Err(BaoError::BadMount(if t.mount.starts_with(&inside) {
-            format!(
-                "{}/ is a folder inside the mount {resolved}/, not a mount: set the mount to \"{resolved}\" in the ShownOnce options and put the folder in the path template",
-                t.mount
-            )
+            tr("baoMountIsFolder", &[&t.mount, resolved])
         } else if resolved.starts_with(&deeper) {
-            format!("the path falls under another mount, {resolved}/: set the mount to \"{resolved}\" in the ShownOnce options and adjust the path template")
+            tr("baoMountDeeper", &[resolved])
         } else {
-            format!("the server resolved the mount to {resolved}/, not {}/: check the mount in the ShownOnce options", t.mount)
+            tr("baoMountResolved", &[resolved, &t.mount])
         }));
     }
     let version = m.options.and_then(|o| o.version).and_then(|v| match v {
@@ -146,10 +144,10 @@ struct WriteData {
 pub fn interpret_write(r: &BaoResponse<'_>) -> Result<u64, BaoError> {
     match r.status {
         200 => match parse_data::<WriteData>(r.body)?.version {
-            0 => Err(unexpected("no version in the write response")),
+            0 => Err(unexpected(tr("baoDetailNoVersion", &[]))),
             v => Ok(v),
         },
-        204 => Err(unexpected("no version in the write response (a KV version 1 mount?)")),
+        204 => Err(unexpected(tr("baoDetailNoVersionKv1", &[]))),
         _ => Err(map_error(r, BaoOp::Write)),
     }
 }
@@ -277,8 +275,8 @@ struct AuthData {
 }
 
 fn parse_auth(body: &[u8]) -> Result<AuthData, BaoError> {
-    let env: AuthEnvelope = serde_json::from_slice(body).map_err(|_| unexpected("not the JSON expected"))?;
-    env.auth.ok_or_else(|| unexpected("no auth in the response"))
+    let env: AuthEnvelope = serde_json::from_slice(body).map_err(|_| unexpected(tr("baoDetailNotJson", &[])))?;
+    env.auth.ok_or_else(|| unexpected(tr("baoDetailNoAuth", &[])))
 }
 
 /// Interprets a userpass login: `auth.client_token`, `auth.renewable`, `auth.lease_duration`.
@@ -291,10 +289,8 @@ pub fn interpret_login(r: &BaoResponse<'_>) -> Result<BaoToken, BaoError> {
     let auth = parse_auth(r.body)?;
     match auth.client_token {
         Some(token) if !token.is_empty() => Ok(BaoToken { token, renewable: auth.renewable, ttl_secs: auth.lease_duration }),
-        _ if auth.mfa_requirement.is_some() => {
-            Err(unexpected("the sign-in requires multi-factor authentication, which ShownOnce does not support: use a token"))
-        }
-        _ => Err(unexpected("no token in the sign-in response")),
+        _ if auth.mfa_requirement.is_some() => Err(unexpected(tr("baoMfa", &[]))),
+        _ => Err(unexpected(tr("baoDetailNoToken", &[]))),
     }
 }
 
@@ -391,8 +387,8 @@ pub fn interpret_capabilities(r: &BaoResponse<'_>, t: &BaoTarget, path: &str) ->
     }
     let lists: HashMap<String, serde_json::Value> = parse_data(r.body)?;
     let list = |p: &str| -> Result<Vec<String>, BaoError> {
-        let v = lists.get(p).ok_or_else(|| unexpected("no capabilities for the path in the response"))?;
-        Vec::<String>::deserialize(v).map_err(|_| unexpected("capabilities are not a list of names"))
+        let v = lists.get(p).ok_or_else(|| unexpected(tr("baoDetailNoCapabilities", &[])))?;
+        Vec::<String>::deserialize(v).map_err(|_| unexpected(tr("baoDetailCapabilitiesNotList", &[])))
     };
     let (data, meta) = (t.data_path(path), t.metadata_path(path));
     let (can_create, can_update, can_read) = grants(&list(&data)?);
