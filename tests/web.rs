@@ -123,10 +123,22 @@ fn reads_knockout_and_fluent_rows() {
     fluent.remove();
 }
 
+/// The core's texts in English, as with an English browser UI: this test page has no
+/// `chrome.i18n`, so the en messages.json is rendered the way `getMessage` does.
+fn english_texts() {
+    fn en(key: &str, args: &[&str]) -> String {
+        static EN: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+        let m = EN.get_or_init(|| serde_json::from_str(include_str!("../extension/_locales/en/messages.json")).expect("en/messages.json"));
+        shownonce::core::i18n::render_from(m, key, args).unwrap_or_else(|| key.to_owned())
+    }
+    shownonce::core::i18n::set_translator(en);
+}
+
 /// An expiry that reads two ways is written out as the page's regional format understands
 /// it (en-GB: day first), before anything goes into a store; an unambiguous one is not.
 #[wasm_bindgen_test]
 async fn an_ambiguous_expiry_is_written_out_by_the_page_locale() {
+    english_texts();
     shownonce::dom::frame::start("wasm");
     let root = document().document_element().unwrap();
     let lang = root.get_attribute("lang");
@@ -157,6 +169,7 @@ async fn an_ambiguous_expiry_is_written_out_by_the_page_locale() {
 /// a framework updates it): the attribute change alone is noticed and gives the prompt.
 #[wasm_bindgen_test]
 async fn a_text_box_filled_later_gives_a_prompt() {
+    english_texts();
     shownonce::dom::frame::start("wasm");
     let v = secret(21);
     let id = "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f";
@@ -173,6 +186,7 @@ async fn a_text_box_filled_later_gives_a_prompt() {
 
 #[wasm_bindgen_test]
 async fn a_new_row_gives_exactly_one_prompt_without_the_value() {
+    english_texts();
     shownonce::dom::frame::start("wasm");
     let root = document().document_element().unwrap();
     // Nothing on the page's own nodes says that ShownOnce runs, watches or guards here.

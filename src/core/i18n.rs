@@ -52,45 +52,28 @@ fn fallback(key: &str, _args: &[&str]) -> String {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn fallback(key: &str, args: &[&str]) -> String {
-    english::message(key).map_or_else(|| key.to_owned(), |(text, placeholders)| render(text, placeholders, args))
+    static EN: OnceLock<serde_json::Value> = OnceLock::new();
+    let en = EN.get_or_init(|| serde_json::from_str(include_str!("../../extension/_locales/en/messages.json")).unwrap_or_default());
+    render_from(en, key, args).unwrap_or_else(|| key.to_owned())
 }
 
-#[cfg(not(target_arch = "wasm32"))]
-mod english {
-    use std::collections::HashMap;
-    use std::sync::OnceLock;
-
-    type Messages = HashMap<String, (String, HashMap<String, String>)>;
-
-    /// The en messages: key → (message, placeholder name in lower case → content).
-    fn messages() -> &'static Messages {
-        static EN: OnceLock<Messages> = OnceLock::new();
-        EN.get_or_init(|| {
-            let raw = include_str!("../../extension/_locales/en/messages.json");
-            let v: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
-            let mut out = HashMap::new();
-            for (key, m) in v.as_object().into_iter().flatten() {
-                let Some(text) = m.get("message").and_then(|t| t.as_str()) else { continue };
-                let mut ph = HashMap::new();
-                for (name, p) in m.get("placeholders").and_then(|p| p.as_object()).into_iter().flatten() {
-                    if let Some(c) = p.get("content").and_then(|c| c.as_str()) {
-                        ph.insert(name.to_ascii_lowercase(), c.to_owned());
-                    }
-                }
-                out.insert(key.clone(), (text.to_owned(), ph));
-            }
-            out
-        })
+/// The message `key` of a parsed messages.json with `args` for its `$1`…`$9`, as `getMessage`
+/// renders it; `None` when there is no such message. The native fallback of [`tr`] uses it, and
+/// so can a test in a page without `chrome.i18n` ([`set_translator`] with the en file).
+pub fn render_from(messages: &serde_json::Value, key: &str, args: &[&str]) -> Option<String> {
+    let m = messages.get(key)?;
+    let text = m.get("message")?.as_str()?;
+    let mut placeholders = std::collections::HashMap::new();
+    for (name, p) in m.get("placeholders").and_then(|p| p.as_object()).into_iter().flatten() {
+        if let Some(c) = p.get("content").and_then(|c| c.as_str()) {
+            placeholders.insert(name.to_ascii_lowercase(), c.to_owned());
+        }
     }
-
-    pub(super) fn message(key: &str) -> Option<(&'static str, &'static HashMap<String, String>)> {
-        messages().get(key).map(|(t, p)| (t.as_str(), p))
-    }
+    Some(render(text, &placeholders, args))
 }
 
 /// What `getMessage` does: `$name$` becomes its placeholder's content, `$1`…`$9` (in the
 /// message or in that content) the substitution (empty when missing), `$$` a dollar sign.
-#[cfg(not(target_arch = "wasm32"))]
 fn render(text: &str, placeholders: &std::collections::HashMap<String, String>, args: &[&str]) -> String {
     fn positional(s: &str, args: &[&str], out: &mut String) {
         let mut chars = s.chars().peekable();
@@ -150,6 +133,9 @@ mod tests {
         assert_eq!(tr("extName", &[]), "ShownOnce — save Azure client secrets");
         assert_eq!(tr("promptShownOnce", &["abc…"]), "The value abc… is shown only once. Save it before you leave this page.");
         assert_eq!(tr("noSuchMessage", &[]), "noSuchMessage");
+        let m = serde_json::json!({"k": {"message": "$A$ and $$$1", "placeholders": {"a": {"content": "$2"}}}});
+        assert_eq!(render_from(&m, "k", &["x", "y"]).as_deref(), Some("y and $x"));
+        assert_eq!(render_from(&m, "other", &[]), None);
         assert_eq!(written_date(&Ymd { year: 2027, month: 4, day: 3 }), "3 April 2027");
     }
 }
