@@ -751,8 +751,12 @@ fn developer_only(line: &str) -> bool {
 
 /// Whether `lit` is only looked for in someone else's (English) text on `line`: a server's or
 /// a browser's error message (`has("token is expired")`, `.contains("did not approve")`).
+/// Every occurrence on the line must be such a search.
 fn matched_in_foreign_text(line: &str, lit: &str) -> bool {
-    ["has(", "contains(", "starts_with(", "ends_with("].iter().any(|f| line.contains(&format!("{f}\"{lit}\")")))
+    let quoted = format!("\"{lit}\"");
+    let all = line.matches(&quoted).count();
+    let searched: usize = ["has(", "contains(", "starts_with(", "ends_with("].iter().map(|f| line.matches(&format!("{f}{quoted}")).count()).sum();
+    all > 0 && searched == all
 }
 
 #[test]
@@ -825,4 +829,5 @@ fn the_checker_reads_markup_and_placeholders() {
     assert!(!looks_like_english("https://vault.azure.net/user_impersonation offline_access"));
     assert!(matched_in_foreign_text("403 if has(\"token is expired\") => x,", "token is expired"));
     assert!(!matched_in_foreign_text("Err(bad(\"token is expired\"))", "token is expired"));
+    assert!(!matched_in_foreign_text("if has(\"a b c\") { bad(\"a b c\") }", "a b c"));
 }
