@@ -1067,11 +1067,13 @@ impl Ctx<'_> {
         println!("{tag} ... ok");
     }
 
-    /// Replaces the text of the prompt field `back` Shift+Tabs before the focused main button
-    /// (1: the secret name, 2: the vault), like a user; focus stays in that field. Keys go to
+    /// Replaces the text of the prompt field `field`, `back` Shift+Tabs before the focused main
+    /// button (Key Vault: 1 the secret name, 2 the vault), like a user; focus stays in that field. Keys go to
     /// the current WebDriver frame in Firefox, hence the blade first.
-    async fn retype_prompt_field(&self, iframe: bool, back: usize, text: &str) {
+    async fn retype_prompt_field(&self, iframe: bool, back: usize, field: &'static str, text: &str) {
         self.s.enter_blade(iframe).await;
+        // From the main button (the previous run gave it back), else the keys go elsewhere.
+        self.wait_prompts("the main button has the focus before retyping", 10, |v| v[0]["focus"] == "primary").await;
         for _ in 0..back {
             self.s
                 .driver
@@ -1083,6 +1085,7 @@ impl Ctx<'_> {
                 .await
                 .unwrap();
         }
+        self.wait_prompts(&format!("Shift+Tab to the {field} field"), 5, move |v| v[0]["focus"] == field).await;
         self.s.driver.action_chain().key_down(thirtyfour::Key::Control).send_keys("a").key_up(thirtyfour::Key::Control).perform().await.unwrap();
         self.keys(text).await;
     }
@@ -1233,9 +1236,9 @@ impl Ctx<'_> {
         assert_eq!(p["state"], "shown", "{tag}: a 409 must leave the secret unsaved");
         self.guard_is("armed", 2).await;
         // The user picks another name in the prompt and presses Enter in that field.
-        self.retype_prompt_field(iframe, 1, "ci-kv-renamed").await;
+        self.retype_prompt_field(iframe, 1, "kvname", "ci-kv-renamed").await;
         let p = self.prompt_enter(iframe, 30).await;
-        assert_eq!(p["state"], "saved", "{tag}: not saved after the rename");
+        assert_eq!(p["state"], "saved", "{tag}: not saved after the rename: {p}; store log {}", self.store_log().await);
         assert!(self.server.kv_secrets().iter().any(|v| v.name == "ci-kv-renamed"), "{tag}: not saved under the edited name");
 
         // 6. The network fails on every attempt: bounded retries, then not saved.
@@ -1336,7 +1339,7 @@ impl Ctx<'_> {
         // The user types a vault that does not exist (and allows it).
         self.s.grant_host("https://nosuch-kv.vault.azure.net/*").await;
         self.type_option("keyvault_vault", "nosuch-kv").await;
-        self.retype_prompt_field(iframe, 2, "nosuch-kv").await;
+        self.retype_prompt_field(iframe, 2, "vault", "nosuch-kv").await;
         let p = self.prompt_enter(iframe, 60).await;
         assert_eq!((p["state"].as_str(), p["outcome"].as_str()), (Some("shown"), Some("failed")), "{tag}: unknown vault");
         self.guard_is("armed", 2).await;
@@ -1426,7 +1429,7 @@ impl Ctx<'_> {
         assert_eq!((p["state"].as_str(), p["outcome"].as_str()), (Some("shown"), Some("failed")), "{tag}: userpass without a password: {p}");
         assert!(p["status"].as_str().unwrap_or_default().contains("password"), "{tag}: the message must ask for the password: {p}");
         // Shift+Tab from the Save button: the password field.
-        self.retype_prompt_field(iframe, 1, BAO_PASSWORD).await;
+        self.retype_prompt_field(iframe, 1, "hcpass", BAO_PASSWORD).await;
         let p = self.prompt_enter(iframe, 30).await;
         assert_eq!(p["state"], "saved", "{tag}: not saved with userpass: {p}");
         let up = self.server.issued().last().cloned().unwrap();
