@@ -164,6 +164,8 @@ ensure_chromium() {
 
 ensure_firefox() {
   need_cmd_or_apt firefox-esr firefox-esr
+  # German language pack: the e2e's translated-UI scenario (firefox_german_ui).
+  dpkg-query -W -f='${Status}' firefox-esr-l10n-de 2>/dev/null | grep "ok installed" >/dev/null || apt_install firefox-esr-l10n-de
   if ! geckodriver --version 2>/dev/null | grep "geckodriver $GECKODRIVER_VERSION" >/dev/null; then
     cargo install geckodriver --version "=$GECKODRIVER_VERSION" --force
   fi

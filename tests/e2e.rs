@@ -2463,6 +2463,80 @@ async fn run_key_vault_shell(browser: Browser) {
     s.quit().await;
 }
 
+/// The extension in a German Firefox (Debian's language pack; the strict CSP and the blade
+/// iframe): the prompt's page texts, the texts the core builds (the dialog's name and
+/// description, with an ambiguous expiry written out by `Intl` in German) and an error the
+/// background's Key Vault store builds, each equal to its message in
+/// extension/_locales/de, rendered here as `chrome.i18n` does. The rest of the e2e runs in
+/// English (Chromium here ships en-US only), so this is where a translated UI is seen.
+#[tokio::test]
+async fn firefox_german_ui() {
+    let only = std::env::var("SO_E2E_ONLY").unwrap_or_default();
+    if !only.is_empty() && !only.split(',').any(|o| o == "ux" || o == "lang") {
+        return;
+    }
+    let de: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/extension/_locales/de/messages.json")).unwrap()).unwrap();
+    let t = |key: &str, args: &[&str]| shownonce::core::i18n::render_from(&de, key, args).unwrap_or_else(|| panic!("no de message {key}"));
+    let server = ReplicaServer::start();
+    let s = Session::start_firefox_in_language(&server, "de").await;
+    let ctx = Ctx { s: &s, server: &server, csp: Csp::Strict };
+    let tag = ctx.tag(true, "German UI: page texts, core texts, a background error");
+    let app = fresh_app();
+    ctx.open(&url("portal.azure.com", ctx.csp, true, "", &cred_hash(&app)), "credentials").await;
+    s.click_testid("blade-title").await;
+    s.enter_blade(true).await;
+    // A secret ending on 3 April 2027: "4/3/2027" on this en-US portal reads two ways, so the
+    // prompt writes out the date it understood.
+    s.click_testid("new-secret").await;
+    s.type_testid("desc-input", "ux de").await;
+    s.js(
+        "const e = document.querySelector('[data-testid=expires-select]'); e.value = 'custom'; e.dispatchEvent(new Event('change')); \
+         document.querySelector('[data-testid=end-input]').value = '2027-04-03';",
+        vec![],
+    )
+    .await;
+    let before = server.issued().len();
+    s.click_testid("add-button").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while server.issued().len() == before {
+        assert!(std::time::Instant::now() < deadline, "{tag}: the replica did not add a secret");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let issued = server.issued().last().cloned().unwrap();
+    assert_eq!(issued.end_date, "4/3/2027", "{tag}: the replica shows another date");
+    let name = t("promptDialogNameOf", &["Contoso Billing API"]);
+    let p = ctx.wait_prompts("the prompt names the app in German", 20, |v| v[0]["name"] == name.as_str()).await;
+    let hint = p[0]["hint"].as_str().unwrap_or_default().to_string();
+    let desc = p[0]["desc"].as_str().unwrap_or_default();
+    for want in [t("promptDescDescription", &["ux de"]), t("promptDescExpires", &["4/3/2027 (3. April 2027)"]), t("promptDescValue", &[&hint])] {
+        assert!(desc.contains(&want), "{tag}: the description lacks {want:?}: {desc:?}");
+    }
+    let page = ctx
+        .in_prompt_frame_of(true, "return [document.documentElement.lang, document.querySelector('[data-i18n=promptHeading]').textContent, document.getElementById('primary').textContent];")
+        .await;
+    assert_eq!(page, json!([t("htmlLang", &[]), t("promptHeading", &[]), t("promptCopy", &[])]), "{tag}");
+    // Keyboard: Shift+Tab to the store list, two ArrowDowns (Azure Key Vault), Tab to the
+    // vault field, Enter with no vault: the background's store says so, in German.
+    ctx.wait_prompts("Copy has the focus", 10, |v| v[0]["focus"] == "primary").await;
+    let tab = thirtyfour::Key::Tab.value().to_string();
+    s.driver.action_chain().key_down(thirtyfour::Key::Shift).send_keys(&tab).key_up(thirtyfour::Key::Shift).perform().await.expect("Shift+Tab");
+    ctx.wait_prompts("Shift+Tab to the store list", 5, |v| v[0]["focus"] == "store").await;
+    let down = thirtyfour::Key::Down.value().to_string();
+    ctx.keys(&format!("{down}{down}")).await;
+    ctx.wait_prompts("Azure Key Vault chosen", 5, |v| v[0]["store"] == "keyvault").await;
+    ctx.keys(&tab).await;
+    ctx.wait_prompts("Tab to the vault field", 5, |v| v[0]["focus"] == "vault").await;
+    let p = ctx.prompt_enter(true, 30).await;
+    assert_eq!(p["state"], "shown", "{tag}: {p}");
+    // The run's result line follows its end by a message.
+    let want = t("storeNotSaved", &[&t("kvNoVault", &[])]);
+    ctx.wait_prompts("the store's error in German", 10, |v| v[0]["status"] == want.as_str()).await;
+    println!("{tag} ... ok");
+    ctx.leak_scan(&ctx.tag(true, "after the German UI")).await;
+    s.quit().await;
+}
+
 /// The passphrase file in Firefox, in a session with Firefox's own event-page idle timeout:
 /// the other sessions shorten it to 2 s for the restart scenario, and scrypt (about as long)
 /// then sometimes ended the background in the middle of the save.

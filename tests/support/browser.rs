@@ -156,14 +156,14 @@ impl Session {
     /// extension's event page, so the test can have it suspended and woken again (Firefox has
     /// no "stop worker" command like Chromium's CDP `ServiceWorker.stopAllWorkers`).
     pub async fn start_opts(browser: Browser, server: &ReplicaServer, background_idle_ms: Option<u32>) -> Session {
-        Session::launch(browser, server, Some(&dist(browser)), &[], background_idle_ms, true).await
+        Session::launch(browser, server, Some(&dist(browser)), &[], background_idle_ms, true, None).await
     }
 
     /// Like [`Session::start`], with a browser window (needs a display: `$DISPLAY` or
     /// `$WAYLAND_DISPLAY`), for a person to use (`./build.sh demo`). Everything else is as in
     /// the headless sessions: fresh profile, hostnames mapped, the self-signed certificate accepted.
     pub async fn start_headed(browser: Browser, server: &ReplicaServer) -> Session {
-        Session::launch(browser, server, Some(&dist(browser)), &[], None, false).await
+        Session::launch(browser, server, Some(&dist(browser)), &[], None, false, None).await
     }
 
     /// Like [`Session::start`], with the unpacked extension in `ext` (e.g. a baseline
@@ -175,7 +175,14 @@ impl Session {
     /// Like [`Session::start_with`], plus extra Chromium command-line switches (ignored for
     /// Firefox).
     pub async fn start_with_args(browser: Browser, server: &ReplicaServer, ext: Option<&Path>, extra_args: &[&str]) -> Session {
-        Session::launch(browser, server, ext, extra_args, None, true).await
+        Session::launch(browser, server, ext, extra_args, None, true, None).await
+    }
+
+    /// Firefox with `dist/firefox`, its UI (and so the extension's `chrome.i18n`) in `lang`,
+    /// from Debian's language pack (`firefox-esr-l10n-<lang>`, which `./build.sh test`
+    /// installs). Chromium cannot do this here: Debian's build ships `en-US.pak` only.
+    pub async fn start_firefox_in_language(server: &ReplicaServer, lang: &str) -> Session {
+        Session::launch(Browser::Firefox, server, Some(&dist(Browser::Firefox)), &[], None, true, Some(lang)).await
     }
 
     async fn launch(
@@ -185,6 +192,7 @@ impl Session {
         extra_args: &[&str],
         background_idle_ms: Option<u32>,
         headless: bool,
+        ui_lang: Option<&str>,
     ) -> Session {
         let port = free_port();
         let profile = std::env::temp_dir().join(format!("shownonce-e2e-{}-{}", browser.name(), port));
@@ -267,6 +275,9 @@ impl Session {
                 prefs.set("network.proxy.type", 0).unwrap();
                 if let Some(ms) = background_idle_ms {
                     prefs.set("extensions.background.idle.timeout", ms).unwrap();
+                }
+                if let Some(lang) = ui_lang {
+                    prefs.set("intl.locale.requested", lang).unwrap();
                 }
                 prefs.set("browser.download.dir", profile.join("downloads").display().to_string()).unwrap();
                 prefs.set("browser.download.folderList", 2).unwrap();
