@@ -309,7 +309,7 @@ case "${1:-build}" in
     SO_E2E_ONLY=guard,copy,keyvault,ux SO_E2E_UX=options,passphrase,popup \
       cargo test --profile harness --test e2e chrome_strict_csp -- --test-threads=1 --nocapture
     mkdir -p docs/screenshots
-    for n in prompt-light prompt-dark passphrase kv-403 kv-new-version leave-confirm popup options-validation; do
+    for n in prompt-light prompt-dark passphrase kv-403 kv-saved kv-new-version leave-confirm popup options-validation; do
       cp "target/e2e/chrome-$n.png" "docs/screenshots/$n.png"
     done
     log "docs/screenshots/"; ls -l docs/screenshots ;;

@@ -1172,6 +1172,9 @@ impl Ctx<'_> {
         self.server.kv_fault(KvFault { op: KvOp::Put, kind: KvFaultKind::Throttle { retry_after_secs: 1 } });
         let p = self.prompt_enter_watching(iframe, 30, Some("Key Vault asked to slow down (429): trying again in 1 s…")).await;
         assert_eq!(p["state"], "saved", "{tag}: not saved after a throttled PUT");
+        if iframe {
+            self.s.screenshot("kv-saved").await;
+        }
         self.guard_is("off", 10).await;
         assert_eq!(puts(self.server), 3, "{tag}: expected the 403, the 429 and its retry");
         let issued = self.server.issued().last().cloned().unwrap();
