@@ -663,9 +663,10 @@ async fn save_to(key: &str, input: StoreInput) {
     let stopped = reply.as_ref().ok().and_then(|r| get_str(r, "code")).as_deref() == Some("stopped");
     let outcome = StoreOutcome::from_reply(ok, kind.as_deref());
     with_frame(|f| {
+        // The controls first (their focus rules), then the result line and any question, and
+        // the run's end last: whoever reads the end (the e2e) finds the result already there.
         if let Some(p) = f.held.iter().find(|h| h.key == key).and_then(|h| h.prompt.as_ref()) {
             p.busy(false);
-            p.finished(outcome.as_str());
         }
         let message = match (outcome, text) {
             (StoreOutcome::Saved, t) => t.unwrap_or_else(|| platform::msg("statusSaved", &[])),
@@ -679,20 +680,22 @@ async fn save_to(key: &str, input: StoreInput) {
         if outcome == StoreOutcome::Saved {
             remember_store(store.as_str());
             f.event(key, &SecretEvent::StoreConfirmed { store }, &message);
-            return;
-        }
-        let Some(h) = f.held.iter_mut().find(|h| h.key == key) else { return };
-        if let Some(event) = outcome.event(store, &message) {
-            h.life.apply(&event);
-        }
-        if let Some(p) = &h.prompt {
-            // A question (new version, passphrase) is not a failure: no error colour.
-            p.set_state(h.life.state().as_str(), &message, outcome == StoreOutcome::NeedsConfirmation);
-            match outcome {
-                StoreOutcome::NeedsConfirmation => p.ask_new_version(),
-                StoreOutcome::NeedsPassphrase => p.ask_passphrase(),
-                _ => {}
+        } else if let Some(h) = f.held.iter_mut().find(|h| h.key == key) {
+            if let Some(event) = outcome.event(store, &message) {
+                h.life.apply(&event);
             }
+            if let Some(p) = &h.prompt {
+                // A question (new version, passphrase) is not a failure: no error colour.
+                p.set_state(h.life.state().as_str(), &message, outcome == StoreOutcome::NeedsConfirmation);
+                match outcome {
+                    StoreOutcome::NeedsConfirmation => p.ask_new_version(),
+                    StoreOutcome::NeedsPassphrase => p.ask_passphrase(),
+                    _ => {}
+                }
+            }
+        }
+        if let Some(p) = f.held.iter().find(|h| h.key == key).and_then(|h| h.prompt.as_ref()) {
+            p.finished(outcome.as_str());
         }
     });
 }
