@@ -38,6 +38,7 @@ const MAX_PROMPT_TOKENS: usize = 64;
 /// previous instance of the worker left in `storage.session`.
 #[wasm_bindgen]
 pub async fn background_main() {
+    // Before any event: the shim (extension/background.js) runs every listener after this.
     platform::install_i18n();
     let stored = platform::session_value(STORAGE_KEY).await.and_then(|v| v.as_string());
     let strict = strict_setting().await;
@@ -255,7 +256,6 @@ async fn clipboard_copied() -> Result<JsValue, JsValue> {
 /// An alarm fired (Firefox: the clipboard clear, see [`platform::schedule_clipboard_clear`]).
 #[wasm_bindgen]
 pub async fn on_alarm(name: String) {
-    platform::install_i18n();
     if name == platform::CLEAR_CLIPBOARD_ALARM {
         let _ = platform::clear_clipboard_here().await;
     }
@@ -265,7 +265,6 @@ pub async fn on_alarm(name: String) {
 /// after the next start of the background).
 #[wasm_bindgen]
 pub async fn on_storage_changed(changes: JsValue, area: String) {
-    platform::install_i18n();
     let touched = js_sys::Reflect::get(&changes, &"strict_guard".into()).is_ok_and(|c| !c.is_undefined());
     if area != "sync" || !touched {
         return;
@@ -283,7 +282,6 @@ pub async fn on_storage_changed(changes: JsValue, area: String) {
 /// A tab was closed: forget it.
 #[wasm_bindgen]
 pub async fn on_tab_removed(tab: f64) {
-    platform::install_i18n();
     set_blocked(tab as u32, false).await;
     apply(GuardEvent::TabClosed { tab: tab as u32 }).await;
 }
@@ -294,7 +292,6 @@ pub async fn on_tab_removed(tab: f64) {
 /// message changes nothing and its sender gets the reason.
 #[wasm_bindgen]
 pub async fn on_message(message: JsValue, sender: JsValue) -> Result<JsValue, JsValue> {
-    platform::install_i18n();
     use crate::core::message::{check, Request, Sender};
     let kind = get_str(&message, "type");
     let (req, from) = check(kind.as_deref(), || serde_wasm_bindgen::from_value::<Request>(message), sender_of(&sender)).map_err(|r| err(r.message()))?;

@@ -176,6 +176,11 @@ const BOXES: &str = "const b = (e) => { const r = e.getBoundingClientRect(); ret
     return { hosts: Array.from(document.querySelectorAll(\"iframe[src$='/prompt.html']\")).map(inner), \
       rows: Array.from(document.querySelectorAll('[data-testid=secret-row]')).filter(r => r.querySelector('[data-testid=copy-value]')).map(b) };";
 
+/// For [`Ctx::wait_prompts`]: the first prompt's focused control is `want` (its id).
+fn focus_is(want: &'static str) -> impl Fn(&serde_json::Value) -> bool {
+    move |v| v[0]["focus"] == want
+}
+
 fn fresh_app() -> String {
     // A new app per scenario, so the replica's list starts with its two masked secrets only.
     let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
@@ -186,8 +191,22 @@ fn fresh_app() -> String {
 impl Ctx<'_> {
     /// Adds a client secret through the replica's side pane, like a user.
     async fn add_secret(&self, description: &str) {
+        self.add_secret_ending(description, None).await;
+    }
+
+    /// [`Ctx::add_secret`], ending on `end` (`YYYY-MM-DD`, the panel's custom expiry) when given.
+    async fn add_secret_ending(&self, description: &str, end: Option<&str>) {
         self.s.click_testid("new-secret").await;
         self.s.type_testid("desc-input", description).await;
+        if let Some(end) = end {
+            self.s
+                .js(
+                    "const e = document.querySelector('[data-testid=expires-select]'); e.value = 'custom'; e.dispatchEvent(new Event('change')); \
+                     document.querySelector('[data-testid=end-input]').value = arguments[0];",
+                    vec![json!(end)],
+                )
+                .await;
+        }
         let before = self.server.issued().len();
         self.s.click_testid("add-button").await;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -586,6 +605,20 @@ impl Ctx<'_> {
 
     async fn keys(&self, keys: &str) {
         self.s.driver.action_chain().send_keys(keys).perform().await.expect("keyboard");
+    }
+
+    async fn shift_tab(&self) {
+        let tab = thirtyfour::Key::Tab.value().to_string();
+        self.s.driver.action_chain().key_down(thirtyfour::Key::Shift).send_keys(tab).key_up(thirtyfour::Key::Shift).perform().await.expect("Shift+Tab");
+    }
+
+    /// Enter on the focused *Close* of the blade's prompt: the prompt frame goes.
+    async fn enter_closes_prompt(&self) {
+        let gone = format!("return document.querySelectorAll({PROMPT_FRAME:?}).length;");
+        self.press_removing_frame(thirtyfour::Key::Enter, async {
+            self.s.wait_js("the prompt frame is gone", &gone, 10, |v| v == 0).await;
+        })
+        .await;
     }
 
     /// Presses `key` where a frame of ours has the focus and that key removes the frame
@@ -1073,19 +1106,11 @@ impl Ctx<'_> {
     async fn retype_prompt_field(&self, iframe: bool, back: usize, field: &'static str, text: &str) {
         self.s.enter_blade(iframe).await;
         // From the main button (the previous run gave it back), else the keys go elsewhere.
-        self.wait_prompts("the main button has the focus before retyping", 10, |v| v[0]["focus"] == "primary").await;
+        self.wait_prompts("the main button has the focus before retyping", 10, focus_is("primary")).await;
         for _ in 0..back {
-            self.s
-                .driver
-                .action_chain()
-                .key_down(thirtyfour::Key::Shift)
-                .send_keys(thirtyfour::Key::Tab.value().to_string())
-                .key_up(thirtyfour::Key::Shift)
-                .perform()
-                .await
-                .unwrap();
+            self.shift_tab().await;
         }
-        self.wait_prompts(&format!("Shift+Tab to the {field} field"), 5, move |v| v[0]["focus"] == field).await;
+        self.wait_prompts(&format!("Shift+Tab to the {field} field"), 5, focus_is(field)).await;
         self.s.driver.action_chain().key_down(thirtyfour::Key::Control).send_keys("a").key_up(thirtyfour::Key::Control).perform().await.unwrap();
         self.keys(text).await;
     }
@@ -1938,11 +1963,7 @@ impl Ctx<'_> {
         self.guard_is("off", 20).await;
         self.s.enter_blade(iframe).await;
         self.wait_prompts("Close has the focus", 10, |v| v[0]["focus"] == "close").await;
-        let gone = format!("return document.querySelectorAll({PROMPT_FRAME:?}).length;");
-        self.press_removing_frame(thirtyfour::Key::Enter, async {
-            self.s.wait_js("the prompt frame is gone", &gone, 10, |v| v == 0).await;
-        })
-        .await;
+        self.enter_closes_prompt().await;
         let active = self.s.js("const a = document.activeElement; return a ? a.tagName + ':' + (a.dataset.testid || '') : null;", vec![]).await;
         assert_eq!(active, "BUTTON:new-secret", "{tag}: the focus did not go back to the page's button");
         println!("{tag} ... ok");
@@ -2158,7 +2179,6 @@ impl Ctx<'_> {
         let tag = self.tag(iframe, "ux: I saved it elsewhere (keyboard) disarms");
         self.armed_blade_for(iframe, "", &fresh_app(), "ux elsewhere").await;
         self.prompt_focused(iframe).await;
-        let focus_is = |want: &'static str| move |v: &serde_json::Value| v[0]["focus"] == want;
         // The card is an alertdialog: Tab cycles through its controls (Copy → I saved it
         // elsewhere → Hide → back to the store list), Shift+Tab the other way round.
         let tab = thirtyfour::Key::Tab.value().to_string();
@@ -2168,11 +2188,9 @@ impl Ctx<'_> {
         self.wait_prompts("Tab to Hide", 5, focus_is("hide")).await;
         self.keys(&tab).await;
         self.wait_prompts("Tab wrapped round to the store list", 5, focus_is("store")).await;
-        let shift_tab =
-            || async { self.s.driver.action_chain().key_down(thirtyfour::Key::Shift).send_keys(&tab).key_up(thirtyfour::Key::Shift).perform().await.unwrap() };
-        shift_tab().await;
+        self.shift_tab().await;
         self.wait_prompts("Shift+Tab wrapped round to Hide", 5, focus_is("hide")).await;
-        shift_tab().await;
+        self.shift_tab().await;
         self.wait_prompts("Shift+Tab to I saved it elsewhere", 5, focus_is("elsewhere")).await;
         self.keys(&thirtyfour::Key::Enter.value().to_string()).await;
         let p = self.wait_prompts("state confirmed", 20, |v| v[0]["state"] != "shown").await;
@@ -2181,11 +2199,7 @@ impl Ctx<'_> {
         // Done: Close has the focus, Enter closes the prompt (ux popup checks where the focus goes).
         self.s.enter_blade(iframe).await;
         self.wait_prompts("Close has the focus", 10, focus_is("close")).await;
-        let gone = format!("return document.querySelectorAll({PROMPT_FRAME:?}).length;");
-        self.press_removing_frame(thirtyfour::Key::Enter, async {
-            self.s.wait_js("the prompt frame is gone", &gone, 10, |v| v == 0).await;
-        })
-        .await;
+        self.enter_closes_prompt().await;
 
         assert_eq!(self.s.leave_prompt("browsingContext.reload", json!({}), 30).await, Witness::Loaded, "{tag}: still guarded after the confirmation");
         println!("{tag} ... ok");
@@ -2277,14 +2291,12 @@ impl Ctx<'_> {
         let issued = self.server.issued().last().cloned().unwrap();
         self.s.enter_blade(iframe).await;
         if by_keyboard {
-            let focus_is = |want: &'static str| move |v: &serde_json::Value| v[0]["focus"] == want;
             self.wait_prompts("Copy has the focus", 20, focus_is("primary")).await;
-            let tab = thirtyfour::Key::Tab.value().to_string();
-            self.s.driver.action_chain().key_down(thirtyfour::Key::Shift).send_keys(&tab).key_up(thirtyfour::Key::Shift).perform().await.expect("Shift+Tab");
+            self.shift_tab().await;
             self.wait_prompts("Shift+Tab to the store list", 5, focus_is("store")).await;
             self.keys(&thirtyfour::Key::Down.value().to_string()).await;
             self.wait_prompts("ArrowDown chose the encrypted file", 5, |v| v[0]["store"] == "file" && v[0]["focus"] == "store").await;
-            self.keys(&tab).await;
+            self.keys(&thirtyfour::Key::Tab.value().to_string()).await;
             self.wait_prompts("Tab to the passphrase field", 5, focus_is("pass")).await;
         } else {
             self.wait_prompts("file store preselected", 20, |v| v[0]["store"] == "file").await;
@@ -2495,21 +2507,7 @@ async fn firefox_german_ui() {
     s.enter_blade(true).await;
     // A secret ending on 3 April 2027: "4/3/2027" on this en-US portal reads two ways, so the
     // prompt writes out the date it understood.
-    s.click_testid("new-secret").await;
-    s.type_testid("desc-input", "ux de").await;
-    s.js(
-        "const e = document.querySelector('[data-testid=expires-select]'); e.value = 'custom'; e.dispatchEvent(new Event('change')); \
-         document.querySelector('[data-testid=end-input]').value = '2027-04-03';",
-        vec![],
-    )
-    .await;
-    let before = server.issued().len();
-    s.click_testid("add-button").await;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while server.issued().len() == before {
-        assert!(std::time::Instant::now() < deadline, "{tag}: the replica did not add a secret");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    ctx.add_secret_ending("ux de", Some("2027-04-03")).await;
     let issued = server.issued().last().cloned().unwrap();
     assert_eq!(issued.end_date, "4/3/2027", "{tag}: the replica shows another date");
     let name = t("promptDialogNameOf", &["Contoso Billing API"]);
@@ -2525,20 +2523,18 @@ async fn firefox_german_ui() {
     assert_eq!(page, json!([t("htmlLang", &[]), t("promptHeading", &[]), t("promptCopy", &[])]), "{tag}");
     // Keyboard: Shift+Tab to the store list, two ArrowDowns (Azure Key Vault), Tab to the
     // vault field, Enter with no vault: the background's store says so, in German.
-    ctx.wait_prompts("Copy has the focus", 10, |v| v[0]["focus"] == "primary").await;
-    let tab = thirtyfour::Key::Tab.value().to_string();
-    s.driver.action_chain().key_down(thirtyfour::Key::Shift).send_keys(&tab).key_up(thirtyfour::Key::Shift).perform().await.expect("Shift+Tab");
-    ctx.wait_prompts("Shift+Tab to the store list", 5, |v| v[0]["focus"] == "store").await;
+    ctx.wait_prompts("Copy has the focus", 10, focus_is("primary")).await;
+    ctx.shift_tab().await;
+    ctx.wait_prompts("Shift+Tab to the store list", 5, focus_is("store")).await;
     let down = thirtyfour::Key::Down.value().to_string();
     ctx.keys(&format!("{down}{down}")).await;
     ctx.wait_prompts("Azure Key Vault chosen", 5, |v| v[0]["store"] == "keyvault").await;
-    ctx.keys(&tab).await;
-    ctx.wait_prompts("Tab to the vault field", 5, |v| v[0]["focus"] == "vault").await;
+    ctx.keys(&thirtyfour::Key::Tab.value().to_string()).await;
+    ctx.wait_prompts("Tab to the vault field", 5, focus_is("vault")).await;
+    // The run's end reaches the prompt after its result line (src/dom/frame.rs).
     let p = ctx.prompt_enter(true, 30).await;
-    assert_eq!(p["state"], "shown", "{tag}: {p}");
-    // The run's result line follows its end by a message.
     let want = t("storeNotSaved", &[&t("kvNoVault", &[])]);
-    ctx.wait_prompts("the store's error in German", 10, |v| v[0]["status"] == want.as_str()).await;
+    assert_eq!((p["state"].as_str(), p["status"].as_str()), (Some("shown"), Some(want.as_str())), "{tag}: {p}");
     println!("{tag} ... ok");
     ctx.leak_scan(&ctx.tag(true, "after the German UI")).await;
     s.quit().await;
