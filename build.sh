@@ -11,7 +11,8 @@
 #   ./build.sh bench     build if stale, run the benchmarks (figures only, never fails on timing)
 #   ./build.sh screenshots  build if stale, regenerate docs/screenshots/ from the e2e (Chromium)
 #   ./build.sh fuzz [N]  property-based fuzzing of every parser fed by the page or the network,
-#                        N cases per target (default 1,000,000); prints cases/s
+#                        N cases per target (default 1,000,000), fresh seeds; prints cases/s
+#                        and, on a failure, the seed that replays it
 #
 # Pinned tools: the wasm-bindgen CLI at the exact version of the crate in Cargo.toml, and
 # npm binaryen (wasm-opt, wasm2js) + web-ext from package-lock.json. Debian's binaryen 108
@@ -220,8 +221,10 @@ run_tests() {
   cargo test --lib
   cargo test --test locales
   cargo test --test agefile_cli
-  # A small count here; `./build.sh fuzz` runs a million per target.
-  SO_FUZZ_CASES=2000 cargo test --profile harness --test fuzz -- --nocapture
+  # A small count here, with each target's fixed seed and the kept regression cases
+  # (tests/fuzz_regressions.json), so the run is the same every time; `./build.sh fuzz`
+  # explores a million fresh cases per target.
+  SO_FUZZ_SEED= SO_FUZZ_CASES=2000 cargo test --profile harness --test fuzz -- --nocapture
   step_end
 
   # One driver variable at a time: with both set, the runner picks Firefox.
@@ -316,6 +319,7 @@ case "${1:-build}" in
   fuzz)
     export PATH="$HOME/.cargo/bin:$PATH"
     # Optimised (harness profile): the figures are cases per second of the real parsers.
-    SO_FUZZ_CASES="${2:-1000000}" cargo test --profile harness --test fuzz -- --nocapture --test-threads=1 ;;
+    # Fresh seeds (the test command replays fixed ones); a failure prints its seed to replay.
+    SO_FUZZ_SEED="${SO_FUZZ_SEED:-random}" SO_FUZZ_CASES="${2:-1000000}" cargo test --profile harness --test fuzz -- --nocapture --test-threads=1 ;;
   *) echo "usage: $0 [build|test|demo [--firefox]|bench|screenshots|fuzz [N]]"; exit 2 ;;
 esac

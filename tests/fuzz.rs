@@ -33,22 +33,88 @@ fn cases() -> u32 {
     std::env::var("SO_FUZZ_CASES").ok().and_then(|v| v.trim().replace('_', "").parse().ok()).filter(|&n| n > 0).unwrap_or(2000)
 }
 
+/// The run's seed. By default a fixed one per target, so the test command's run is the same on
+/// every machine and every day (a red CI then names a case, never luck). `SO_FUZZ_SEED=random`
+/// (what `./build.sh fuzz` sets) explores with a fresh seed; `SO_FUZZ_SEED=<hex>` replays one.
+fn seed(target: &str) -> u64 {
+    match std::env::var("SO_FUZZ_SEED").ok().as_deref().map(str::trim) {
+        Some("random") => {
+            use std::hash::{BuildHasher, Hasher};
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write(target.as_bytes());
+            h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+            h.finish()
+        }
+        Some(hex) if !hex.is_empty() => u64::from_str_radix(hex, 16).unwrap_or_else(|_| panic!("SO_FUZZ_SEED: {hex:?} is neither `random` nor hex")),
+        // FNV-1a of the target's name: fixed, and different per target.
+        _ => target.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)),
+    }
+}
+
+/// The 32 bytes of ChaCha's seed from one u64 (splitmix64), so a seed prints as 16 hex digits.
+fn seed_bytes(seed: u64) -> [u8; 32] {
+    let mut x = seed;
+    let mut out = [0u8; 32];
+    for chunk in out.chunks_mut(8) {
+        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        chunk.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+    }
+    out
+}
+
+/// The cases fuzzing found so far (tests/fuzz_regressions.json, one list per target), replayed
+/// first on every run, whatever the seed.
+fn regressions<T: serde::de::DeserializeOwned>(target: &str) -> Vec<T> {
+    static FILE: &str = include_str!("fuzz_regressions.json");
+    let all: serde_json::Value = serde_json::from_str(FILE).expect("tests/fuzz_regressions.json is not JSON");
+    match all.get(target) {
+        None => Vec::new(),
+        Some(v) => serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("tests/fuzz_regressions.json: {target}: {e}")),
+    }
+}
+
 /// Runs `test` on `cases()` values of `strategy`; panics with the (shrunk) failing input.
 fn fuzz<S: Strategy>(target: &str, strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>)
 where
     S::Value: std::fmt::Debug,
 {
+    fuzz_with(target, strategy, Vec::new(), test)
+}
+
+/// [`fuzz`], after replaying `kept` (the target's regression cases).
+fn fuzz_with<S: Strategy>(target: &str, strategy: S, kept: Vec<S::Value>, test: impl Fn(S::Value) -> Result<(), TestCaseError>)
+where
+    S::Value: std::fmt::Debug,
+{
+    let kept_n = kept.len();
+    for (i, case) in kept.into_iter().enumerate() {
+        let shown = format!("{case:?}");
+        if let Err(e) = test(case) {
+            panic!("fuzz {target}: regression case {i} of tests/fuzz_regressions.json fails: {e}\n  input: {shown}");
+        }
+    }
     let n = cases();
+    let seed = seed(target);
     let config = Config { cases: n, failure_persistence: None, max_shrink_iters: 2000, ..Config::default() };
-    let mut runner = TestRunner::new(config);
+    let rng = proptest::test_runner::TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed_bytes(seed));
+    let mut runner = TestRunner::new_with_rng(config, rng);
     let t0 = Instant::now();
     let result = runner.run(&strategy, test);
     let secs = t0.elapsed().as_secs_f64();
     if let Err(e) = result {
-        panic!("fuzz {target}: {e}");
+        panic!(
+            "fuzz {target}: {e}\n  seed {seed:016x}: replay with SO_FUZZ_SEED={seed:016x} SO_FUZZ_CASES={n} cargo test --profile harness --test fuzz fuzz_{target}\n  \
+             then keep the shrunk input in tests/fuzz_regressions.json under \"{target}\""
+        );
     }
     // Straight to stdout: the test harness captures `println!` but not this.
-    let line = format!("fuzz {target}: {n} cases in {secs:.2} s ({:.0} cases/s)\n", f64::from(n) / secs.max(1e-9));
+    let line = format!(
+        "fuzz {target}: {n} cases in {secs:.2} s ({:.0} cases/s), seed {seed:016x}, {kept_n} regression case(s) replayed\n",
+        f64::from(n) / secs.max(1e-9)
+    );
     let _ = std::io::stdout().lock().write_all(line.as_bytes());
 }
 
@@ -730,7 +796,7 @@ fn fuzz_settings() {
         .prop_flat_map(mutate),
         text(40),
     ];
-    fuzz("settings", prop::collection::vec((key, value), 0..10), |pairs| {
+    fuzz_with("settings", prop::collection::vec((key, value), 0..10), regressions("settings"), |pairs: Vec<(String, String)>| {
         let s = settings::Settings::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let stored = s.to_pairs();
         let again = settings::Settings::from_pairs(stored.iter().map(|(k, v)| (*k, v.as_str())));
@@ -776,6 +842,195 @@ fn fuzz_envfile() {
         prop_assert!(!c.contains(['\n', '\r']), "{:?}", c);
         let name = envfile::file_name(&app, &desc, &exp);
         prop_assert!(name.len() <= envfile::MAX_FILE_NAME_LEN && !name.contains(['/', '\\', '\0']), "{:?}", name);
+        Ok(())
+    });
+}
+
+/// The Vault / OpenBao store's parsers: the address the user types, namespace and mount, the
+/// path template and the path the prompt edits, and every server answer.
+#[test]
+fn fuzz_openbao() {
+    use shownonce::core::openbao::{self as bao, BaoAddr, BaoOp, BaoResponse, BaoTarget, PathContext};
+    let addr_text = prop_oneof![
+        prop::sample::select(vec![
+            "https://vault.example.com:8200",
+            "vault.example.com",
+            "http://127.0.0.1:8200/v1/",
+            "https://[::1]:8200/ui/vault/secrets",
+            "HTTPS://Vault.Example.COM:443/",
+            "http://localhost",
+            "https://user@vault.example.com",
+        ])
+        .prop_map(str::to_owned)
+        .prop_flat_map(mutate),
+        urlish(),
+        text(40),
+    ];
+    let name = prop_oneof![
+        prop::sample::select(vec!["secret", "team/kv", "/kv/", "a..b", "team-a/dev", " / ns / "]).prop_map(str::to_owned).prop_flat_map(mutate),
+        text(20)
+    ];
+    let template = prop_oneof![
+        prop::sample::select(vec!["azure/<app>/<description>", "apps/<client_id>/<secret_id>", "<tenant_id>/x", "a/../b", "<nope>", "/x//y/"])
+            .prop_map(str::to_owned)
+            .prop_flat_map(mutate),
+        text(40),
+    ];
+    let body = prop_oneof![
+        3 => kv_body(),
+        2 => (json_value(), prop::sample::select(vec!["data", "auth", "errors", "warnings", "options", "type", "version"]))
+            .prop_map(|(v, k)| serde_json::json!({ k: v }).to_string().into_bytes()),
+        1 => (any::<u64>(), any::<bool>(), text(20)).prop_map(|(n, b, t)| {
+            serde_json::json!({"data": {"version": n, "current_version": n, "renewable": b, "ttl": n, "type": "kv", "options": {"version": t},
+                "capabilities": [t], "data": {"AZURE_CLIENT_SECRET": t}},
+                "auth": {"client_token": t, "renewable": b, "lease_duration": n}, "errors": [t]})
+            .to_string()
+            .into_bytes()
+        }),
+    ];
+    let strategy = (addr_text, (name.clone(), name), template, (status(), body), (text(20), guid(), text(20)), any::<u64>());
+    fuzz("openbao", strategy, |(a, (ns, mount), tpl, (st, body), (app, id, desc), version)| {
+        if let Ok(addr) = BaoAddr::parse(&a) {
+            let origin = addr.origin().to_owned();
+            prop_assert!(!origin.contains(char::is_whitespace) && !origin.ends_with('/'), "{:?}", origin);
+            // What the options store must read back as itself.
+            let again = BaoAddr::parse(&origin).map(|b| b.origin().to_owned());
+            let again = again.as_deref();
+            prop_assert_eq!(again, Ok(origin.as_str()), "the address {:?} does not read back", a);
+            let _ = (addr.host(), addr.is_https(), addr.permission_pattern(), addr.to_string());
+        }
+        let addr = BaoAddr::parse("https://vault.example.com:8200").unwrap();
+        let target = match BaoTarget::new(addr.clone(), Some(&ns), Some(&mount)) {
+            Ok(t) => {
+                let t2 = BaoTarget::new(addr, t.namespace.as_deref(), Some(&t.mount)).expect("a checked target's own names are refused");
+                prop_assert_eq!((&t2.namespace, &t2.mount), (&t.namespace, &t.mount));
+                t
+            }
+            Err(e) => {
+                let _ = (e.user_message_plain(), e.code());
+                BaoTarget::new(addr, None, None).unwrap()
+            }
+        };
+        let ctx = PathContext { app_name: &app, client_id: &id, tenant_id: &id, secret_id: &id, description: &desc };
+        let path = match bao::render_path(&tpl, &ctx).and_then(|p| bao::validate_path(&p)) {
+            Ok(p) => {
+                let again = bao::validate_path(&p);
+                prop_assert_eq!(again.as_deref(), Ok(p.as_str()), "a valid path changes when checked again");
+                p
+            }
+            Err(_) => "azure/app/ci".to_owned(),
+        };
+        let _ = (bao::validate_path(&tpl), bao::slug(&app), target.data_path(&path), target.metadata_path(&path));
+        let r = BaoResponse::new(st, &body);
+        let _ = bao::interpret_mount(&r, &target);
+        let _ = bao::interpret_metadata(&r);
+        let _ = bao::interpret_write(&r);
+        let _ = bao::interpret_metadata_write(&r);
+        let _ = bao::interpret_read_back(&r, version, desc.as_bytes());
+        let _ = bao::interpret_login(&r);
+        let _ = bao::interpret_lookup_self(&r);
+        let _ = bao::interpret_renew(&r);
+        if let Ok(c) = bao::interpret_capabilities(&r, &target, &path) {
+            let _ = c.missing_for_save(&target, &path, version % 2 == 0);
+        }
+        let _ = bao::server_message(&body);
+        for op in [BaoOp::Login, BaoOp::Lookup, BaoOp::Renew] {
+            let e = bao::map_error(&r, op);
+            let _ = (e.user_message(&target, &path), e.user_message_plain(), e.code(), e.retryable(), e.retry_note(1500));
+        }
+        Ok(())
+    });
+}
+
+/// Messages to the background: any object a sender can post, from any sender; and the sender
+/// classification from the URL the browser reports.
+#[test]
+fn fuzz_message() {
+    use shownonce::core::message::{self, Refusal, Request, Sender};
+    const ID: &str = "abcdefghijklmnopabcdefghijklmnop";
+    const ORIGIN: &str = "chrome-extension://abcdefghijklmnopabcdefghijklmnop";
+    let kind = prop_oneof![4 => prop::sample::select(message::TYPES.to_vec()).prop_map(str::to_owned), 1 => text(12)];
+    let field = prop::sample::select(vec![
+        "fp",
+        "label",
+        "at",
+        "state",
+        "blocked",
+        "token",
+        "store",
+        "value",
+        "passphrase",
+        "appName",
+        "clientId",
+        "tenantId",
+        "description",
+        "secretId",
+        "expires",
+        "vault",
+        "secretName",
+        "allowNewVersion",
+        "username",
+        "password",
+        "locale",
+        "ok",
+        "tabId",
+        "frameId",
+        "fingerprint",
+        "type",
+        "x",
+    ]);
+    let object = (kind, prop::collection::vec((field, json_value()), 0..8)).prop_map(|(k, fields)| {
+        let mut m: serde_json::Map<String, serde_json::Value> = fields.into_iter().map(|(f, v)| (f.to_owned(), v)).collect();
+        m.insert("type".into(), serde_json::Value::String(k));
+        serde_json::Value::Object(m)
+    });
+    let sender = prop_oneof![
+        (any::<u32>(), any::<u64>()).prop_map(|(tab, frame)| Some(Sender::ContentScript { tab, frame: frame % 3 })),
+        any::<Option<u32>>().prop_map(|tab| Some(Sender::ExtensionPage { tab })),
+        Just(None),
+    ];
+    let url = prop_oneof![
+        prop::sample::select(vec![
+            "https://portal.azure.com/#view/x",
+            "https://sandbox-4.reactblade.portal.azure.net/?x=1",
+            "https://portal.azure.com.evil.example/",
+            "https://evil@portal.azure.com/",
+            "chrome-extension://abcdefghijklmnopabcdefghijklmnop/prompt.html",
+            "chrome-extension://abcdefghijklmnopabcdefghijklmnopX/",
+            "https://entra.microsoft.com:443/#blade",
+        ])
+        .prop_map(str::to_owned)
+        .prop_flat_map(mutate),
+        urlish(),
+    ];
+    let strategy = (object, sender, url, any::<Option<u32>>(), any::<u64>(), any::<bool>());
+    fuzz("message", strategy, |(obj, from, url, tab, frame, own)| {
+        let kind = obj.get("type").and_then(|t| t.as_str()).map(str::to_owned);
+        match message::check(kind.as_deref(), || serde_json::from_value::<Request>(obj.clone()), from) {
+            Ok((req, s)) => {
+                prop_assert!(req.allowed(s));
+                prop_assert!(kind.as_deref().is_some_and(|k| message::TYPES.contains(&k)));
+                let _ = format!("{req:?}");
+            }
+            Err(r) => {
+                if kind.as_deref().is_some_and(|k| !message::TYPES.contains(&k)) && from.is_some() {
+                    prop_assert_eq!(r.clone(), Refusal::UnknownType);
+                }
+                let _ = r.message();
+            }
+        }
+        let id = if own { ID } else { "someone-else" };
+        let portal = |h: &str| route::classify_host(h) != route::HostKind::Other;
+        match message::classify(ID, ORIGIN, Some(id), Some(&url), tab, frame, portal) {
+            Some(Sender::ContentScript { tab: t, frame: f }) => {
+                prop_assert!(own && Some(t) == tab && f == frame);
+                let rest = url.strip_prefix("https://").expect("a content script's URL is https");
+                let host = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+                prop_assert!(!host.contains('@') && portal(host), "{:?} classified as a portal frame", url);
+            }
+            Some(Sender::ExtensionPage { .. }) => prop_assert!(own && url.starts_with(&format!("{ORIGIN}/")), "{:?} classified as our page", url),
+            None => {}
+        }
         Ok(())
     });
 }

@@ -320,9 +320,16 @@ fn bao_text(e: &crate::core::openbao::BaoError) -> String {
     }
 }
 
+/// Whitespace and slashes off both ends, in one pass: trimming them in turn is not idempotent
+/// (`"/ x"` gives `" x"`, then `"x"` on the next read), and a saved value must read back as
+/// itself.
+fn trim_path(value: &str) -> &str {
+    value.trim_matches(|c: char| c.is_whitespace() || c == '/')
+}
+
 /// A namespace (`team-a/dev`); `""` = none (the root namespace).
 pub fn parse_bao_namespace(value: &str) -> Result<Option<String>, SettingError> {
-    let v = value.trim().trim_matches('/');
+    let v = trim_path(value);
     if v.is_empty() {
         return Ok(None);
     }
@@ -338,7 +345,7 @@ pub fn parse_bao_namespace(value: &str) -> Result<Option<String>, SettingError> 
 
 /// A KV v2 mount path; `""` = the default `secret`.
 pub fn parse_bao_mount(value: &str) -> Result<String, SettingError> {
-    let v = value.trim().trim_matches('/');
+    let v = trim_path(value);
     if v.is_empty() {
         return Ok(DEFAULT_MOUNT.to_owned());
     }
@@ -355,7 +362,7 @@ pub fn parse_bao_mount(value: &str) -> Result<String, SettingError> {
 /// A path template; `""` = the default. It must render to a valid path for a sample secret.
 pub fn parse_bao_path(value: &str) -> Result<String, SettingError> {
     use crate::core::openbao::{render_path, validate_path, PathContext, DEFAULT_PATH_TEMPLATE};
-    let v = value.trim().trim_matches('/');
+    let v = trim_path(value);
     if v.is_empty() {
         return Ok(DEFAULT_PATH_TEMPLATE.to_owned());
     }
@@ -530,6 +537,24 @@ mod tests {
 
     fn read(p: &[(&str, &str)]) -> Settings {
         Settings::from_pairs(p.iter().copied())
+    }
+
+    /// The fuzz case of issue 27: `"/ 𐣠"` was stored as `" 𐣠"` and read back as `"𐣠"`.
+    #[test]
+    fn slash_and_space_ends_read_back_as_saved() {
+        for raw in ["/ \u{108e0}", " / a / ", "/\u{a0}/team-a/", "\t/x/\n", "/ /"] {
+            for key in [KEY_HCVAULT_PATH, KEY_HCVAULT_MOUNT, KEY_HCVAULT_NAMESPACE] {
+                let mut s = Settings::default();
+                if s.set(key, raw).is_ok() {
+                    let stored = s.value(key).unwrap();
+                    let mut again = Settings::default();
+                    again.set(key, &stored).unwrap();
+                    assert_eq!(again.value(key).unwrap(), stored, "{key} = {raw:?}");
+                }
+            }
+        }
+        assert_eq!(parse_bao_path("/ \u{108e0}").unwrap(), "\u{108e0}");
+        assert_eq!(parse_bao_mount(" / kv / ").unwrap(), "kv");
     }
 
     #[test]
