@@ -171,6 +171,11 @@ fn mutate(s: String) -> impl Strategy<Value = String> {
     })
 }
 
+/// Known shapes of an input and random edits of them ([`mutate`]).
+fn edits_of(examples: Vec<&'static str>) -> impl Strategy<Value = String> {
+    prop::sample::select(examples).prop_map(str::to_owned).prop_flat_map(mutate)
+}
+
 fn guid() -> impl Strategy<Value = String> {
     (any::<u128>(), any::<bool>()).prop_map(|(n, upper)| {
         let h = format!("{n:032x}");
@@ -733,16 +738,14 @@ fn fuzz_keyvault() {
     ];
     let headers = (challenge.clone().prop_flat_map(mutate), retry.clone(), retry);
     let vault_text = prop_oneof![
-        prop::sample::select(vec![
+        edits_of(vec![
             "contoso-kv",
             "https://contoso-kv.vault.azure.net/",
             "contoso-kv.vault.azure.cn",
             "https://a.vault.usgovcloudapi.net:443/x",
             "kv",
             "https://user@contoso-kv.vault.azure.net"
-        ])
-        .prop_map(str::to_owned)
-        .prop_flat_map(mutate),
+        ]),
         text(40),
     ];
     let strategy = (status(), kv_body(), headers, vault_text, text(20), any::<i64>(), text(40));
@@ -775,7 +778,7 @@ fn fuzz_keyvault() {
 fn fuzz_settings() {
     let key = prop_oneof![3 => prop::sample::select(settings::KEYS.to_vec()).prop_map(str::to_owned), 1 => text(16)];
     let value = prop_oneof![
-        prop::sample::select(vec![
+        edits_of(vec![
             "file",
             "keyvault",
             "clipboard",
@@ -791,9 +794,7 @@ fn fuzz_settings() {
             "11111111-2222-3333-4444-555555555555",
             "organizations",
             "contoso.onmicrosoft.com"
-        ])
-        .prop_map(str::to_owned)
-        .prop_flat_map(mutate),
+        ]),
         text(40),
     ];
     fuzz_with("settings", prop::collection::vec((key, value), 0..10), regressions("settings"), |pairs: Vec<(String, String)>| {
@@ -852,7 +853,7 @@ fn fuzz_envfile() {
 fn fuzz_openbao() {
     use shownonce::core::openbao::{self as bao, BaoAddr, BaoOp, BaoResponse, BaoTarget, PathContext};
     let addr_text = prop_oneof![
-        prop::sample::select(vec![
+        edits_of(vec![
             "https://vault.example.com:8200",
             "vault.example.com",
             "http://127.0.0.1:8200/v1/",
@@ -860,22 +861,13 @@ fn fuzz_openbao() {
             "HTTPS://Vault.Example.COM:443/",
             "http://localhost",
             "https://user@vault.example.com",
-        ])
-        .prop_map(str::to_owned)
-        .prop_flat_map(mutate),
+        ]),
         urlish(),
         text(40),
     ];
-    let name = prop_oneof![
-        prop::sample::select(vec!["secret", "team/kv", "/kv/", "a..b", "team-a/dev", " / ns / "]).prop_map(str::to_owned).prop_flat_map(mutate),
-        text(20)
-    ];
-    let template = prop_oneof![
-        prop::sample::select(vec!["azure/<app>/<description>", "apps/<client_id>/<secret_id>", "<tenant_id>/x", "a/../b", "<nope>", "/x//y/"])
-            .prop_map(str::to_owned)
-            .prop_flat_map(mutate),
-        text(40),
-    ];
+    let name = prop_oneof![edits_of(vec!["secret", "team/kv", "/kv/", "a..b", "team-a/dev", " / ns / "]), text(20)];
+    let template =
+        prop_oneof![edits_of(vec!["azure/<app>/<description>", "apps/<client_id>/<secret_id>", "<tenant_id>/x", "a/../b", "<nope>", "/x//y/"]), text(40)];
     let body = prop_oneof![
         3 => kv_body(),
         2 => (json_value(), prop::sample::select(vec!["data", "auth", "errors", "warnings", "options", "type", "version"]))
@@ -990,7 +982,7 @@ fn fuzz_message() {
         Just(None),
     ];
     let url = prop_oneof![
-        prop::sample::select(vec![
+        edits_of(vec![
             "https://portal.azure.com/#view/x",
             "https://sandbox-4.reactblade.portal.azure.net/?x=1",
             "https://portal.azure.com.evil.example/",
@@ -998,9 +990,7 @@ fn fuzz_message() {
             "chrome-extension://abcdefghijklmnopabcdefghijklmnop/prompt.html",
             "chrome-extension://abcdefghijklmnopabcdefghijklmnopX/",
             "https://entra.microsoft.com:443/#blade",
-        ])
-        .prop_map(str::to_owned)
-        .prop_flat_map(mutate),
+        ]),
         urlish(),
     ];
     let strategy = (object, sender, url, any::<Option<u32>>(), any::<u64>(), any::<bool>());
